@@ -1,0 +1,93 @@
+"""The default indicator catalogue of DESIGN §5 (GB/T 30428.4 / CJ/T 292 practice), as data, and
+its installer — used by the data migration (with historical models) and by the admin's
+"install default" action. A city edits the installed rows, never this file."""
+
+# Volume bands: [monthly lower bound, score]; per region level where sizes differ.
+REGION_FILED_BANDS = {
+    "city": [[0, 40], [1, 60], [2000, 80], [10000, 100]],
+    "district": [[0, 40], [1, 60], [500, 80], [2000, 100]],
+    "street": [[0, 40], [1, 60], [100, 80], [400, 100]],
+    "community": [[0, 40], [1, 60], [20, 80], [80, 100]],
+    "grid": [[0, 40], [1, 60], [3, 80], [10, 100]],
+    "default": [[0, 40], [1, 60], [20, 80], [80, 100]],
+}
+DEPARTMENT_FILED_BANDS = {"default": [[0, 40], [1, 60], [50, 80], [200, 100]]}
+DESK_VOLUME_BANDS = {"default": [[0, 0], [1, 60], [300, 80], [800, 100]]}
+
+
+def _i(code, name, numerator, denominator="", weight=0, direction="higher", bands=None, description=""):
+    return {"code": code, "name": name, "numerator": numerator, "denominator": denominator, "weight": weight,
+            "direction": direction, "bands": bands or {}, "description": description}
+
+
+_CASE_RATES = [
+    _i("filing_rate", "立案率", "filed", "reports"),
+    _i("handling_rate", "处置率", "handled", "due_handle"),
+    _i("ontime_handling_rate", "按期处置率", "handled_on_time", "due_handle"),
+    _i("closing_rate", "结案率", "closed", "due_close"),
+    _i("ontime_closing_rate", "按期结案率", "closed_on_time", "due_close"),
+    _i("rework_rate", "返工率", "reworked", "handled", direction="lower"),
+]
+
+
+def _with(rates: list[dict], **weights) -> list[dict]:
+    return [{**row, "weight": weights.get(row["code"], row["weight"])} for row in rates]
+
+
+DEFAULT_INDICATORS: dict[str, list[dict]] = {
+    "region": [
+        *_with(_CASE_RATES, closing_rate=30, ontime_closing_rate=40),
+        _i("public_report_rate", "监督举报率", "public_reports", "reports", 10, "lower",
+           description="公众、热线等渠道上报占上报数的比例：越低说明监督员发现问题越及时"),
+        _i("filed_volume", "立案数", "filed", "", 20, bands=REGION_FILED_BANDS),
+        _i("valid_report_rate", "有效上报率", "valid_reports", "collector_reports"),
+    ],
+    "department": [
+        _i("filed_volume", "立案数", "filed", "", 10, bands=DEPARTMENT_FILED_BANDS),
+        *_with(_CASE_RATES, closing_rate=30, ontime_handling_rate=30, rework_rate=30),
+        _i("extension_rate", "延期率", "extended", "due_handle", direction="lower"),
+        _i("return_rate", "回退率", "returned", "filed", direction="lower"),
+    ],
+    "collector": [
+        _i("valid_report_rate", "有效上报率", "valid_reports", "reports", 40),
+        _i("missed_rate", "漏报率", "missed", "grid_valid", 20, "lower"),
+        _i("ontime_verify_rate", "按时核实率", "verify_on_time", "verify_due", 20),
+        _i("ontime_check_rate", "按时核查率", "check_on_time", "check_due", 20),
+    ],
+    "operator": [
+        _i("accepted_volume", "受理数", "accepted", "", 25, bands=DESK_VOLUME_BANDS),
+        _i("ontime_verify_send_rate", "核实任务按时下发率", "verify_sent_on_time", "verify_sent", 40),
+        _i("ontime_check_send_rate", "核查任务按时下发率", "check_sent_on_time", "check_sent", 35),
+        _i("ontime_accept_rate", "按时受理率", "accepted_on_time", "accepted"),
+    ],
+    "shift_leader": [
+        _i("ontime_filing_rate", "按时立案率", "filed_on_time", "filed", 25),
+        _i("accurate_filing_rate", "准确立案率", "accurate_filed", "filed", 40),
+        _i("ontime_closing_rate", "按时结案率", "closed_on_time", "closed", 35),
+    ],
+    "dispatcher": [
+        _i("dispatched_volume", "派遣数", "dispatched", "", 20, bands=DESK_VOLUME_BANDS),
+        _i("ontime_dispatch_rate", "按时派遣率", "dispatched_on_time", "due_dispatch", 40),
+        _i("accurate_dispatch_rate", "准确派遣率", "accurate_dispatched", "dispatched", 40),
+    ],
+}
+
+DEFAULT_CATALOGUE_NAME = "默认指标体系（DESIGN §5）"
+
+
+def catalogue_install(catalogue_model, indicator_model, *, name: str = DEFAULT_CATALOGUE_NAME,
+                      activate: bool = True, note: str = ""):
+    """Create a catalogue holding the default indicators. Works with the historical models of a
+    migration as well as the real ones."""
+    if activate:
+        catalogue_model.objects.filter(is_active=True).update(is_active=False)
+    catalogue = catalogue_model.objects.create(
+        name=name, is_active=activate,
+        note=note or "GB/T 30428.4 / CJ/T 292 实践的默认指标与权重（DESIGN §5）。可在后台修改：每次修改版本号加一。",
+    )
+    indicator_model.objects.bulk_create([
+        indicator_model(catalogue=catalogue, object_type=object_type, order=order, **row)
+        for object_type, rows in DEFAULT_INDICATORS.items()
+        for order, row in enumerate(rows, start=1)
+    ])
+    return catalogue

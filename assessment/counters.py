@@ -1,0 +1,463 @@
+"""The counters (计数项) of every object type, counted in the database.
+
+A counter is a condition (a Q) on one source table — cases, case events, clocked steps or collector
+tasks — counted per object with conditional aggregation: one GROUP BY query per source table, object
+type (and region level) and period, whatever the number of cases. A derived counter is a sum or
+difference of counted ones (应核实数 = 核实完成数 + 超时未核实数). The same conditions give the
+drill-down: the cases behind any number.
+
+Period semantics (window [start, end), as_of = min(end, now)):
+- 上报/立案/处置/结案/作废 count the milestone's time in the window (Case.reported_at, filed_at, …);
+- 应处置数 = handled in the window, or handling deadline passed in [start, as_of) and not handled by
+  the window's end; a case suspended (挂账) right now is not due. 应结案数 likewise with closed_at;
+- 返工/延期/挂账/督办 count the distinct cases with such an event in the window; 回退 the distinct
+  cases whose handling step ended in a return (completed without an on-time verdict) in the window,
+  charged to that step's department (the case itself has left the department by then);
+- people are credited through CaseStep.completed_by (受理, 立案, 派遣, 结案), Task.completed_by
+  (核实, 核查) and Task.created_by (下发任务); tasks not done by the window's end are charged to the
+  collectors of the task's responsibility grid.
+"""
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, CaseEvent, CaseStep, Source, State, StepKind, Task, TaskKind
+from grids.models import Role
+
+from .models import ObjectType, RegionLevelKey
+from .periods import Window
+
+PUBLIC_SOURCES = [Source.HOTLINE_12319, Source.HOTLINE_12345, Source.PUBLIC, Source.MEDIA, Source.LEADER,
+                  Source.TRANSFER_110]
+REWORK_ACTIONS = ["check_fail", "reopen"]
+EVENT_ACTIONS = [*REWORK_ACTIONS, "approve_extension", "approve_suspension", "urge", "self_handle"]
+
+
+def _in(field: str, w: Window) -> Q:
+    return Q(**{f"{field}__gte": w.start, f"{field}__lt": w.end})
+
+
+def _passed(field: str, w: Window) -> Q:
+    """A deadline that passed inside the window (up to now for the running period)."""
+    return Q(**{f"{field}__gte": w.start, f"{field}__lt": w.as_of})
+
+
+# --- conditions on Case ------------------------------------------------------------------------
+
+def q_reports(w: Window) -> Q:
+    return _in("reported_at", w) & ~Q(state=State.MERGED)
+
+
+def q_overdue_unhandled(w: Window) -> Q:
+    return (_passed("handle_deadline", w) & (Q(handled_at__isnull=True) | Q(handled_at__gte=w.end))
+            & ~Q(state=State.SUSPENDED))
+
+
+def q_overdue_unclosed(w: Window) -> Q:
+    return (_passed("handle_deadline", w) & (Q(closed_at__isnull=True) | Q(closed_at__gte=w.end))
+            & ~Q(state__in=[State.SUSPENDED, State.VOIDED, State.MERGED]))
+
+
+def q_public_confirmed() -> Q:
+    """A report from outside the collectors (hotline, public, media, leader, 110, video) that proved
+    true: verified, or filed without a verification."""
+    return ~Q(source=Source.COLLECTOR) & (Q(verified=True) | Q(verified__isnull=True, filed_at__isnull=False))
+
+
+def q_event(actions: list[str], w: Window) -> Q:
+    return Q(action__in=actions) & _in("created_at", w)
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceTable:
+    model: type[Model]
+    count: str  # the column counted
+    distinct: bool  # count distinct values of `count` (events: distinct cases)
+    prefilter: Callable[[Window], Q]  # a superset of every counter's rows, for the indexes
+
+
+def _case_prefilter(w: Window) -> Q:
+    return (_in("reported_at", w) | _in("filed_at", w) | _in("handled_at", w) | _in("closed_at", w)
+            | _in("voided_at", w) | _passed("handle_deadline", w))
+
+
+SOURCES: dict[str, SourceTable] = {
+    "case": SourceTable(Case, "id", False, _case_prefilter),
+    "case_grid": SourceTable(Case, "id", False, lambda w: _in("reported_at", w)),
+    "event": SourceTable(CaseEvent, "case_id", True, lambda w: q_event(EVENT_ACTIONS, w)),
+    "handle_step": SourceTable(CaseStep, "case_id", True, lambda w: Q(kind=StepKind.HANDLE) & _in("completed_at", w)),
+    "step": SourceTable(CaseStep, "id", False, lambda w: _in("completed_at", w)),
+    "task_done": SourceTable(Task, "id", False, lambda w: _in("completed_at", w)),
+    "task_grid": SourceTable(Task, "id", False, lambda w: _passed("deadline", w)),
+    "task_sent": SourceTable(Task, "id", False, lambda w: _in("created_at", w)),
+}
+
+
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    label: Promise
+    source: str = ""
+    condition: Callable[[Window], Q] | None = None
+    parts: tuple[tuple[str, int], ...] = ()  # derived: (key, +1 / -1)
+    help: Promise | str = ""
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.parts)
+
+
+def _c(key, label, source, condition, help_text="") -> Counter:
+    return Counter(key, label, source, condition, help=help_text)
+
+
+def _d(key, label, parts, help_text="") -> Counter:
+    return Counter(key, label, parts=tuple(parts), help=help_text)
+
+
+# Regions and departments count the same facts of the cases located in / sent to them.
+AREA_COUNTERS = [
+    _c("reports", _("上报数"), "case", q_reports, _("上报时间在周期内的案件（合并的重复案件不计）")),
+    _c("collector_reports", _("监督员上报数"), "case", lambda w: q_reports(w) & Q(source=Source.COLLECTOR)),
+    _c("valid_reports", _("有效上报数"), "case",
+       lambda w: q_reports(w) & Q(source=Source.COLLECTOR, filed_at__isnull=False), _("监督员上报且已立案")),
+    _c("public_reports", _("监督举报数"), "case", lambda w: q_reports(w) & Q(source__in=PUBLIC_SOURCES),
+       _("热线、12345、公众、媒体、领导交办、110 来源的上报")),
+    _c("filed", _("立案数"), "case", lambda w: _in("filed_at", w)),
+    _c("voided", _("作废数"), "case", lambda w: _in("voided_at", w) & Q(filed_at__isnull=False),
+       _("立案后作废")),
+    _c("refused", _("不予立案数"), "case", lambda w: _in("voided_at", w) & Q(filed_at__isnull=True)),
+    _c("due_handle", _("应处置数"), "case", lambda w: _in("handled_at", w) | q_overdue_unhandled(w),
+       _("周期内处置的，加上处置时限在周期内届满而周期末仍未处置的（挂账中除外）")),
+    _c("handled", _("处置数"), "case", lambda w: _in("handled_at", w)),
+    _c("handled_on_time", _("按期处置数"), "case", lambda w: _in("handled_at", w) & Q(handled_on_time=True)),
+    _c("overdue_unhandled", _("超期未处置数"), "case", q_overdue_unhandled),
+    _c("due_close", _("应结案数"), "case", lambda w: _in("closed_at", w) | q_overdue_unclosed(w),
+       _("周期内结案的，加上处置时限在周期内届满而周期末仍未结案的")),
+    _c("closed", _("结案数"), "case", lambda w: _in("closed_at", w)),
+    _c("closed_on_time", _("按期结案数"), "case", lambda w: _in("closed_at", w) & Q(closed_on_time=True)),
+    _c("overdue_unclosed", _("超期未结案数"), "case", q_overdue_unclosed),
+    _c("reworked", _("返工数"), "event", lambda w: q_event(REWORK_ACTIONS, w), _("核查未通过或回访不满意而返工的案件")),
+    _c("returned", _("回退数"), "handle_step",
+       lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & _in("completed_at", w),
+       _("处置环节以回退结束的案件（计入回退的部门）")),
+    _c("extended", _("延期数"), "event", lambda w: q_event(["approve_extension"], w), _("批准延期的案件")),
+    _c("suspended", _("挂账数"), "event", lambda w: q_event(["approve_suspension"], w), _("批准挂账的案件")),
+    _c("urged", _("督办数"), "event", lambda w: q_event(["urge"], w)),
+    _c("self_handled", _("自行处置数"), "event", lambda w: q_event(["self_handle"], w)),
+]
+
+
+def _task_done(kind: str) -> Callable[[Window], Q]:
+    return lambda w: Q(kind=kind, result__isnull=False) & _in("completed_at", w)
+
+
+def _task_missed(kind: str) -> Callable[[Window], Q]:
+    return lambda w: Q(kind=kind) & _passed("deadline", w) & (Q(completed_at__isnull=True) | Q(completed_at__gte=w.end))
+
+
+COLLECTOR_COUNTERS = [
+    _c("reports", _("上报数"), "case", q_reports),
+    _c("valid_reports", _("有效上报数"), "case", lambda w: q_reports(w) & Q(filed_at__isnull=False), _("已立案")),
+    _c("grid_valid", _("应报数"), "case_grid",
+       lambda w: q_reports(w) & (Q(source=Source.COLLECTOR, filed_at__isnull=False) | q_public_confirmed()),
+       _("所巡查责任网格内属实的问题：监督员上报已立案的，加上其他渠道上报经核实属实的")),
+    _c("missed", _("漏报数"), "case_grid", lambda w: q_reports(w) & q_public_confirmed(),
+       _("所巡查责任网格内由其他渠道上报并经核实属实的问题")),
+    _c("verify_done", _("核实完成数"), "task_done", _task_done(TaskKind.VERIFY)),
+    _c("verify_on_time", _("按时核实数"), "task_done",
+       lambda w: _task_done(TaskKind.VERIFY)(w) & Q(completed_at__lte=F("deadline"))),
+    _c("verify_missed", _("超时未核实数"), "task_grid", _task_missed(TaskKind.VERIFY),
+       _("时限在周期内届满、周期末仍未完成的核实任务（计入该责任网格的监督员）")),
+    _d("verify_due", _("应核实数"), [("verify_done", 1), ("verify_missed", 1)]),
+    _c("check_done", _("核查完成数"), "task_done", _task_done(TaskKind.CHECK)),
+    _c("check_on_time", _("按时核查数"), "task_done",
+       lambda w: _task_done(TaskKind.CHECK)(w) & Q(completed_at__lte=F("deadline"))),
+    _c("check_missed", _("超时未核查数"), "task_grid", _task_missed(TaskKind.CHECK)),
+    _d("check_due", _("应核查数"), [("check_done", 1), ("check_missed", 1)]),
+]
+
+
+def _accept_step_on_time() -> Exists:
+    """The verify task was sent within the accept limit: the accept step it completed was on time."""
+    return Exists(CaseStep.objects.filter(case_id=OuterRef("case_id"), kind=StepKind.ACCEPT,
+                                          completed_at=OuterRef("created_at"), on_time=True))
+
+
+OPERATOR_COUNTERS = [
+    _c("accepted", _("受理数"), "step",
+       lambda w: Q(kind=StepKind.ACCEPT, on_time__isnull=False) & _in("completed_at", w)),
+    _c("accepted_on_time", _("按时受理数"), "step",
+       lambda w: Q(kind=StepKind.ACCEPT, on_time=True) & _in("completed_at", w)),
+    _c("verify_sent", _("下发核实数"), "task_sent", lambda w: Q(kind=TaskKind.VERIFY) & _in("created_at", w)),
+    _c("verify_sent_on_time", _("按时下发核实数"), "task_sent",
+       lambda w: Q(kind=TaskKind.VERIFY) & _in("created_at", w) & Q(_accept_step_on_time()),
+       _("在受理时限内下发的核实任务")),
+    _c("check_sent", _("下发核查数"), "task_sent", lambda w: Q(kind=TaskKind.CHECK) & _in("created_at", w)),
+    _c("check_sent_on_time", _("按时下发核查数"), "task_sent",
+       lambda w: Q(kind=TaskKind.CHECK, created_at__lte=F("deadline")) & _in("created_at", w),
+       _("在核查环节时限内下发的核查任务")),
+]
+
+
+def _filing_steps(w: Window) -> Q:
+    return (Q(kind__in=[StepKind.ACCEPT, StepKind.FILE], on_time__isnull=False, case__filed_at__isnull=False)
+            & _in("completed_at", w))
+
+
+def _close_steps(w: Window) -> Q:
+    return Q(kind=StepKind.CLOSE, on_time__isnull=False) & _in("completed_at", w)
+
+
+SHIFT_LEADER_COUNTERS = [
+    _c("filed", _("立案数"), "step", _filing_steps),
+    _c("filed_on_time", _("按时立案数"), "step", lambda w: _filing_steps(w) & Q(on_time=True)),
+    _c("voided", _("作废数"), "step", lambda w: _filing_steps(w) & Q(case__voided_at__isnull=False),
+       _("本人立案后被作废的案件")),
+    _d("accurate_filed", _("准确立案数"), [("filed", 1), ("voided", -1)], _("立案数 − 作废数")),
+    _c("closed", _("结案数"), "step", _close_steps),
+    _c("closed_on_time", _("按时结案数"), "step", lambda w: _close_steps(w) & Q(on_time=True)),
+]
+
+
+def _dispatch_steps(w: Window) -> Q:
+    return Q(kind=StepKind.DISPATCH, on_time__isnull=False) & _in("completed_at", w)
+
+
+def _dispatch_returned() -> Q:
+    """The handling this dispatch started ended in a return (completed without an on-time verdict)."""
+    return Q(Exists(CaseStep.objects.filter(case_id=OuterRef("case_id"), kind=StepKind.HANDLE,
+                                            started_at=OuterRef("completed_at"), completed_at__isnull=False,
+                                            on_time__isnull=True)))
+
+
+DISPATCHER_COUNTERS = [
+    _c("dispatched", _("派遣数"), "step", _dispatch_steps),
+    _d("due_dispatch", _("应派遣数"), [("dispatched", 1)],
+       _("由本人完成的派遣环节；未派遣的案件无法归属到个人，计入全市应派遣")),
+    _c("dispatched_on_time", _("按时派遣数"), "step", lambda w: _dispatch_steps(w) & Q(on_time=True)),
+    _c("dispatch_returned", _("派遣后回退数"), "step", lambda w: _dispatch_steps(w) & _dispatch_returned()),
+    _c("dispatch_reworked", _("派遣后返工数"), "step", lambda w: _dispatch_steps(w) & Q(case__rework_count__gt=0)),
+    _c("accurate_dispatched", _("准确派遣数"), "step",
+       lambda w: _dispatch_steps(w) & ~_dispatch_returned() & Q(case__rework_count=0),
+       _("派遣数 − 返工数 − 回退数：派出后既未回退也未返工")),
+]
+
+COUNTERS: dict[str, list[Counter]] = {
+    ObjectType.REGION: AREA_COUNTERS,
+    ObjectType.DEPARTMENT: AREA_COUNTERS,
+    ObjectType.COLLECTOR: COLLECTOR_COUNTERS,
+    ObjectType.OPERATOR: OPERATOR_COUNTERS,
+    ObjectType.SHIFT_LEADER: SHIFT_LEADER_COUNTERS,
+    ObjectType.DISPATCHER: DISPATCHER_COUNTERS,
+}
+
+
+def counters_for(object_type: str) -> list[Counter]:
+    return COUNTERS[object_type]
+
+
+def counter_keys(object_type: str) -> set[str]:
+    return {counter.key for counter in COUNTERS.get(object_type, [])}
+
+
+def counter_get(object_type: str, key: str) -> Counter | None:
+    return next((c for c in COUNTERS.get(object_type, []) if c.key == key), None)
+
+
+def counter_choices() -> list[tuple[str, str]]:
+    """(key, "label (object types)") for the admin's pickers."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    for object_type, counters in COUNTERS.items():
+        for counter in counters:
+            seen[counter.key].append(str(ObjectType(object_type).label))
+            labels.setdefault(counter.key, str(counter.label))
+    return [(key, f"{labels[key]} [{key}]（{'、'.join(dict.fromkeys(types))}）") for key, types in seen.items()]
+
+
+# --- grouping: which column makes an object, per object type (and region level) and source ------
+
+@dataclass(frozen=True)
+class Grouping:
+    expr: Any  # a field path or an expression giving the object id
+    base: Q = Q()  # rows that can belong to this object type at all
+
+
+REGION_FIELDS = {
+    RegionLevelKey.CITY: "district__parent_id",
+    RegionLevelKey.DISTRICT: "district_id",
+    RegionLevelKey.STREET: "street_id",
+    RegionLevelKey.COMMUNITY: "community_id",
+    RegionLevelKey.GRID: "unit_grid_id",
+}
+
+
+def grouping(object_type: str, level: str | None, source: str) -> Grouping:
+    if object_type == ObjectType.REGION:
+        field = REGION_FIELDS[level]
+        return Grouping(field if source == "case" else f"case__{field}")
+    if object_type == ObjectType.DEPARTMENT:
+        return Grouping({"case": "department_id", "event": "case__department_id",
+                         "handle_step": "department_id"}[source])
+    if object_type == ObjectType.COLLECTOR:
+        return {
+            "case": Grouping("reporter_id", Q(reporter__role=Role.COLLECTOR)),
+            "case_grid": Grouping("responsibility_grid__collectors"),
+            "task_done": Grouping("completed_by_id", Q(completed_by__role=Role.COLLECTOR)),
+            "task_grid": Grouping("responsibility_grid__collectors"),
+        }[source]
+    role = {ObjectType.OPERATOR: Role.OPERATOR, ObjectType.SHIFT_LEADER: Role.SHIFT_LEADER,
+            ObjectType.DISPATCHER: Role.DISPATCHER}[object_type]
+    return {
+        "step": Grouping("completed_by_id", Q(completed_by__role=role)),
+        "task_sent": Grouping("created_by_id", Q(created_by__role=role)),
+    }[source]
+
+
+def _group_expr(expr: Any):
+    return F(expr) if isinstance(expr, str) else expr
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+def counters_compute(*, object_type: str, level: str | None, window: Window) -> dict[int, dict[str, int]]:
+    """Every counter of every object of the type (and region level) for the window:
+    {object_id: {counter_key: value}}. One aggregate query per source table."""
+    counters = counters_for(object_type)
+    by_source: dict[str, list[Counter]] = defaultdict(list)
+    for counter in counters:
+        if not counter.derived:
+            by_source[counter.source].append(counter)
+
+    values: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys((c.key for c in counters), 0))
+    for source_name, source_counters in by_source.items():
+        table = SOURCES[source_name]
+        group = grouping(object_type, level, source_name)
+        aggregates = {
+            counter.key: Count(table.count, distinct=table.distinct, filter=counter.condition(window))
+            for counter in source_counters
+        }
+        rows = (
+            table.model.objects.filter(group.base, table.prefilter(window))
+            .values(object_key=_group_expr(group.expr))
+            .filter(object_key__isnull=False)
+            .order_by()
+            .annotate(**aggregates)
+        )
+        for row in rows:
+            values[row.pop("object_key")].update(row)
+    for row in values.values():
+        counters_derive(object_type, row)
+    return dict(values)
+
+
+def region_counters(*, levels: list[str], window: Window) -> dict[str, dict[int, dict[str, int]]]:
+    """The region counters of several levels at once: {level: {region_id: counters}}. One query per
+    source table, grouped by the cases' own (unit grid, community, street, district, city) columns
+    together, then summed up each column in Python — over groups (about one per unit grid), never
+    over cases. Exact, because every case belongs to exactly one such group."""
+    counters = counters_for(ObjectType.REGION)
+    fields = {level: REGION_FIELDS[level] for level in levels}
+    by_source: dict[str, list[Counter]] = defaultdict(list)
+    for counter in counters:
+        if not counter.derived:
+            by_source[counter.source].append(counter)
+    result: dict[str, dict[int, dict[str, int]]] = {
+        level: defaultdict(lambda: dict.fromkeys((c.key for c in counters), 0)) for level in levels
+    }
+    for source_name, source_counters in by_source.items():
+        table = SOURCES[source_name]
+        prefix = "" if source_name == "case" else "case__"
+        keys = {f"key_{level}": F(prefix + field) for level, field in fields.items()}
+        aggregates = {
+            counter.key: Count(table.count, distinct=table.distinct, filter=counter.condition(window))
+            for counter in source_counters
+        }
+        rows = table.model.objects.filter(table.prefilter(window)).values(**keys).order_by().annotate(**aggregates)
+        for row in rows:
+            for level in levels:
+                region_id = row[f"key_{level}"]
+                if region_id is None:
+                    continue
+                target = result[level][region_id]
+                for counter in source_counters:
+                    target[counter.key] += row[counter.key]
+    for per_level in result.values():
+        for row in per_level.values():
+            counters_derive(ObjectType.REGION, row)
+    return {level: dict(values) for level, values in result.items()}
+
+
+def counters_derive(object_type: str, row: dict[str, int]) -> dict[str, int]:
+    for counter in counters_for(object_type):
+        if counter.derived:
+            row[counter.key] = sum(sign * row.get(key, 0) for key, sign in counter.parts)
+    return row
+
+
+def counters_empty(object_type: str) -> dict[str, int]:
+    return counters_derive(object_type, {c.key: 0 for c in counters_for(object_type) if not c.derived})
+
+
+# --- drill-down -----------------------------------------------------------------------------------
+
+def _rows_of(object_type: str, level: str | None, object_id: int, counter: Counter, window: Window) -> QuerySet:
+    table = SOURCES[counter.source]
+    group = grouping(object_type, level, counter.source)
+    return (
+        table.model.objects.filter(group.base)
+        .alias(object_key=_group_expr(group.expr))
+        .filter(Q(object_key=object_id) & counter.condition(window))
+    )
+
+
+def counter_model(object_type: str, key: str) -> type[Model]:
+    """What one counted unit of the counter is: a case (case and event counters count cases), a
+    clocked step or a collector task."""
+    counter = counter_get(object_type, key)
+    if counter is None:
+        raise KeyError(key)
+    if counter.derived:
+        return counter_model(object_type, counter.parts[0][0])
+    table = SOURCES[counter.source]
+    return Case if table.distinct else table.model  # distinct-case counters list cases
+
+
+def counter_rows(*, object_type: str, level: str | None, object_id: int, key: str, window: Window) -> QuerySet:
+    """Exactly the units the aggregate counted for one object: cases, or the steps or tasks of a
+    step or task counter (a case dispatched twice is two dispatches)."""
+    counter = counter_get(object_type, key)
+    if counter is None:
+        raise KeyError(key)
+    model = counter_model(object_type, key)
+    if counter.derived:
+        positive, negative = [], []
+        for part_key, sign in counter.parts:
+            rows = counter_rows(object_type=object_type, level=level, object_id=object_id, key=part_key,
+                                window=window)
+            (positive if sign > 0 else negative).append(Q(pk__in=rows.values("pk")))
+        condition = positive[0]
+        for part in positive[1:]:
+            condition |= part
+        for part in negative:
+            condition &= ~part
+        return model.objects.filter(condition)
+    rows = _rows_of(object_type, level, object_id, counter, window)
+    if SOURCES[counter.source].distinct:
+        return Case.objects.filter(pk__in=rows.values("case_id"))
+    return model.objects.filter(pk__in=rows.values("pk"))
+
+
+def counter_case_ids(*, object_type: str, level: str | None, object_id: int, key: str, window: Window) -> Q:
+    """A Q on Case selecting the cases behind one counter of one object (for a step or task
+    counter, the cases of the counted steps or tasks)."""
+    rows = counter_rows(object_type=object_type, level=level, object_id=object_id, key=key, window=window)
+    return Q(pk__in=rows.values("pk" if rows.model is Case else "case_id"))

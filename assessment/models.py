@@ -1,0 +1,317 @@
+"""Assessment records: the indicator catalogue (data, admin-editable and versioned), periods (with
+their freeze), the stored results per period × object × indicator and per period × object, and the
+audit of computations and of recomputed frozen periods."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ObjectType(models.TextChoices):
+    """What is assessed. Regions carry a level (city, district, street, community, unit grid)."""
+
+    REGION = "region", _("区域")
+    DEPARTMENT = "department", _("专业部门")
+    COLLECTOR = "collector", _("监督员")
+    OPERATOR = "operator", _("受理员")
+    SHIFT_LEADER = "shift_leader", _("值班长")
+    DISPATCHER = "dispatcher", _("派遣员")
+
+
+class RegionLevelKey(models.TextChoices):
+    """Levels of the region objects (stored as text on the results, so they sort and read well)."""
+
+    CITY = "city", _("全市")
+    DISTRICT = "district", _("区/县")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+    GRID = "grid", _("单元网格")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("越高越好")
+    LOWER = "lower", _("越低越好")
+
+
+class IndicatorCatalogue(models.Model):
+    """A named set of indicators. Exactly one is active; every change to it or its indicators
+    bumps `version`, and every stored result records the catalogue and version it used."""
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    is_active = models.BooleanField(_("启用"), default=False)
+    note = models.TextField(_("说明"), blank=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("指标体系")
+        verbose_name_plural = _("指标体系")
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_catalogue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Indicator(models.Model):
+    """One indicator = numerator counter / denominator counter (a rate), or a counter alone scored
+    by volume bands (no denominator). `weight` is its share (in %) of the object type's composite;
+    0 = shown but not scored."""
+
+    catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.CASCADE,
+                                  related_name="indicators")
+    object_type = models.CharField(_("考核对象"), max_length=16, choices=ObjectType.choices)
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=40)
+    numerator = models.CharField(_("分子（计数项）"), max_length=40)
+    denominator = models.CharField(_("分母（计数项）"), max_length=40, blank=True,
+                                   help_text=_("为空表示数量指标，按分档计分"))
+    direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
+    weight = models.DecimalField(_("权重（%）"), max_digits=5, decimal_places=2, default=0)
+    bands = models.JSONField(
+        _("数量分档"), default=dict, blank=True,
+        help_text=_('数量指标的分档：{"default": [[下限, 得分], ...], "grid": [...]}，按层级覆盖；'
+                    "下限为月度数量，其他周期按天数折算"),
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    description = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        ordering = ["catalogue", "object_type", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalogue", "object_type", "code"], name="indicator_code_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=100), name="indicator_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_object_type_display()} · {self.name}"
+
+    @property
+    def is_volume(self) -> bool:
+        return not self.denominator
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .counters import counter_keys
+
+        keys = counter_keys(self.object_type)
+        errors = {}
+        if self.numerator not in keys:
+            errors["numerator"] = _("“%(key)s”不是该考核对象的计数项。可选：%(keys)s") % {
+                "key": self.numerator, "keys": "、".join(sorted(keys))}
+        if self.denominator and self.denominator not in keys:
+            errors["denominator"] = _("“%(key)s”不是该考核对象的计数项。") % {"key": self.denominator}
+        if not self.denominator and self.weight and not self.bands:
+            errors["bands"] = _("数量指标计分需要分档。")
+        if self.bands:
+            from .scoring import bands_validate
+
+            problem = bands_validate(self.bands)
+            if problem:
+                errors["bands"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("日")
+    WEEK = "week", _("周")
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季度")
+    YEAR = "year", _("年")
+    RANGE = "range", _("自定义区间")
+
+
+class Period(models.Model):
+    """An assessment period: local dates [start, end) in the city's time zone. A frozen period is
+    not recomputed by the schedule; only assessment_recompute_frozen (audited) may change it."""
+
+    kind = models.CharField(_("周期类型"), max_length=8, choices=PeriodKind.choices)
+    label = models.CharField(_("周期"), max_length=32, unique=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期（不含）"))
+    computed_at = models.DateTimeField(_("最近计算"), null=True, blank=True)
+    frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("冻结人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("考核周期")
+        verbose_name_plural = _("考核周期")
+        ordering = ["-start", "kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="period_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+
+class ResultFields(models.Model):
+    """What a result row shares: the period, the object and the catalogue version it used."""
+
+    period = models.ForeignKey(Period, verbose_name=_("周期"), on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(_("考核对象"), max_length=16, choices=ObjectType.choices)
+    level = models.CharField(_("层级"), max_length=12, blank=True,
+                             help_text=_("区域：city/district/street/community/grid（网格ID属于单元网格表）；"
+                                         "部门与岗位：所属层级"))
+    object_id = models.PositiveBigIntegerField(_("对象ID"))
+    catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.PROTECT,
+                                  related_name="+")
+    catalogue_version = models.PositiveIntegerField(_("指标体系版本"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        abstract = True
+
+
+class Snapshot(ResultFields):
+    """One indicator of one object in one period: its counters, rate and score, and a copy of the
+    definition it was computed with (so a later catalogue change never rewrites history)."""
+
+    indicator_code = models.SlugField(_("指标代码"), max_length=40)
+    indicator_name = models.CharField(_("指标"), max_length=40)
+    numerator_key = models.CharField(_("分子"), max_length=40)
+    denominator_key = models.CharField(_("分母"), max_length=40, blank=True)
+    direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices)
+    weight = models.DecimalField(_("权重（%）"), max_digits=5, decimal_places=2)
+    numerator = models.BigIntegerField(_("分子值"))
+    denominator = models.BigIntegerField(_("分母值"), null=True, blank=True)
+    rate = models.DecimalField(_("比率"), max_digits=12, decimal_places=6, null=True, blank=True,
+                               help_text=_("分母为零时为空（不适用）"))
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    applicable = models.BooleanField(_("适用"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("指标快照")
+        verbose_name_plural = _("指标快照")
+        ordering = ["period", "object_type", "object_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "object_type", "level", "object_id", "indicator_code"],
+                                    name="snapshot_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "level", "object_id", "indicator_code"], name="snapshot_trend_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.object_type}:{self.object_id} {self.indicator_code}"
+
+    @property
+    def percent(self):
+        return None if self.rate is None else self.rate * 100
+
+
+class Composite(ResultFields):
+    """The object's result for the period: every counter, the composite score (综合指标值), the
+    grade and the rank within its object type and level."""
+
+    object_code = models.CharField(_("编码"), max_length=40, blank=True)
+    object_name = models.CharField(_("名称"), max_length=150)
+    parent_name = models.CharField(_("上级"), max_length=150, blank=True)
+    district_id = models.PositiveBigIntegerField(_("所属区/县"), null=True, blank=True,
+                                                 help_text=_("用于区级领导的查看范围"))
+    counters = models.JSONField(_("计数项"), default=dict)
+    score = models.DecimalField(_("综合指标值"), max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField(_("等级"), max_length=1, blank=True)
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    ranked_count = models.PositiveIntegerField(_("参与排名数"), default=0)
+
+    class Meta:
+        verbose_name = _("综合评价结果")
+        verbose_name_plural = _("综合评价结果")
+        ordering = ["period", "object_type", "level", "rank", "object_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "object_type", "level", "object_id"], name="composite_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["period", "object_type", "level", "rank"], name="composite_ranking_idx"),
+            models.Index(fields=["object_type", "level", "object_id"], name="composite_trend_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.object_name} {self.score} {self.grade}"
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", _("定时任务")
+    COMMAND = "command", _("命令行")
+    MANUAL = "manual", _("页面/接口")
+    FREEZE = "freeze", _("月末冻结")
+    RECOMPUTE = "recompute", _("冻结后重算")
+
+
+class ComputeRun(models.Model):
+    """The log of computations: what was computed, when, with which catalogue, how many rows."""
+
+    period = models.ForeignKey(Period, verbose_name=_("周期"), on_delete=models.CASCADE, related_name="runs")
+    object_types = models.CharField(_("考核对象"), max_length=120)
+    levels = models.CharField(_("层级"), max_length=80, blank=True)
+    trigger = models.CharField(_("触发方式"), max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    task_name = models.CharField(_("任务"), max_length=80, blank=True)
+    catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.PROTECT,
+                                  related_name="+")
+    catalogue_version = models.PositiveIntegerField(_("指标体系版本"))
+    started_at = models.DateTimeField(_("开始"))
+    finished_at = models.DateTimeField(_("结束"))
+    snapshots = models.PositiveIntegerField(_("快照数"), default=0)
+    composites = models.PositiveIntegerField(_("对象数"), default=0)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("计算记录")
+        verbose_name_plural = _("计算记录")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.object_types} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RecomputeAudit(models.Model):
+    """A frozen period recomputed on request: who, when, why, with which catalogue, and which
+    objects' composite or grade changed (before → after)."""
+
+    period = models.ForeignKey(Period, verbose_name=_("周期"), on_delete=models.PROTECT, related_name="recomputes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+                              related_name="+")
+    note = models.TextField(_("重算理由"))
+    created_at = models.DateTimeField(_("时间"))
+    catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.PROTECT,
+                                  related_name="+")
+    catalogue_version = models.PositiveIntegerField(_("指标体系版本"))
+    previous_versions = models.JSONField(_("原指标体系版本"), default=list)
+    changes = models.JSONField(_("变化"), default=list,
+                               help_text=_("[{object_type, object_id, name, before: [score, grade], after: [...]}]"))
+    run = models.ForeignKey(ComputeRun, verbose_name=_("计算记录"), null=True, on_delete=models.SET_NULL,
+                            related_name="+")
+
+    class Meta:
+        verbose_name = _("冻结周期重算记录")
+        verbose_name_plural = _("冻结周期重算记录")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.actor} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BeatScheduleEntry(Period):
+    """No table of its own: the admin lists the configured Celery beat schedule (settings
+    CELERY_BEAT_SCHEDULE) through this proxy, read-only. django-celery-beat is not needed."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("定时任务（只读）")
+        verbose_name_plural = _("定时任务（只读）")

@@ -1,0 +1,307 @@
+"""Writes of the assessment: computing a period (counters → snapshots → composites, grades and
+ranks), freezing it, recomputing a frozen period with an audit row, and editing the catalogue
+(every edit bumps its version)."""
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citygrid.errors import ApplicationError, PermissionDeniedError
+from grids.models import Role, User
+
+from .catalogue import DEFAULT_CATALOGUE_NAME, catalogue_install
+from .counters import counters_compute, counters_empty, region_counters
+from .models import (
+    Composite,
+    ComputeRun,
+    Indicator,
+    IndicatorCatalogue,
+    ObjectType,
+    Period,
+    RecomputeAudit,
+    Snapshot,
+    Trigger,
+)
+from .objects import levels_of, objects_list
+from .periods import period_spec_parse, window_for
+from .scoring import (
+    ScoredItem,
+    composite_of,
+    grade_of,
+    ranks_of,
+    rate_of,
+    score_rate,
+    score_volume,
+    volume_factor,
+)
+
+MANAGER_ROLES = {Role.MANAGER, Role.ADMIN}
+
+
+def can_manage_assessment(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.is_superuser or user.role in MANAGER_ROLES))
+
+
+# --- periods and catalogue -------------------------------------------------------------------------
+
+def period_get_or_create(*, label: str) -> Period:
+    spec = period_spec_parse(label)
+    period, _created = Period.objects.get_or_create(
+        label=spec.label, defaults={"kind": spec.kind, "start": spec.start, "end": spec.end}
+    )
+    return period
+
+
+def catalogue_active() -> IndicatorCatalogue:
+    catalogue = IndicatorCatalogue.objects.filter(is_active=True).first()
+    if catalogue is None:
+        raise ApplicationError(_("没有启用的指标体系，请在后台启用一个（或安装默认指标体系）。"))
+    return catalogue
+
+
+def catalogue_touch(*, catalogue: IndicatorCatalogue, actor: User | None = None) -> IndicatorCatalogue:
+    """Record a change of the catalogue or of its indicators: the next computation uses it and
+    stores the new version."""
+    IndicatorCatalogue.objects.filter(pk=catalogue.pk).update(version=F("version") + 1, updated_by=actor,
+                                                                updated_at=timezone.now())
+    catalogue.refresh_from_db(fields=["version", "updated_by", "updated_at"])
+    return catalogue
+
+
+def indicator_update(*, indicator: Indicator, actor: User | None = None, **changes) -> Indicator:
+    """Change an indicator's definition (denominator, weight, bands, …), validated, and bump its
+    catalogue's version in the same transaction."""
+    allowed = {"name", "numerator", "denominator", "direction", "weight", "bands", "order", "description"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ApplicationError(_("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(indicator, field, value)
+        indicator.full_clean()
+        indicator.save()
+        catalogue_touch(catalogue=indicator.catalogue, actor=actor)
+    return indicator
+
+
+def catalogue_activate(*, catalogue: IndicatorCatalogue, actor: User | None = None) -> IndicatorCatalogue:
+    with transaction.atomic():
+        IndicatorCatalogue.objects.filter(is_active=True).exclude(pk=catalogue.pk).update(is_active=False)
+        IndicatorCatalogue.objects.filter(pk=catalogue.pk).update(is_active=True)
+        catalogue_touch(catalogue=catalogue, actor=actor)
+        catalogue.refresh_from_db()
+    return catalogue
+
+
+def catalogue_copy(*, catalogue: IndicatorCatalogue, name: str, actor: User | None = None) -> IndicatorCatalogue:
+    """A new, inactive catalogue with the same indicators: the way to try a city's own definitions."""
+    with transaction.atomic():
+        copy = IndicatorCatalogue.objects.create(name=name, note=_("复制自 %(name)s") % {"name": catalogue},
+                                                 updated_by=actor)
+        Indicator.objects.bulk_create([
+            Indicator(catalogue=copy, object_type=row.object_type, code=row.code, name=row.name,
+                      numerator=row.numerator, denominator=row.denominator, direction=row.direction,
+                      weight=row.weight, bands=row.bands, order=row.order, description=row.description)
+            for row in catalogue.indicators.all()
+        ])
+    return copy
+
+
+def catalogue_install_default(*, name: str = DEFAULT_CATALOGUE_NAME, activate: bool = False) -> IndicatorCatalogue:
+    with transaction.atomic():
+        return catalogue_install(IndicatorCatalogue, Indicator, name=name, activate=activate)
+
+
+# --- computing -----------------------------------------------------------------------------------------
+
+def _results_for(*, period: Period, object_type: str, level: str | None, counters: dict[int, dict[str, int]],
+                 indicators: list[Indicator], catalogue: IndicatorCatalogue, now) -> tuple[list, list]:
+    """Snapshots and composites of one object type (and region level): per object, not per case."""
+    factor = volume_factor((period.end - period.start).days, period.kind)
+    snapshots: list[Snapshot] = []
+    composites: list[Composite] = []
+    common = {"period": period, "object_type": object_type, "catalogue": catalogue,
+              "catalogue_version": catalogue.version, "computed_at": now}
+    for obj in objects_list(object_type, level):
+        values = counters.get(obj.id) or counters_empty(object_type)
+        items = []
+        for indicator in indicators:
+            numerator = values.get(indicator.numerator, 0)
+            if indicator.is_volume:
+                denominator, rate = None, None
+                score = score_volume(numerator, indicator.bands, obj.level, factor)
+            else:
+                denominator = values.get(indicator.denominator, 0)
+                rate = rate_of(numerator, denominator)
+                score = score_rate(rate, indicator.direction)
+            items.append(ScoredItem(indicator.weight, score, indicator.is_volume))
+            snapshots.append(Snapshot(
+                **common, level=obj.level, object_id=obj.id, indicator_code=indicator.code,
+                indicator_name=indicator.name, numerator_key=indicator.numerator,
+                denominator_key=indicator.denominator, direction=indicator.direction, weight=indicator.weight,
+                numerator=numerator, denominator=denominator, rate=rate, score=score,
+                applicable=score is not None, order=indicator.order,
+            ))
+        score = composite_of(items)
+        composites.append(Composite(
+            **common, level=obj.level, object_id=obj.id, object_code=obj.code, object_name=obj.name,
+            parent_name=obj.parent_name, district_id=obj.district_id, counters=values, score=score,
+            grade=grade_of(score),
+        ))
+    # Rank within the object type and level.
+    by_level: dict[str, list[Composite]] = {}
+    for composite in composites:
+        by_level.setdefault(composite.level, []).append(composite)
+    for group in by_level.values():
+        ranks = ranks_of({c.object_id: c.score for c in group})  # ids are unique within a level
+        ranked = len(ranks)
+        for composite in group:
+            composite.rank = ranks.get(composite.object_id)
+            composite.ranked_count = ranked
+    return snapshots, composites
+
+
+def assessment_compute(
+    *,
+    period: Period | str,
+    object_type: str | None = None,
+    freeze: bool = False,
+    levels: list[str] | None = None,
+    catalogue: IndicatorCatalogue | None = None,
+    trigger: str = Trigger.MANUAL,
+    actor: User | None = None,
+    task_name: str = "",
+    now=None,
+    _allow_frozen: bool = False,
+) -> ComputeRun:
+    """Compute (or recompute) a period for one object type or all of them, replacing its stored
+    results in one transaction; safe to run twice. `levels` limits the region levels (the hourly
+    run does city and districts); `catalogue` defaults to the active one (another one may be given
+    to compare definitions). A frozen period is refused: see assessment_recompute_frozen."""
+    if isinstance(period, str):
+        period = period_get_or_create(label=period)
+    if object_type is not None and object_type not in ObjectType.values:
+        raise ApplicationError(_("考核对象“%(type)s”无效。可选：%(types)s") % {
+            "type": object_type, "types": "、".join(ObjectType.values)}, extra={"field": "object_type"})
+    catalogue = catalogue or catalogue_active()
+    types = [object_type] if object_type else list(ObjectType.values)
+    started = timezone.now()
+    now = now or started
+    with transaction.atomic():
+        # One computation of a period at a time: a retry or an overlapping beat run waits here,
+        # then replaces the results again (idempotent), instead of interleaving deletes.
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        if period.is_frozen and not _allow_frozen:
+            raise ApplicationError(
+                _("考核周期 %(label)s 已于 %(at)s 冻结；如需重算，请使用“冻结周期重算”并填写理由。")
+                % {"label": period.label, "at": timezone.localtime(period.frozen_at).strftime("%Y-%m-%d %H:%M")},
+                status_code=409,
+            )
+        catalogue = IndicatorCatalogue.objects.get(pk=catalogue.pk)  # the version as of now
+        indicators_by_type: dict[str, list[Indicator]] = {}
+        for indicator in catalogue.indicators.order_by("order", "code"):
+            indicators_by_type.setdefault(indicator.object_type, []).append(indicator)
+        window = window_for(period.start, period.end, now=now)
+        snapshots: list[Snapshot] = []
+        composites: list[Composite] = []
+        done_levels: list[str] = []
+        for kind in types:
+            kind_levels = levels_of(kind)
+            if kind == ObjectType.REGION and levels:
+                kind_levels = [level for level in kind_levels if level in levels]
+            # Regions: every level from one grouped pass per source table.
+            by_level = region_counters(levels=kind_levels, window=window) if kind == ObjectType.REGION else {}
+            for level in kind_levels:
+                counters = by_level[level] if level else counters_compute(object_type=kind, level=None, window=window)
+                rows, objs = _results_for(period=period, object_type=kind, level=level, counters=counters,
+                                          indicators=indicators_by_type.get(kind, []), catalogue=catalogue,
+                                          now=started)
+                snapshots += rows
+                composites += objs
+                if level:
+                    done_levels.append(level)
+            stale_snapshots = Snapshot.objects.filter(period=period, object_type=kind)
+            stale_composites = Composite.objects.filter(period=period, object_type=kind)
+            if kind == ObjectType.REGION and levels:
+                stale_snapshots = stale_snapshots.filter(level__in=kind_levels)
+                stale_composites = stale_composites.filter(level__in=kind_levels)
+            stale_snapshots.delete()
+            stale_composites.delete()
+        Snapshot.objects.bulk_create(snapshots, batch_size=2000)
+        Composite.objects.bulk_create(composites, batch_size=1000)
+        period.computed_at = started
+        fields = ["computed_at"]
+        if freeze and not period.is_frozen:
+            period.frozen_at, period.frozen_by = timezone.now(), actor
+            fields += ["frozen_at", "frozen_by"]
+        period.save(update_fields=fields)
+        run = ComputeRun.objects.create(
+            period=period, object_types=",".join(types), levels=",".join(done_levels) if levels else "",
+            trigger=Trigger.FREEZE if freeze and trigger == Trigger.MANUAL else trigger, task_name=task_name,
+            catalogue=catalogue, catalogue_version=catalogue.version, started_at=started,
+            finished_at=timezone.now(), snapshots=len(snapshots), composites=len(composites), actor=actor,
+        )
+    return run
+
+
+def period_freeze(*, period: Period | str, actor: User | None = None, trigger: str = Trigger.FREEZE,
+                  task_name: str = "") -> ComputeRun | None:
+    """Compute the finished period one last time and freeze it. Already frozen: nothing to do
+    (None), so the monthly task can run twice."""
+    if isinstance(period, str):
+        period = period_get_or_create(label=period)
+    if Period.objects.filter(pk=period.pk, frozen_at__isnull=False).exists():
+        return None
+    if period.end > timezone.localdate():
+        raise ApplicationError(_("考核周期 %(label)s 尚未结束，不能冻结。") % {"label": period.label})
+    return assessment_compute(period=period, freeze=True, actor=actor, trigger=trigger, task_name=task_name)
+
+
+def _composite_state(period: Period) -> dict[tuple[str, str, int], dict]:
+    return {
+        (row["object_type"], row["level"], row["object_id"]): row
+        for row in Composite.objects.filter(period=period).values(
+            "object_type", "level", "object_id", "object_name", "score", "grade", "rank", "catalogue_version")
+    }
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def assessment_recompute_frozen(*, period: Period | str, actor: User, note: str) -> RecomputeAudit:
+    """Recompute a frozen period on request: a manager's explicit action with a reason, recorded
+    with the catalogue used and every composite or grade that changed. The period stays frozen."""
+    if not (note or "").strip():
+        raise ApplicationError(_("冻结周期重算必须填写理由。"), extra={"field": "note"})
+    if not can_manage_assessment(actor):
+        raise PermissionDeniedError(_("只有领导或系统管理员可以重算已冻结的考核周期。"))
+    if isinstance(period, str):
+        period = period_get_or_create(label=period)
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        if not period.is_frozen:
+            raise ApplicationError(_("考核周期 %(label)s 未冻结，直接计算即可。") % {"label": period.label})
+        before = _composite_state(period)
+        run = assessment_compute(period=period, trigger=Trigger.RECOMPUTE, actor=actor, _allow_frozen=True)
+        after = _composite_state(period)
+        changes = []
+        for key in sorted(set(before) | set(after)):
+            old, new = before.get(key, {}), after.get(key, {})
+            if (old.get("score"), old.get("grade"), old.get("rank")) != (new.get("score"), new.get("grade"),
+                                                                          new.get("rank")):
+                changes.append({
+                    "object_type": key[0], "level": key[1], "object_id": key[2],
+                    "name": new.get("object_name") or old.get("object_name", ""),
+                    "before": [_plain(old.get("score")), old.get("grade", ""), old.get("rank")],
+                    "after": [_plain(new.get("score")), new.get("grade", ""), new.get("rank")],
+                })
+        return RecomputeAudit.objects.create(
+            period=period, actor=actor, note=note.strip(), created_at=timezone.now(), catalogue=run.catalogue,
+            catalogue_version=run.catalogue_version,
+            previous_versions=sorted({row["catalogue_version"] for row in before.values()}),
+            changes=changes, run=run,
+        )

@@ -1,0 +1,151 @@
+"""Every counter of every object type against the hand-built October (tests/scenario.py), the
+window edges, and the cost: a constant number of queries whatever the number of cases."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessment.counters import counter_case_ids, counters_compute, counters_for, region_counters
+from assessment.models import ObjectType, RegionLevelKey
+from assessment.periods import window_for
+from cases.models import Case
+
+from . import scenario
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+OCTOBER = window_for(at(1).date(), at(1, month=11).date())
+
+
+@pytest.fixture
+def october(city):
+    return scenario.build_october(city)
+
+
+def _area(values: dict) -> dict:
+    return {key: values[key] for key in scenario.zero_area()}
+
+
+def test_unit_grids(city, october):
+    counted = counters_compute(object_type=ObjectType.REGION, level=RegionLevelKey.GRID, window=OCTOBER)
+    for index, expected in scenario.GRIDS.items():
+        assert _area(counted[city.grids[index].pk]) == expected, f"grid {index}"
+
+
+@pytest.mark.parametrize("level", [RegionLevelKey.DISTRICT, RegionLevelKey.STREET, RegionLevelKey.COMMUNITY])
+def test_districts_streets_communities(city, october, level):
+    counted = counters_compute(object_type=ObjectType.REGION, level=level, window=OCTOBER)
+    east, west = city.grids[0], city.grids[2]
+    field = {"district": "district_id", "street": "street_id", "community": "community_id"}[level]
+    assert _area(counted[getattr(east, field)]) == scenario.EAST
+    assert _area(counted[getattr(west, field)]) == scenario.WEST
+
+
+def test_city(city, october):
+    counted = counters_compute(object_type=ObjectType.REGION, level=RegionLevelKey.CITY, window=OCTOBER)
+    assert _area(counted[city.city.pk]) == scenario.CITY
+    assert scenario.CITY["reports"] == 12 and scenario.CITY["filed"] == 10
+    assert scenario.CITY["due_handle"] == 7 and scenario.CITY["handled"] == 5
+
+
+def test_departments(city, october):
+    counted = counters_compute(object_type=ObjectType.DEPARTMENT, level=None, window=OCTOBER)
+    for key, expected in scenario.DEPARTMENTS.items():
+        assert _area(counted[city.departments[key].pk]) == expected, key
+
+
+@pytest.mark.parametrize("object_type, expected", [
+    (ObjectType.COLLECTOR, scenario.COLLECTORS),
+    (ObjectType.OPERATOR, scenario.OPERATORS),
+    (ObjectType.SHIFT_LEADER, scenario.SHIFT_LEADERS),
+    (ObjectType.DISPATCHER, scenario.DISPATCHERS),
+])
+def test_positions(city, october, object_type, expected):
+    counted = counters_compute(object_type=object_type, level=None, window=OCTOBER)
+    for username, values in expected.items():
+        assert counted[city.users[username].pk] == values, username
+    # People of other roles never appear among a position's rows.
+    role_users = {city.users[name].pk for name in expected}
+    assert set(counted) <= role_users
+
+
+def test_every_counter_is_checked_somewhere():
+    checked = set(scenario.zero_area()) | {k for table in (scenario.COLLECTORS, scenario.OPERATORS,
+                                                             scenario.SHIFT_LEADERS, scenario.DISPATCHERS)
+                                          for values in table.values() for k in values}
+    for object_type in ObjectType.values:
+        for counter in counters_for(object_type):
+            assert counter.key in checked, (object_type, counter.key)
+
+
+def test_a_month_before_and_after_counts_nothing_of_october(city, october):
+    september = window_for(at(1, month=9).date(), at(1).date())
+    counted = counters_compute(object_type=ObjectType.REGION, level=RegionLevelKey.CITY, window=september)
+    sept = counted[city.city.pk]
+    # C9 and C13 were reported and filed in September; C13 handled 30 Sep and its rework event.
+    assert (sept["reports"], sept["filed"], sept["handled"], sept["reworked"], sept["closed"]) == (2, 2, 1, 1, 0)
+
+
+def test_running_month_counts_deadlines_only_up_to_now(city, october):
+    """Mid-October, C3's deadline (10 Oct) has passed but C14's (25 Oct) has not."""
+    mid = window_for(at(1).date(), at(1, month=11).date(), now=at(15, 12))
+    counted = counters_compute(object_type=ObjectType.REGION, level=RegionLevelKey.GRID, window=mid)
+    assert counted[city.grids[1].pk]["overdue_unhandled"] == 1  # C3
+    assert counted[city.grids[2].pk]["overdue_unhandled"] == 0  # C14 not yet due
+
+
+@pytest.mark.parametrize("object_type, level, key, values", [
+    (ObjectType.REGION, RegionLevelKey.GRID, "grid", scenario.GRIDS),
+])
+def test_drill_down_lists_exactly_the_counted_cases(city, october, object_type, level, key, values):
+    for index, expected in values.items():
+        for counter, value in expected.items():
+            ids = counter_case_ids(object_type=object_type, level=level, object_id=city.grids[index].pk,
+                                   key=counter, window=OCTOBER)
+            assert Case.objects.filter(ids).count() == value, (index, counter)
+
+
+def test_drill_down_of_people_and_derived_counters(city, october):
+    def cases(object_type, username, key):
+        q = counter_case_ids(object_type=object_type, level=None, object_id=city.users[username].pk, key=key,
+                             window=OCTOBER)
+        return set(Case.objects.filter(q).values_list("number", flat=True))
+
+    c = october
+    assert cases(ObjectType.SHIFT_LEADER, "shift_leader_b", "accurate_filed") == {c[7].number}
+    assert cases(ObjectType.SHIFT_LEADER, "shift_leader_b", "voided") == {c[12].number}
+    assert cases(ObjectType.DISPATCHER, "dispatcher", "dispatch_returned") == {c[8].number}
+    assert cases(ObjectType.COLLECTOR, "collector_b", "verify_due") == {c[11].number}
+    assert cases(ObjectType.COLLECTOR, "collector_a", "missed") == {c[3].number, c[4].number}
+    assert cases(ObjectType.OPERATOR, "operator", "check_sent_on_time") == {c[1].number}
+
+
+def test_constant_number_of_queries(city, october):
+    from cases.models import Case as CaseModel
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            for object_type in ObjectType.values:
+                levels = list(RegionLevelKey) if object_type == ObjectType.REGION else [None]
+                for level in levels:
+                    counters_compute(object_type=object_type, level=level, window=OCTOBER)
+        return len(ctx.captured_queries)
+
+    before = count_queries()
+    template = CaseModel.objects.get(pk=october[1].pk)
+    clones = []
+    for n in range(200):
+        template.pk, template.number = None, f"X{n:010d}"
+        clones.append(CaseModel(**{f.attname: getattr(template, f.attname) for f in CaseModel._meta.concrete_fields}))
+    CaseModel.objects.bulk_create(clones)
+    # per source table: regions 3 × 5 levels, departments 3, collectors 4, operators 2, leaders 1, dispatchers 1
+    assert count_queries() == before == 5 * 3 + 3 + 4 + 2 + 1 + 1
+
+
+def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
+    levels = list(RegionLevelKey)
+    with CaptureQueriesContext(connection) as ctx:
+        together = region_counters(levels=levels, window=OCTOBER)
+    assert len(ctx.captured_queries) == 3  # cases, events, handling steps
+    for level in levels:
+        alone = counters_compute(object_type=ObjectType.REGION, level=level, window=OCTOBER)
+        assert together[level] == alone, level

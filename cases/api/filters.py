@@ -1,0 +1,43 @@
+"""Filters of the case list: state, source, class, region, department, overdue, dates, text."""
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citygrid.filters import IdFilter
+
+from ..models import CLOCK_RUNNING_STATES, Case, Source, State
+from ..selectors import case_search_filter
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    minor = IdFilter(field_name="minor_id")
+    minor_code = django_filters.CharFilter(field_name="minor__code")
+    kind = django_filters.CharFilter(field_name="kind")
+    district = IdFilter(field_name="district_id")
+    street = IdFilter(field_name="street_id")
+    community = IdFilter(field_name="community_id")
+    unit_grid = django_filters.CharFilter(field_name="unit_grid__code")
+    department = IdFilter(field_name="department_id")
+    number = django_filters.CharFilter(field_name="number")
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已超时"))
+    q = django_filters.CharFilter(method="filter_text", label=_("编号、描述或地址"))
+    ordering = django_filters.OrderingFilter(fields=(("current_deadline", "deadline"), ("reported_at", "reported_at"),
+                                                     ("number", "number")))
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(state__in=CLOCK_RUNNING_STATES, current_deadline__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(case_search_filter(value.strip())) if value.strip() else queryset

@@ -1,0 +1,135 @@
+"""Input and output serializers of the case API: one input serializer per operation."""
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, Task, Urgency
+from ..permissions import available_actions
+from ..steps_view import traffic_light_of
+
+
+class ReportInput(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.COLLECTOR)
+    minor_id = serializers.IntegerField(label=_("小类"))
+    lon = serializers.FloatField(label=_("经度"), min_value=-180, max_value=180)
+    lat = serializers.FloatField(label=_("纬度"), min_value=-90, max_value=90)
+    description = serializers.CharField(label=_("问题描述"), max_length=2000)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    component_code = serializers.CharField(max_length=17, required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                      help_text=_("客户端生成的唯一编号；重试时返回第一次创建的案件（同 Idempotency-Key 头）"))
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class SelfHandledInput(ReportInput):
+    after_photos = serializers.ListField(child=serializers.FileField(), required=True)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that may be left out of a form too: DRF reads a missing form checkbox as False,
+    which would record a verify answer nobody gave."""
+
+    default_empty_html = empty
+
+
+class ActionInput(serializers.Serializer):
+    """Fields any action may take; each action uses the ones it needs."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    is_true = OptionalBooleanField(required=False, help_text=_("核实结果：属实"))
+    minor_id = serializers.IntegerField(required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    filing_condition = serializers.CharField(required=False, allow_blank=True, default="")
+    department_id = serializers.IntegerField(required=False)
+    into_case_id = serializers.IntegerField(required=False)
+    requested_deadline = serializers.DateTimeField(required=False)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class CaseListOutput(serializers.ModelSerializer):
+    minor_code = serializers.CharField(source="minor.code")
+    minor_name = serializers.CharField(source="minor.name")
+    district_name = serializers.CharField(source="district.name")
+    street_name = serializers.CharField(source="street.name")
+    unit_grid_code = serializers.CharField(source="unit_grid.code")
+    department_name = serializers.CharField(source="department.name", default=None)
+    state_display = serializers.CharField(source="get_state_display")
+    source_display = serializers.CharField(source="get_source_display")
+    traffic_light = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "source", "source_display", "kind", "minor_code", "minor_name", "state", "state_display",
+            "urgency", "lon", "lat", "address", "district_name", "street_name", "unit_grid_code", "department_name",
+            "current_step", "current_deadline", "traffic_light", "reported_at", "duplicate_of",
+        ]
+
+    def get_traffic_light(self, case: Case) -> str | None:
+        return traffic_light_of(case, now=self.context.get("now") or timezone.now())
+
+
+class EventOutput(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["action", "from_state", "to_state", "actor", "created_at", "note", "payload"]
+
+
+class StepOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CaseStep
+        fields = ["kind", "department", "started_at", "deadline", "completed_at", "on_time", "overdue_marked_at"]
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "file", "content_type", "size", "created_at"]
+
+
+class RequestOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CaseRequest
+        fields = ["id", "kind", "status", "reason", "requested_deadline", "requested_at", "decided_at", "decision_note"]
+
+
+class TaskOutput(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.number")
+    case_id = serializers.IntegerField(source="case.id")
+    minor_name = serializers.CharField(source="case.minor.name")
+    lon = serializers.FloatField(source="case.lon")
+    lat = serializers.FloatField(source="case.lat")
+    address = serializers.CharField(source="case.address")
+    description = serializers.CharField(source="case.description")
+
+    class Meta:
+        model = Task
+        fields = ["id", "kind", "case_id", "case_number", "minor_name", "lon", "lat", "address", "description",
+                  "created_at", "deadline", "completed_at", "result"]
+
+
+class CaseDetailOutput(CaseListOutput):
+    events = EventOutput(many=True)
+    steps = StepOutput(many=True)
+    attachments = AttachmentOutput(many=True)
+    requests = RequestOutput(many=True)
+    available_actions = serializers.SerializerMethodField()
+    suggested_department_name = serializers.CharField(source="suggested_department.name", default=None)
+    component_code = serializers.CharField(source="component.code", default=None)
+
+    class Meta(CaseListOutput.Meta):
+        fields = CaseListOutput.Meta.fields + [
+            "description", "component_code", "suggested_department", "suggested_department_name",
+            "ownership_unknown", "verified", "merged_into", "handle_deadline", "handled_at", "handled_on_time",
+            "closed_at", "closed_on_time", "rework_count", "return_count", "extension_count", "suspension_count",
+            "urge_count", "events", "steps", "attachments", "requests", "available_actions",
+        ]
+
+    def get_available_actions(self, case: Case) -> list[str]:
+        return available_actions(self.context["request"].user, case)

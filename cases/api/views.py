@@ -1,0 +1,161 @@
+"""Case API: report (JSON or multipart), self-handled report, list, detail with the available
+actions and timeline, one endpoint for every action, and the collector's tasks."""
+import hashlib
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from citygrid.errors import ApplicationError, NotFoundError
+
+from .. import selectors, services, workflow
+from ..models import Case, Task
+from ..transitions import TRANSITIONS
+from .filters import CaseFilter
+from .serializers import (
+    ActionInput,
+    CaseDetailOutput,
+    CaseListOutput,
+    ReportInput,
+    SelfHandledInput,
+    TaskOutput,
+)
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+def _idempotency_key(request, client_id: str = "") -> str | None:
+    """The client's retry key (the Idempotency-Key header, else the client_id field), scoped to the
+    person: two phones that number their reports from 1 must not get each other's case. Hashed, so
+    a key of any length fits the column."""
+    raw = (request.headers.get("Idempotency-Key") or client_id or "").strip()
+    if not raw:
+        return None
+    return hashlib.sha256(f"api:{request.user.pk}:{raw}".encode()).hexdigest()
+
+
+def _files(request, name: str) -> list:
+    return request.FILES.getlist(name) if hasattr(request, "FILES") else []
+
+
+class CaseListCreateApi(generics.ListAPIView):
+    """GET: cases in the caller's scope, filtered and ordered. POST: report a problem."""
+
+    serializer_class = CaseListOutput
+    filterset_class = CaseFilter
+    parser_classes = PARSERS
+
+    queryset = Case.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return selectors.case_list(self.request.user).order_by("current_deadline", "pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(request=ReportInput, responses={201: CaseDetailOutput, 200: CaseDetailOutput},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
+    def post(self, request):
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        key = _idempotency_key(request, fields.pop("client_id", ""))
+        fields.pop("photos", None)
+        result = services.case_report(actor=request.user, idempotency_key=key, photos=_files(request, "photos"),
+                                      **fields)
+        case = selectors.case_detail(request.user, result.case.pk) or result.case
+        body = CaseDetailOutput(case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class SelfHandledApi(APIView):
+    """A collector's self-handled case (自行处置): created closed, with photos before and after."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=SelfHandledInput, responses={201: CaseDetailOutput})
+    def post(self, request):
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        key = _idempotency_key(request, fields.get("client_id", ""))
+        result = services.case_report_self_handled(
+            actor=request.user, minor_id=fields["minor_id"], lon=fields["lon"], lat=fields["lat"],
+            description=fields["description"], address=fields["address"], idempotency_key=key,
+            before_photos=_files(request, "photos"), after_photos=_files(request, "after_photos"),
+        )
+        case = selectors.case_detail(request.user, result.case.pk)
+        return Response(CaseDetailOutput(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(responses=CaseDetailOutput)
+    def get(self, request, case_id: int):
+        case = selectors.case_detail(request.user, case_id)
+        if case is None:
+            raise NotFoundError(_("案件不存在或不在您的管辖范围内。"))
+        return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
+
+
+ACTION_ARGUMENTS = {
+    "verify": ["is_true"],
+    "file": ["minor_id", "urgency", "filing_condition"],
+    "dispatch": ["department_id"],
+    "merge": ["into_case_id"],
+    "request_extension": ["requested_deadline"],
+}
+
+
+class CaseActionApi(APIView):
+    """POST /api/cases/{id}/actions/{action}/ — one endpoint per move of the transition table.
+    403 for a wrong role or out of scope, 409 (with the allowed moves) for a wrong state."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(request=ActionInput, responses=CaseDetailOutput,
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(TRANSITIONS))])
+    def post(self, request, case_id: int, action: str):
+        if action not in TRANSITIONS:
+            raise NotFoundError(_("没有“%(action)s”这个操作。") % {"action": action})
+        data = ActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        arguments = {"note": fields.get("note", "")}
+        for name in ACTION_ARGUMENTS.get(action, []):
+            if name in fields:
+                arguments[name] = fields[name]
+        if action == "verify" and "is_true" not in fields:
+            raise ApplicationError(_("请填写核实结果（is_true）。"), extra={"field": "is_true"})
+        if action == "dispatch" and "department_id" not in fields:
+            raise ApplicationError(_("请选择处置部门。"), extra={"field": "department_id"})
+        if action == "merge" and "into_case_id" not in fields:
+            raise ApplicationError(_("请指定合并到的案件。"), extra={"field": "into_case_id"})
+        if action == "request_extension" and "requested_deadline" not in fields:
+            raise ApplicationError(_("请填写申请的延期时限。"), extra={"field": "requested_deadline"})
+        if action == "report_handled":
+            services.case_handled_with_photos(actor=request.user, case_id=case_id, note=arguments["note"],
+                                              photos=_files(request, "photos"))
+        else:
+            workflow.ACTIONS[action](actor=request.user, case_id=case_id, **arguments)
+        case = selectors.case_detail(request.user, case_id)
+        if case is None:  # the move took the case out of the actor's scope (e.g. a return)
+            return Response({"detail": _("操作成功。"), "action": action}, status=status.HTTP_200_OK)
+        return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
+
+
+class MyTasksApi(generics.ListAPIView):
+    """The current collector's open verify and check tasks."""
+
+    serializer_class = TaskOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return selectors.tasks_for_collector(self.request.user)

@@ -1,0 +1,231 @@
+"""The small forms behind each action button of the case page, and the case search form.
+
+A form only checks what the person typed and turns it into the arguments of the workflow function
+(cases.workflow.ACTIONS[action]); whether the move is allowed is the workflow's job.
+"""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import User
+
+from .models import Case, Source, State, Urgency
+from .selectors import cases_visible
+from .transitions import TRANSITIONS
+
+# One letter per action, unique within every role (the queues' and the case page's shortcuts).
+ACTION_KEYS = {
+    "send_verify": "v", "verify": "v", "propose_file": "f", "file": "f", "void": "x", "merge": "m",
+    "dispatch": "d", "return": "r", "request_extension": "e", "approve_extension": "a", "deny_extension": "n",
+    "request_suspension": "s", "approve_suspension": "a", "deny_suspension": "n", "resume": "u",
+    "report_handled": "h", "send_check": "c", "check_pass": "p", "check_fail": "w", "close": "c",
+    "reopen": "o", "urge": "g",
+}
+
+# Actions that need nothing but an optional note: the queues offer them as one-key buttons.
+QUICK_ACTIONS = {"send_verify", "propose_file", "send_check", "close", "approve_extension",
+                 "approve_suspension", "resume", "check_pass"}
+
+# The forward moves of each role: shown first, in the primary style. Refusals and returns are
+# styled as such; the rest are plain.
+PRIMARY_ACTIONS = {"send_verify", "verify", "propose_file", "file", "dispatch", "report_handled", "send_check",
+                   "check_pass", "close", "approve_extension", "approve_suspension", "resume"}
+DANGER_ACTIONS = {"void", "return", "check_fail", "deny_extension", "deny_suspension", "reopen"}
+
+
+class ActionForm(forms.Form):
+    """The note every action carries; required (as the reason) when the table says so."""
+
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, action: str, case: Case, user: User, choices: dict | None = None, **kwargs):
+        self.action, self.case, self.user = action, case, user
+        self.choices = choices or {}
+        kwargs.setdefault("prefix", action)
+        super().__init__(*args, **kwargs)
+        if TRANSITIONS[action].needs_reason:
+            self.fields["note"].required = True
+            self.fields["note"].label = _("理由")
+            self.fields["note"].error_messages["required"] = _("请填写理由。")
+        self.setup()
+        # The action's own fields first, the note (or reason) last.
+        self.order_fields([name for name in self.fields if name != "note"] + ["note"])
+
+    def setup(self) -> None:
+        """Subclasses add their fields here (they know the case and the person)."""
+
+    def arguments(self) -> dict:
+        return {"note": self.cleaned_data.get("note", "")}
+
+
+class VerifyForm(ActionForm):
+    is_true = forms.TypedChoiceField(
+        label=_("核实结果"), choices=[("1", _("属实")), ("0", _("不属实"))], widget=forms.RadioSelect,
+        coerce=lambda value: value == "1", error_messages={"required": _("请选择核实结果。")},
+    )
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "is_true": self.cleaned_data["is_true"]}
+
+
+class FileForm(ActionForm):
+    minor = forms.TypedChoiceField(label=_("小类"), coerce=int)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices)
+    filing_condition = forms.CharField(label=_("立案条件"), required=False, max_length=500)
+
+    def setup(self) -> None:
+        self.fields["minor"].choices = self.choices.get("minors", [])
+        self.fields["minor"].initial = self.case.minor_id
+        self.fields["urgency"].initial = self.case.urgency
+        conditions = [line.strip() for line in (self.case.minor.filing_conditions or "").splitlines() if line.strip()]
+        self.filing_conditions = conditions
+        if conditions:
+            self.fields["filing_condition"].initial = conditions[0]
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "minor_id": self.cleaned_data["minor"],
+                "urgency": self.cleaned_data["urgency"], "filing_condition": self.cleaned_data["filing_condition"]}
+
+
+class DispatchForm(ActionForm):
+    department = forms.TypedChoiceField(label=_("处置部门"), coerce=int,
+                                        error_messages={"required": _("请选择处置部门。")})
+    def setup(self) -> None:
+        self.fields["department"].choices = [("", _("— 请选择 —")), *self.choices.get("departments", [])]
+        self.fields["department"].initial = self.case.suggested_department_id or ""
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "department_id": self.cleaned_data["department"]}
+
+
+class MergeForm(ActionForm):
+    into_number = forms.CharField(label=_("合并到案件编号"), max_length=16)
+
+    def setup(self) -> None:
+        if self.case.duplicate_of_id and self.case.duplicate_of:
+            self.fields["into_number"].initial = self.case.duplicate_of.number
+
+    def clean_into_number(self) -> int:
+        number = self.cleaned_data["into_number"].strip()
+        into = cases_visible(self.user).filter(number=number).values_list("pk", flat=True).first()
+        if into is None:
+            raise forms.ValidationError(_("找不到案件 %(number)s，或它不在您的管辖范围内。") % {"number": number})
+        return into
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "into_case_id": self.cleaned_data["into_number"]}
+
+
+class ExtensionForm(ActionForm):
+    requested_deadline = forms.DateTimeField(
+        label=_("申请延期至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": _("请填写申请的延期时限。"), "invalid": _("时间格式应为 年-月-日 时:分。")},
+    )
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "requested_deadline": self.cleaned_data["requested_deadline"]}
+
+
+class HandledForm(ActionForm):
+    """处置反馈: the result and at least one photo after handling (the photos are validated by
+    cases.services, which stores them in the same transaction as the move)."""
+
+    def setup(self) -> None:
+        self.fields["note"].label = _("处置结果")
+        self.fields["note"].required = True
+        self.fields["note"].error_messages["required"] = _("请填写处置结果。")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and not self.files.getlist(f"{self.prefix}-photos"):
+            self.add_error(None, _("请上传至少一张处置后照片。"))
+        return cleaned
+
+    def photos(self) -> list:
+        return self.files.getlist(f"{self.prefix}-photos")
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "verify": VerifyForm,
+    "file": FileForm,
+    "dispatch": DispatchForm,
+    "merge": MergeForm,
+    "request_extension": ExtensionForm,
+    "report_handled": HandledForm,
+}
+
+
+def action_form(action: str, *, case: Case, user: User, data=None, files=None, choices: dict | None = None
+                ) -> ActionForm:
+    """The form of `action` for this case (bound when data is given)."""
+    form_class = ACTION_FORMS.get(action, ActionForm)
+    return form_class(data, files, action=action, case=case, user=user, choices=choices)
+
+
+class SearchForm(forms.Form):
+    """The search page's fields; the filtering itself is cases.api.filters.CaseFilter."""
+
+    number = forms.CharField(label=_("案件编号"), required=False, max_length=16)
+    q = forms.CharField(label=_("描述或地址"), required=False, max_length=100)
+    minor_code = forms.CharField(label=_("小类代码"), required=False, max_length=5)
+    source = forms.MultipleChoiceField(label=_("来源"), required=False, choices=Source.choices,
+                                       widget=forms.SelectMultiple(attrs={"size": 4}))
+    state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=State.choices,
+                                      widget=forms.SelectMultiple(attrs={"size": 4}))
+    district = forms.TypedChoiceField(label=_("区/县"), required=False, coerce=int, empty_value=None)
+    street = forms.TypedChoiceField(label=_("街道"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label=_("处置部门"), required=False, coerce=int, empty_value=None)
+    reported_from = forms.DateField(label=_("上报日期自"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    reported_to = forms.DateField(label=_("上报日期至"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.ChoiceField(label=_("超时"), required=False,
+                                choices=[("", _("全部")), ("true", _("仅超时")), ("false", _("未超时"))])
+
+    def __init__(self, *args, districts=(), streets=(), departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["district"].choices = everything + list(districts)
+        self.fields["street"].choices = everything + list(streets)
+        self.fields["department"].choices = everything + list(departments)
+
+
+class ReportForm(forms.Form):
+    """受理登记: a report taken by a seat operator (a call, a media item, a leader's instruction...).
+    The place is a point, or a unit grid code whose centre is used."""
+
+    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.HOTLINE_12319)
+    minor = forms.TypedChoiceField(label=_("小类"), coerce=int, error_messages={"required": _("请选择小类。")})
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                                  error_messages={"required": _("请填写问题描述。")})
+    address = forms.CharField(label=_("地址"), required=False, max_length=200)
+    unit_grid = forms.CharField(label=_("单元网格代码"), required=False, max_length=15,
+                                help_text=_("不知道经纬度时填写，取网格中心点。"))
+    lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+    component_code = forms.CharField(label=_("部件标识码"), required=False, max_length=17)
+    reporter_name = forms.CharField(label=_("联系人"), required=False, max_length=64)
+    reporter_phone = forms.CharField(label=_("联系电话"), required=False, max_length=32)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, minors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["minor"].choices = [("", _("— 请选择 —")), *minors]
+
+    def clean(self):
+        cleaned = super().clean()
+        has_point = cleaned.get("lon") is not None and cleaned.get("lat") is not None
+        if not has_point and not cleaned.get("unit_grid"):
+            raise forms.ValidationError(_("请填写经纬度，或填写单元网格代码。"))
+        if not has_point:
+            from grids.models import UnitGrid
+
+            grid = UnitGrid.objects.filter(code=cleaned["unit_grid"].strip()).values_list(
+                "center_lon", "center_lat").first()
+            if grid is None:
+                self.add_error("unit_grid", _("单元网格 %(code)s 不存在。") % {"code": cleaned["unit_grid"]})
+            else:
+                cleaned["lon"], cleaned["lat"] = grid
+        return cleaned

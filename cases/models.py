@@ -1,0 +1,338 @@
+"""The case loop's records: cases, their steps on the clock, collector tasks, requests awaiting a
+decision (extension, suspension), attachments, the append-only event log, and the work calendar.
+
+The case's `state` is written only by cases.workflow; every other write goes through cases.services.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import ClassKind, Component, Department, MinorClass, Region, ResponsibilityGrid, UnitGrid
+
+
+class Source(models.TextChoices):
+    COLLECTOR = "collector", _("监督员上报")
+    HOTLINE_12319 = "hotline_12319", _("12319热线")
+    HOTLINE_12345 = "hotline_12345", _("12345转办")
+    PUBLIC = "public", _("公众上报")
+    MEDIA = "media", _("媒体曝光")
+    LEADER = "leader", _("领导交办")
+    VIDEO = "video", _("视频/智能识别")
+    TRANSFER_110 = "transfer_110", _("110联动")
+    OTHER = "other", _("其他")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    ENGINEERING = "engineering", _("工程性")
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("待受理")
+    VERIFYING = "verifying", _("核实中")
+    FILED = "filed", _("待派遣")
+    DISPATCHED = "dispatched", _("处置中")
+    SUSPENDED = "suspended", _("挂账")
+    HANDLED = "handled", _("待核查")
+    CHECKING = "checking", _("核查中")
+    CHECKED = "checked", _("待结案")
+    CLOSED = "closed", _("已结案")
+    VOIDED = "voided", _("已作废")
+    MERGED = "merged", _("已合并")
+
+
+OPEN_STATES = [State.REPORTED, State.VERIFYING, State.FILED, State.DISPATCHED, State.SUSPENDED,
+               State.HANDLED, State.CHECKING, State.CHECKED]
+# Open states whose clock runs: a suspended (挂账) case's clock is paused, so it is never overdue.
+CLOCK_RUNNING_STATES = [state for state in OPEN_STATES if state != State.SUSPENDED]
+
+
+class StepKind(models.TextChoices):
+    """The clocked steps of the loop (each with its own limit, deadline and completion)."""
+
+    ACCEPT = "accept", _("受理")
+    VERIFY = "verify", _("核实")
+    FILE = "file", _("立案")
+    DISPATCH = "dispatch", _("派遣")
+    HANDLE = "handle", _("处置")
+    CHECK = "check", _("核查")
+    CLOSE = "close", _("结案")
+
+
+class Case(models.Model):
+    number = models.CharField(_("案件编号"), max_length=16, unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, db_index=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=ClassKind.choices)
+    minor = models.ForeignKey(MinorClass, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases")
+    component = models.ForeignKey(Component, verbose_name=_("部件"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="cases")
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    unit_grid = models.ForeignKey(UnitGrid, verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="cases")
+    community = models.ForeignKey(Region, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Region, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(Region, verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
+    responsibility_grid = models.ForeignKey(ResponsibilityGrid, verbose_name=_("责任网格"), null=True, blank=True,
+                                            on_delete=models.SET_NULL, related_name="cases")
+    description = models.TextField(_("问题描述"))
+    urgency = models.CharField(_("紧急程度"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="reported_cases")
+    reporter_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, null=True, blank=True, unique=True)
+
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED, db_index=True)
+    department = models.ForeignKey(Department, verbose_name=_("处置部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="cases")
+    suggested_department = models.ForeignKey(Department, verbose_name=_("建议部门"), null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+")
+    ownership_unknown = models.BooleanField(_("权属不明"), default=False)
+    verified = models.BooleanField(_("核实属实"), null=True, blank=True)
+    duplicate_of = models.ForeignKey("self", verbose_name=_("疑似重复"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="likely_duplicates")
+    merged_into = models.ForeignKey("self", verbose_name=_("合并至"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="merged_cases")
+
+    # The current step's clock, kept on the case so queues sort by deadline on one index.
+    current_step = models.CharField(_("当前环节"), max_length=10, choices=StepKind.choices, blank=True)
+    current_deadline = models.DateTimeField(_("当前环节时限"), null=True, blank=True)
+    current_step_started_at = models.DateTimeField(_("当前环节开始"), null=True, blank=True)
+
+    # Milestones, so the assessment counts facts in one pass over cases.
+    reported_at = models.DateTimeField(_("上报时间"), db_index=True)
+    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    handle_deadline = models.DateTimeField(_("处置时限"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    handled_on_time = models.BooleanField(_("按期处置"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    closed_on_time = models.BooleanField(_("按期结案"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    suspension_count = models.PositiveSmallIntegerField(_("挂账次数"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["state", "current_deadline"], name="case_queue_idx"),
+            models.Index(fields=["district", "state", "current_deadline"], name="case_district_queue_idx"),
+            models.Index(fields=["department", "state", "current_deadline"], name="case_department_queue_idx"),
+            models.Index(fields=["minor", "reported_at"], name="case_class_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class CaseNumberSequence(models.Model):
+    """Year-scoped counter behind case numbers (2026 + 8 digits), independent of the class."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class CaseStep(models.Model):
+    """One clocked step of a case: when it started, its deadline (moved by extensions and
+    suspensions), when it was completed and whether on time. Rework opens a new handle step."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("环节"), max_length=10, choices=StepKind.choices)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("开始时间"))
+    deadline = models.DateTimeField(_("时限"))
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    on_time = models.BooleanField(_("按时"), null=True, blank=True)
+    overdue_marked_at = models.DateTimeField(_("超时标记时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("环节")
+        verbose_name_plural = _("环节")
+        ordering = ["started_at", "pk"]
+        indexes = [
+            models.Index(fields=["deadline"], condition=Q(completed_at__isnull=True, overdue_marked_at__isnull=True),
+                         name="step_open_deadline_idx"),
+            models.Index(fields=["kind", "completed_at"], name="step_kind_completed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} → {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class TaskKind(models.TextChoices):
+    VERIFY = "verify", _("核实")
+    CHECK = "check", _("核查")
+
+
+class Task(models.Model):
+    """A verify or check task for the collectors of the case's responsibility grid."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("任务类型"), max_length=8, choices=TaskKind.choices)
+    responsibility_grid = models.ForeignKey(ResponsibilityGrid, null=True, blank=True, on_delete=models.SET_NULL,
+                                            related_name="tasks")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("下发时间"))
+    deadline = models.DateTimeField(_("时限"))
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="completed_tasks")
+    result = models.BooleanField(_("结果"), null=True, blank=True, help_text=_("核实：属实；核查：通过"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["deadline", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], condition=Q(completed_at__isnull=True),
+                                    name="one_open_task_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class RequestKind(models.TextChoices):
+    EXTENSION = "extension", _("延期申请")
+    SUSPENSION = "suspension", _("挂账申请")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    DENIED = "denied", _("已驳回")
+
+
+class CaseRequest(models.Model):
+    """A department's request awaiting a decision: an extension (with the deadline it asks for)
+    or a suspension (挂账, with its explanation)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("申请类型"), max_length=12, choices=RequestKind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    reason = models.TextField(_("理由"))
+    requested_deadline = models.DateTimeField(_("申请时限"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], condition=Q(status="pending"),
+                                    name="one_pending_request_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class AttachmentKind(models.TextChoices):
+    BEFORE = "before", _("处置前")
+    AFTER = "after", _("处置后")
+    OTHER = "other", _("其他")
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("类型"), max_length=8, choices=AttachmentKind.choices, default=AttachmentKind.BEFORE)
+    file = models.ImageField(_("照片"), upload_to="cases/%Y/%m/")
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class CaseEvent(models.Model):
+    """Append-only log: who did what to a case, when, from which state to which, with the payload."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("动作"), max_length=24, db_index=True)
+    from_state = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    note = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("案件日志")
+        verbose_name_plural = _("案件日志")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["action", "created_at"], name="event_action_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarDay(models.Model):
+    """An override of the statutory calendar (chinese-calendar): a city's own holiday or working
+    day, and the way to extend the calendar to years the package does not know yet."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = _("工作日历调整")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_workday else '休息日'}"
+
+
+class WorkSchedule(models.Model):
+    """Work windows, e.g. "08:30-12:00,14:00-18:00". The row without a department is the city's
+    default (settings.WORK_WINDOWS when there is none); a department's row overrides it."""
+
+    department = models.OneToOneField(Department, verbose_name=_("部门"), null=True, blank=True,
+                                      on_delete=models.CASCADE, related_name="work_schedule")
+    windows = models.CharField(_("工作时段"), max_length=120, default="08:30-12:00,14:00-18:00")
+    works_on_holidays = models.BooleanField(_("节假日照常工作"), default=False,
+                                            help_text=_("如环卫等全天候部门"))
+
+    class Meta:
+        verbose_name = _("工作时段")
+        verbose_name_plural = _("工作时段")
+        constraints = [
+            models.UniqueConstraint(fields=["department"], condition=Q(department__isnull=True),
+                                    name="one_default_schedule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department or '全市默认'}: {self.windows}"

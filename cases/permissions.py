@@ -1,0 +1,98 @@
+"""Who may do what to which case: role (from the transition table) and scope (two-level supervision
+and command). Used alike by the workflow, the API, the pages and the admin."""
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from citygrid.errors import ConflictError, PermissionDeniedError
+from grids.models import RegionLevel, Role, User
+
+from .models import Case
+from .transitions import TRANSITIONS, allowed_actions
+
+
+def scope_filter(user: User) -> Q | None:
+    """The Q that limits cases to the user's scope; None means the whole city."""
+    if user.role == Role.HANDLER:
+        return Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    if user.role == Role.COLLECTOR:
+        return Q(reporter_id=user.pk) | Q(responsibility_grid__collectors=user)
+    if user.region_id is None:
+        return None
+    level = user.region.level
+    if level == RegionLevel.CITY:
+        return None
+    if level == RegionLevel.DISTRICT:
+        return Q(district_id=user.region_id)
+    if level == RegionLevel.STREET:
+        return Q(street_id=user.region_id)
+    return Q(community_id=user.region_id)
+
+
+def case_in_scope(user: User, case: Case) -> bool:
+    if not user.is_active:
+        return False
+    if user.role == Role.HANDLER:
+        return bool(user.department_id) and case.department_id == user.department_id
+    if user.role == Role.COLLECTOR:
+        return case.reporter_id == user.pk or (
+            case.responsibility_grid_id is not None
+            and user.responsibility_grids.filter(pk=case.responsibility_grid_id).exists()
+        )
+    if user.region_id is None:
+        return True
+    level = user.region.level
+    if level == RegionLevel.CITY:
+        return True
+    field = {RegionLevel.DISTRICT: "district_id", RegionLevel.STREET: "street_id"}.get(level, "community_id")
+    return getattr(case, field) == user.region_id
+
+
+def case_actionable(user: User, case: Case) -> bool:
+    """The scope for moving a case: the read scope, except that a collector answers only the tasks
+    of the grids they patrol, not every case they reported elsewhere."""
+    if user.role == Role.COLLECTOR:
+        return user.is_active and case.responsibility_grid_id is not None and (
+            user.responsibility_grids.filter(pk=case.responsibility_grid_id).exists()
+        )
+    return case_in_scope(user, case)
+
+
+def can_apply(actor: User, case: Case, action: str) -> bool:
+    """True when the table allows `action` from the case's state for the actor's role, in scope."""
+    transition = TRANSITIONS[action]
+    return (
+        actor.role in transition.roles
+        and case.state in transition.sources
+        and case_actionable(actor, case)
+    )
+
+
+def available_actions(actor: User, case: Case) -> list[str]:
+    """The moves this person may make on this case now (what the pages and the API offer)."""
+    if not case_actionable(actor, case):
+        return []
+    return [name for name in allowed_actions(case.state) if actor.role in TRANSITIONS[name].roles]
+
+
+def check_can_apply(actor: User, case: Case, action: str) -> None:
+    """Raise 403 for a wrong role or a case out of scope, 409 (naming the allowed moves) for a
+    move the case's state does not allow."""
+    transition = TRANSITIONS[action]
+    if actor.role not in transition.roles:
+        raise PermissionDeniedError(
+            _("角色“%(role)s”不能执行“%(action)s”。") % {"role": actor.get_role_display(), "action": transition.label}
+        )
+    if not case_actionable(actor, case):
+        raise PermissionDeniedError(_("案件 %(number)s 不在您的管辖范围内。") % {"number": case.number})
+    if case.state not in transition.sources:
+        allowed = allowed_actions(case.state)
+        raise ConflictError(
+            _("案件 %(number)s 当前状态为“%(state)s”，不能执行“%(action)s”。当前允许的操作：%(allowed)s。")
+            % {
+                "number": case.number,
+                "state": case.get_state_display(),
+                "action": transition.label,
+                "allowed": "、".join(str(TRANSITIONS[name].label) for name in allowed) or _("无"),
+            },
+            extra={"state": case.state, "allowed_actions": allowed},
+        )

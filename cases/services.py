@@ -1,0 +1,331 @@
+"""Writes of the case loop other than state moves: intake (idempotent, located, checked for
+duplicates), self-handled cases, photos, case numbers, and marking overdue steps."""
+import math
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from citygrid.errors import ApplicationError
+from grids.locator import locate
+from grids.models import Component, MinorClass, Role, UnitGrid, User
+from grids.selectors import ownership_resolve
+
+from . import steps
+from .models import (
+    OPEN_STATES,
+    Attachment,
+    AttachmentKind,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    CaseStep,
+    Source,
+    State,
+    StepKind,
+    Urgency,
+)
+
+ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    case: Case
+    created: bool
+
+
+def photo_validate(photo: UploadedFile) -> str:
+    """Check an upload by its content (not its name): a JPEG, PNG or WebP image under the size
+    limit. Returns the content type."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if photo.size > limit:
+        raise ApplicationError(
+            _("照片“%(name)s”过大（%(size).1f MB），上限为 %(limit).0f MB。")
+            % {"name": photo.name, "size": photo.size / 2**20, "limit": limit / 2**20},
+            extra={"field": "photos"},
+        )
+    try:
+        photo.seek(0)
+        with Image.open(photo) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ApplicationError(
+            _("文件“%(name)s”不是有效的图片。") % {"name": photo.name}, extra={"field": "photos"}
+        ) from None
+    finally:
+        photo.seek(0)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise ApplicationError(
+            _("图片“%(name)s”的格式 %(format)s 不受支持，请上传 JPEG、PNG 或 WebP。")
+            % {"name": photo.name, "format": image_format},
+            extra={"field": "photos"},
+        )
+    return ALLOWED_IMAGE_FORMATS[image_format]
+
+
+_stored_files_active: ContextVar["StoredFiles | None"] = ContextVar("stored_files_active", default=None)
+
+
+class StoredFiles:
+    """Files written during a transaction, removed again if it fails: no photo without its case.
+
+    Nested use (a service calling another inside its own transaction, as the self-handled report
+    calls the intake) hands the inner files to the outer collector on success: only the outermost
+    knows whether the whole transaction committed."""
+
+    def __init__(self) -> None:
+        self.files: list = []
+        self._outer: StoredFiles | None = None
+        self._token = None
+
+    def __enter__(self) -> "StoredFiles":
+        self._outer = _stored_files_active.get()
+        self._token = _stored_files_active.set(self)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        _stored_files_active.reset(self._token)
+        if exc_type is not None:
+            for field_file in self.files:
+                field_file.storage.delete(field_file.name)
+        elif self._outer is not None:
+            self._outer.files.extend(self.files)
+
+
+def attachments_add(*, case: Case, photos: list[UploadedFile], kind: str, actor: User | None,
+                    stored: StoredFiles | None = None) -> list[Attachment]:
+    """Store validated photos of a case, inside the caller's transaction; `stored` collects the
+    files so that the caller can remove them if the transaction fails."""
+    content_types = [photo_validate(photo) for photo in photos]
+    attachments = []
+    for photo, content_type in zip(photos, content_types, strict=True):
+        attachment = Attachment(case=case, kind=kind, content_type=content_type, size=photo.size, uploaded_by=actor)
+        attachment.file.save(photo.name, photo, save=False)
+        if stored is not None:
+            stored.files.append(attachment.file)
+        attachment.save()
+        attachments.append(attachment)
+    return attachments
+
+
+def case_number_next(year: int) -> str:
+    """The next case number of the year: the year and 8 digits. On PostgreSQL a sequence per year
+    (no lock held across the intake transaction; a rolled-back intake leaves a gap); elsewhere a
+    locked counter row."""
+    if connection.vendor == "postgresql":
+        name = f"case_number_{year}"
+        with connection.cursor() as cursor:
+            try:
+                # In a savepoint: the first intakes of a year race to create its sequence; the
+                # losers wait for the winner to commit, then fail on the catalog's unique index
+                # (IF NOT EXISTS checked too early), and simply use the winner's sequence.
+                with transaction.atomic():
+                    cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
+            except IntegrityError:
+                pass
+            cursor.execute("SELECT nextval(%s)", [name])
+            value = cursor.fetchone()[0]
+    else:
+        with transaction.atomic():
+            sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(year=year)
+            sequence.last += 1
+            sequence.save(update_fields=["last"])
+            value = sequence.last
+    return f"{year}{value:08d}"
+
+
+def duplicate_candidate(*, minor: MinorClass, lon: float, lat: float, at: datetime) -> Case | None:
+    """An open case of the same class within DUPLICATE_DISTANCE_M metres and DUPLICATE_WINDOW_HOURS
+    before `at`: the likely duplicate shown to the operator. A bounding box in the index, then the
+    exact distance."""
+    metres = settings.DUPLICATE_DISTANCE_M
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = Case.objects.filter(
+        minor=minor, state__in=OPEN_STATES, reported_at__gte=at - timedelta(hours=settings.DUPLICATE_WINDOW_HOURS),
+        lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat), merged_into__isnull=True,
+    ).order_by("reported_at")[:20]
+    for case in candidates:
+        if _distance_m(lon, lat, case.lon, case.lat) <= metres:
+            return case
+    return None
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6_371_000 * math.hypot(x, y)
+
+
+def case_report(
+    *,
+    actor: User | None,
+    source: str,
+    minor_id: int,
+    lon: float,
+    lat: float,
+    description: str,
+    urgency: str = Urgency.NORMAL,
+    address: str = "",
+    component_code: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos: list[UploadedFile] | None = None,
+    idempotency_key: str | None = None,
+) -> ReportResult:
+    """Take a report from any source. A retried submission with the same idempotency key returns
+    the first case. Everything (case, photos, first step, event) is written or nothing is."""
+    if idempotency_key:
+        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return ReportResult(existing, created=False)
+    if source not in Source.values:
+        raise ApplicationError(_("来源“%(source)s”无效。") % {"source": source}, extra={"field": "source"})
+    if urgency not in Urgency.values:
+        raise ApplicationError(_("紧急程度无效。"), extra={"field": "urgency"})
+    if not (description or "").strip():
+        raise ApplicationError(_("请填写问题描述。"), extra={"field": "description"})
+    minor = MinorClass.objects.filter(pk=minor_id, is_active=True).select_related("major").first()
+    if minor is None:
+        raise ApplicationError(_("分类不存在或已停用（%(id)s）。") % {"id": minor_id}, extra={"field": "minor_id"})
+    location = locate(lon, lat)
+    component = None
+    if component_code:
+        component = Component.objects.filter(code=component_code).first()
+        if component is None:
+            raise ApplicationError(_("部件“%(code)s”不存在。") % {"code": component_code},
+                                   extra={"field": "component_code"})
+        if component.minor_id != minor.pk:
+            raise ApplicationError(_("部件“%(code)s”不属于所选小类。") % {"code": component_code},
+                                   extra={"field": "component_code"})
+    for photo in photos or []:
+        photo_validate(photo)
+
+    now = timezone.now()
+    try:
+        with StoredFiles() as stored, transaction.atomic():
+            case = _case_create(
+                actor=actor, source=source, minor=minor, location=location, lon=lon, lat=lat,
+                description=description, urgency=urgency, address=address, component=component,
+                reporter_name=reporter_name, reporter_phone=reporter_phone,
+                idempotency_key=idempotency_key or None, now=now,
+            )
+            steps.step_open(case, StepKind.ACCEPT, now)
+            case.save(update_fields=["current_step", "current_deadline", "current_step_started_at"])
+            CaseEvent.objects.create(
+                case=case, action="report", to_state=case.state, actor=actor, created_at=now,
+                payload={"source": source, "duplicate_of": case.duplicate_of.number if case.duplicate_of else None},
+            )
+            if photos:
+                attachments_add(case=case, photos=photos, kind=AttachmentKind.BEFORE, actor=actor, stored=stored)
+    except IntegrityError:
+        # Two retries of the same submission raced: the first one's case is the answer.
+        if idempotency_key:
+            existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return ReportResult(existing, created=False)
+        raise
+    return ReportResult(case, created=True)
+
+
+def _case_create(*, actor, source, minor, location, lon, lat, description, urgency, address, component,
+                 reporter_name, reporter_phone, idempotency_key, now) -> Case:
+    unit_grid = UnitGrid(pk=location.unit_grid_id, community_id=location.community_id,
+                         street_id=location.street_id, district_id=location.district_id)
+    ownership = ownership_resolve(minor=minor, unit_grid=unit_grid, component=component)
+    return Case.objects.create(
+        number=case_number_next(timezone.localtime(now).year),
+        source=source, kind=minor.kind, minor=minor, component=component, lon=lon, lat=lat, address=address,
+        unit_grid_id=location.unit_grid_id, community_id=location.community_id, street_id=location.street_id,
+        district_id=location.district_id, responsibility_grid_id=location.responsibility_grid_id,
+        description=description.strip(), urgency=urgency, reporter=actor if actor and actor.is_authenticated else None,
+        reporter_name=reporter_name, reporter_phone=reporter_phone, idempotency_key=idempotency_key,
+        suggested_department=ownership.department, ownership_unknown=ownership.unknown,
+        duplicate_of=duplicate_candidate(minor=minor, lon=lon, lat=lat, at=now),
+        state=State.REPORTED, reported_at=now,
+    )
+
+
+def case_report_self_handled(
+    *, actor: User, minor_id: int, lon: float, lat: float, description: str,
+    before_photos: list[UploadedFile], after_photos: list[UploadedFile], address: str = "",
+    idempotency_key: str | None = None,
+) -> ReportResult:
+    """自行处置: a collector fixes a trivial problem on the spot; the case is created closed,
+    with photos before and after."""
+    if actor.role != Role.COLLECTOR:
+        raise ApplicationError(_("只有监督员可以上报自行处置案件。"), status_code=403)
+    if not before_photos or not after_photos:
+        raise ApplicationError(_("自行处置必须同时上传处置前和处置后的照片。"), extra={"field": "photos"})
+    for photo in [*before_photos, *after_photos]:
+        photo_validate(photo)
+    with StoredFiles() as stored, transaction.atomic():
+        result = case_report(
+            actor=actor, source=Source.COLLECTOR, minor_id=minor_id, lon=lon, lat=lat, description=description,
+            address=address, photos=before_photos, idempotency_key=idempotency_key,
+        )
+        if not result.created:
+            return result
+        case = Case.objects.select_for_update().get(pk=result.case.pk)
+        now = timezone.now()
+        attachments_add(case=case, photos=after_photos, kind=AttachmentKind.AFTER, actor=actor, stored=stored)
+        steps.steps_close_all(case, now)
+        CaseStep.objects.filter(case=case).update(on_time=True, completed_by=actor)
+        case.state = State.CLOSED  # the one write of state outside workflow: a case born closed
+        case.filed_at = case.dispatched_at = case.handled_at = case.closed_at = now
+        case.handled_on_time = case.closed_on_time = True
+        case.verified = True
+        case.save()
+        CaseEvent.objects.create(case=case, action="self_handle", from_state=State.REPORTED, to_state=State.CLOSED,
+                                 actor=actor, created_at=now)
+    return ReportResult(case, created=True)
+
+
+def steps_mark_overdue(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Mark steps past their deadline and log an `overdue` event for each, once. Safe to run twice
+    and from two workers at once (SKIP LOCKED on PostgreSQL)."""
+    now = now or timezone.now()
+    marked = 0
+    while True:
+        with transaction.atomic():
+            # A suspended case's clock is paused: its handling step is not overdue (resume moves
+            # the deadline on by the time spent suspended).
+            due = CaseStep.objects.filter(
+                completed_at__isnull=True, overdue_marked_at__isnull=True, deadline__lt=now,
+            ).exclude(case__state=State.SUSPENDED)
+            if connection.features.has_select_for_update_skip_locked:
+                # Lock the steps only (of=self), not the joined cases that transitions lock.
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            rows = list(due.select_related("case").order_by("pk")[:batch])
+            if not rows:
+                return marked
+            CaseStep.objects.filter(pk__in=[row.pk for row in rows]).update(overdue_marked_at=now)
+            CaseEvent.objects.bulk_create([
+                CaseEvent(case_id=row.case_id, action="overdue", from_state=row.case.state, to_state=row.case.state,
+                          created_at=now, payload={"step": row.kind, "deadline": row.deadline.isoformat()})
+                for row in rows
+            ])
+            marked += len(rows)
+
+
+def case_handled_with_photos(*, actor: User, case_id: int, note: str = "",
+                             photos: list[UploadedFile] | None = None) -> Case:
+    """The department's handled report with its after-photos: one transaction, so the state moves
+    only if the photos were stored, and the photos stay only if the state moved."""
+    from .workflow import case_report_handled
+
+    for photo in photos or []:
+        photo_validate(photo)
+    with StoredFiles() as stored, transaction.atomic():
+        case = case_report_handled(actor=actor, case_id=case_id, note=note)
+        if photos:
+            attachments_add(case=case, photos=photos, kind=AttachmentKind.AFTER, actor=actor, stored=stored)
+    return case

@@ -1,0 +1,70 @@
+"""The clock of a case: opening and completing its steps, with deadlines on the work calendar.
+
+Called only from cases.workflow and cases.services inside their transactions; it changes the case
+object in memory (the caller saves it) and writes CaseStep rows.
+"""
+from datetime import datetime
+
+from django.conf import settings
+
+from .calendar import WorkCalendar
+from .models import Case, CaseStep, StepKind, Urgency
+
+
+def handling_limit(case: Case) -> tuple[int, str]:
+    """The handling limit from the case's class and urgency: (amount, unit)."""
+    minor = case.minor
+    amount = {
+        Urgency.URGENT: minor.limit_urgent,
+        Urgency.ENGINEERING: minor.limit_engineering,
+    }.get(case.urgency, minor.limit_normal)
+    return amount, minor.limit_unit
+
+
+def step_deadline(case: Case, kind: str, start: datetime, *, department_id: int | None = None) -> datetime:
+    if kind == StepKind.HANDLE:
+        amount, unit = handling_limit(case)
+        return WorkCalendar.for_department(department_id).deadline(start, amount=amount, unit=unit)
+    return WorkCalendar.for_department(None).add_work_time(start, hours=settings.STEP_LIMITS_HOURS[kind])
+
+
+def step_open(case: Case, kind: str, now: datetime, *, department_id: int | None = None,
+              deadline: datetime | None = None) -> CaseStep:
+    """Start a clocked step and make it the case's current step."""
+    step = CaseStep.objects.create(
+        case=case, kind=kind, department_id=department_id, started_at=now,
+        deadline=deadline or step_deadline(case, kind, now, department_id=department_id),
+    )
+    case.current_step = kind
+    case.current_deadline = step.deadline
+    case.current_step_started_at = now
+    return step
+
+
+def step_current(case: Case, kind: str | None = None) -> CaseStep | None:
+    steps = CaseStep.objects.filter(case=case, completed_at__isnull=True)
+    if kind:
+        steps = steps.filter(kind=kind)
+    return steps.order_by("-started_at", "-pk").first()
+
+
+def step_complete(case: Case, now: datetime, *, actor=None, kind: str | None = None,
+                  count_on_time: bool = True) -> CaseStep | None:
+    """Complete the open step (of `kind`, if given): record when, and whether within its deadline.
+    A step ended by a return or a void is completed without an on-time verdict."""
+    step = step_current(case, kind)
+    if step is None:
+        return None
+    step.completed_at = now
+    step.completed_by = actor
+    step.on_time = (now <= step.deadline) if count_on_time else None
+    step.save(update_fields=["completed_at", "completed_by", "on_time"])
+    return step
+
+
+def steps_close_all(case: Case, now: datetime) -> None:
+    """End every open step without a verdict (void, merge) and clear the case's clock."""
+    CaseStep.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now)
+    case.current_step = ""
+    case.current_deadline = None
+    case.current_step_started_at = None

@@ -1,0 +1,47 @@
+"""The demo cases (cases.demo): every state of the loop, made through the real services, the same
+for the same seed, and added by seed_demo."""
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+
+from cases.demo import demo_cases_build
+from cases.models import Case, CaseEvent, State
+from grids.demo import demo_city_build
+
+pytestmark = pytest.mark.django_db
+
+
+def _signature() -> list[tuple]:
+    rows = Case.objects.values_list("idempotency_key", "state", "source", "urgency", "minor__code",
+                                    "unit_grid__code", "department__code", "rework_count", "extension_count")
+    return sorted(rows, key=lambda row: int(row[0].rsplit("-", 1)[1]))
+
+
+def _forget_cases() -> None:
+    CaseEvent.objects.all().delete()
+    Case.objects.all().delete()
+
+
+def test_demo_cases_in_every_state_and_deterministic():
+    demo_city_build(seed=7, scale=0.2, component_scale=0.01)
+    made = demo_cases_build(seed=7, count=60)
+    assert made in (60, 61)  # a merge makes its duplicate too
+    states = Counter(Case.objects.values_list("state", flat=True))
+    assert set(states) == set(State.values), states
+    assert Case.objects.filter(state=State.CLOSED, events__action="self_handle").exists()
+    assert Case.objects.filter(rework_count__gt=0).exists()
+    # Every case went through the event log: one `report` event per case.
+    assert CaseEvent.objects.filter(action="report").count() == Case.objects.count()
+    assert demo_cases_build(seed=7, count=60) == 0  # already there: nothing added
+
+    first = _signature()
+    _forget_cases()
+    demo_cases_build(seed=7, count=60)
+    assert _signature() == first
+
+
+def test_seed_demo_adds_the_cases(capsys):
+    call_command("seed_demo", "--seed", "3", "--scale", "0.2", "--component-scale", "0.01", "--cases", "40")
+    assert 40 <= Case.objects.count() <= 41
+    assert "40" in capsys.readouterr().out

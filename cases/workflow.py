@@ -1,0 +1,457 @@
+"""One public function per transition of cases.transitions, all through `_apply`: permission and
+scope, row lock, state check, the change, and the append-only event row, in one transaction.
+
+This is the only module that writes Case.state.
+"""
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from grids.models import Department, MinorClass, User
+from grids.selectors import ownership_resolve
+
+from . import steps
+from .calendar import WorkCalendar
+from .models import (
+    Case,
+    CaseEvent,
+    CaseRequest,
+    RequestKind,
+    RequestStatus,
+    StepKind,
+    Task,
+    TaskKind,
+    Urgency,
+)
+from .permissions import case_in_scope, check_can_apply
+from .transitions import TRANSITIONS
+
+# A mutation changes the locked case in memory and returns the event payload.
+Mutation = Callable[[Case, datetime], dict[str, Any]]
+
+
+def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mutation | None = None) -> Case:
+    transition = TRANSITIONS[action]
+    with transaction.atomic():
+        # NO KEY UPDATE: we never change the case's key, so rows referencing it (events, steps)
+        # can still be inserted concurrently; concurrent moves on the same case queue here and
+        # the loser sees the winner's state below.
+        case = (
+            Case.objects.select_for_update(no_key=True)
+            .select_related("minor", "district")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None:
+            raise NotFoundError(_("案件不存在。"))
+        check_can_apply(actor, case, action)
+        # After the permission check: who may not make the move is told so, not asked for a reason.
+        if transition.needs_reason and not (note or "").strip():
+            raise ApplicationError(_("“%(action)s”必须填写理由。") % {"action": transition.label},
+                                   extra={"field": "note"})
+        now = timezone.now()
+        from_state = case.state
+        payload = mutate(case, now) if mutate else {}
+        if transition.target is not None:
+            case.state = transition.target
+        case.save()
+        CaseEvent.objects.create(
+            case=case, action=action, from_state=from_state, to_state=case.state, actor=actor,
+            created_at=now, note=note, payload=payload or {},
+        )
+    return case
+
+
+def _task_open(case: Case, kind: str, actor: User, now: datetime) -> Task:
+    step = steps.step_open(case, StepKind.VERIFY if kind == TaskKind.VERIFY else StepKind.CHECK, now)
+    return Task.objects.create(
+        case=case, kind=kind, responsibility_grid_id=case.responsibility_grid_id,
+        created_by=actor, created_at=now, deadline=step.deadline,
+    )
+
+
+def _task_complete(case: Case, kind: str, actor: User, now: datetime, *, result: bool, note: str) -> Task:
+    task = Task.objects.filter(case=case, kind=kind, completed_at__isnull=True).first()
+    if task is None:
+        raise ApplicationError(_("该案件没有待完成的%(kind)s任务。") % {"kind": TaskKind(kind).label})
+    task.completed_at, task.completed_by, task.result, task.note = now, actor, result, note
+    task.save(update_fields=["completed_at", "completed_by", "result", "note"])
+    return task
+
+
+def _handling_open(case: Case, now: datetime) -> None:
+    step = steps.step_open(case, StepKind.HANDLE, now, department_id=case.department_id)
+    case.handle_deadline = step.deadline
+    case.handled_at = None
+    case.handled_on_time = None
+
+
+# --- accept, verify, file -------------------------------------------------------------------
+
+def case_send_verify(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        steps.step_complete(case, now, actor=actor, kind=StepKind.ACCEPT)
+        task = _task_open(case, TaskKind.VERIFY, actor, now)
+        return {"task_id": task.pk, "deadline": task.deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="send_verify", note=note, mutate=mutate)
+
+
+def case_verify(*, actor: User, case_id: int, is_true: bool, note: str = "") -> Case:
+    def mutate(case, now):
+        task = _task_complete(case, TaskKind.VERIFY, actor, now, result=is_true, note=note)
+        steps.step_complete(case, now, actor=actor, kind=StepKind.VERIFY)
+        case.verified = is_true
+        steps.step_open(case, StepKind.FILE, now)
+        return {"task_id": task.pk, "is_true": is_true}
+
+    return _apply(actor=actor, case_id=case_id, action="verify", note=note, mutate=mutate)
+
+
+def case_propose_file(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        if steps.step_complete(case, now, actor=actor, kind=StepKind.ACCEPT):
+            steps.step_open(case, StepKind.FILE, now)
+        return {}
+
+    return _apply(actor=actor, case_id=case_id, action="propose_file", note=note, mutate=mutate)
+
+
+def case_file(*, actor: User, case_id: int, minor_id: int | None = None, urgency: str | None = None,
+              filing_condition: str = "", note: str = "") -> Case:
+    def mutate(case, now):
+        changes: dict[str, Any] = {}
+        if minor_id and minor_id != case.minor_id:
+            minor = MinorClass.objects.filter(pk=minor_id, is_active=True).first()
+            if minor is None:
+                raise ApplicationError(_("分类不存在或已停用。"), extra={"field": "minor_id"})
+            changes["minor"] = [case.minor.code, minor.code]
+            case.minor, case.kind = minor, minor.kind
+            answer = ownership_resolve(minor=minor, unit_grid=case.unit_grid, component=case.component)
+            case.suggested_department, case.ownership_unknown = answer.department, answer.unknown
+        if urgency:
+            if urgency not in Urgency.values:
+                raise ApplicationError(_("紧急程度无效。"), extra={"field": "urgency"})
+            changes["urgency"] = [case.urgency, urgency]
+            case.urgency = urgency
+        # Filing ends whichever command-center step was running (accept, or file after verify).
+        for kind in (StepKind.ACCEPT, StepKind.FILE):
+            steps.step_complete(case, now, actor=actor, kind=kind)
+        case.filed_at = now
+        steps.step_open(case, StepKind.DISPATCH, now)
+        return {"changes": changes, "filing_condition": filing_condition}
+
+    return _apply(actor=actor, case_id=case_id, action="file", note=note, mutate=mutate)
+
+
+def case_void(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        Task.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now, completed_by=actor)
+        steps.steps_close_all(case, now)
+        case.voided_at = now
+        return {}
+
+    return _apply(actor=actor, case_id=case_id, action="void", note=note, mutate=mutate)
+
+
+def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") -> Case:
+    """Merge a duplicate report into the case that stays: the duplicate ends as `merged` and is
+    counted once, through the case it joined."""
+    if into_case_id == case_id:
+        raise ApplicationError(_("不能把案件合并到它自己。"), extra={"field": "into_case_id"})
+
+    def mutate(case, now):
+        target = Case.objects.filter(pk=into_case_id).first()
+        if target is None or not target.is_open:
+            raise ApplicationError(_("合并目标案件不存在或已办结。"), extra={"field": "into_case_id"})
+        if not case_in_scope(actor, target):
+            raise PermissionDeniedError(
+                _("合并目标案件 %(number)s 不在您的管辖范围内。") % {"number": target.number},
+                extra={"field": "into_case_id"},
+            )
+        if target.minor_id != case.minor_id:
+            raise ApplicationError(_("只能合并同一小类的案件。"), extra={"field": "into_case_id"})
+        Task.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now, completed_by=actor)
+        steps.steps_close_all(case, now)
+        case.merged_into = target
+        return {"into": target.number}
+
+    return _apply(actor=actor, case_id=case_id, action="merge", note=note, mutate=mutate)
+
+
+# --- dispatch and handling ------------------------------------------------------------------
+
+def case_dispatch(*, actor: User, case_id: int, department_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        if department is None:
+            raise ApplicationError(_("处置部门不存在或已停用。"), extra={"field": "department_id"})
+        steps.step_complete(case, now, actor=actor, kind=StepKind.DISPATCH)
+        case.department = department
+        case.dispatched_at = now
+        _handling_open(case, now)
+        return {
+            "department": department.name,
+            "suggested": case.suggested_department_id,
+            "follows_suggestion": case.suggested_department_id == department.pk,
+            "deadline": case.handle_deadline.isoformat(),
+        }
+
+    return _apply(actor=actor, case_id=case_id, action="dispatch", note=note, mutate=mutate)
+
+
+def case_return(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False)
+        CaseRequest.objects.filter(case=case, status=RequestStatus.PENDING).update(
+            status=RequestStatus.DENIED, decided_at=now, decision_note=_("案件已回退")
+        )
+        payload = {"department": case.department.name if case.department else ""}
+        case.department = None
+        case.handle_deadline = None
+        case.return_count += 1
+        steps.step_open(case, StepKind.DISPATCH, now)
+        return payload
+
+    return _apply(actor=actor, case_id=case_id, action="return", note=note, mutate=mutate)
+
+
+def _request_open(case: Case, kind: str, actor: User, now: datetime, note: str,
+                  requested_deadline: datetime | None = None) -> CaseRequest:
+    if CaseRequest.objects.filter(case=case, kind=kind, status=RequestStatus.PENDING).exists():
+        raise ApplicationError(_("已有一份待审批的%(kind)s。") % {"kind": RequestKind(kind).label})
+    return CaseRequest.objects.create(
+        case=case, kind=kind, reason=note, requested_deadline=requested_deadline,
+        requested_by=actor, requested_at=now,
+    )
+
+
+def _request_pending(case: Case, kind: str) -> CaseRequest:
+    request = CaseRequest.objects.filter(case=case, kind=kind, status=RequestStatus.PENDING).first()
+    if request is None:
+        raise ApplicationError(_("没有待审批的%(kind)s。") % {"kind": RequestKind(kind).label})
+    return request
+
+
+def _request_decide(request: CaseRequest, actor: User, now: datetime, *, approved: bool, note: str) -> None:
+    request.status = RequestStatus.APPROVED if approved else RequestStatus.DENIED
+    request.decided_by, request.decided_at, request.decision_note = actor, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def case_request_extension(*, actor: User, case_id: int, requested_deadline: datetime, note: str) -> Case:
+    def mutate(case, now):
+        if requested_deadline <= now:
+            raise ApplicationError(_("申请的延期时限必须晚于当前时间。"), extra={"field": "requested_deadline"})
+        if case.handle_deadline and requested_deadline <= case.handle_deadline:
+            raise ApplicationError(_("申请的延期时限必须晚于现有处置时限。"), extra={"field": "requested_deadline"})
+        request = _request_open(case, RequestKind.EXTENSION, actor, now, note, requested_deadline)
+        return {"request_id": request.pk, "requested_deadline": requested_deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="request_extension", note=note, mutate=mutate)
+
+
+def case_approve_extension(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        request = _request_pending(case, RequestKind.EXTENSION)
+        _request_decide(request, actor, now, approved=True, note=note)
+        step = steps.step_current(case, StepKind.HANDLE)
+        old = step.deadline
+        step.deadline = request.requested_deadline
+        # The moved deadline is watched afresh: past it, the step is marked overdue again.
+        step.overdue_marked_at = None
+        step.save(update_fields=["deadline", "overdue_marked_at"])
+        case.handle_deadline = case.current_deadline = step.deadline
+        case.extension_count += 1
+        return {"request_id": request.pk, "old_deadline": old.isoformat(), "deadline": step.deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="approve_extension", note=note, mutate=mutate)
+
+
+def case_deny_extension(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        request = _request_pending(case, RequestKind.EXTENSION)
+        _request_decide(request, actor, now, approved=False, note=note)
+        return {"request_id": request.pk}
+
+    return _apply(actor=actor, case_id=case_id, action="deny_extension", note=note, mutate=mutate)
+
+
+def case_request_suspension(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        request = _request_open(case, RequestKind.SUSPENSION, actor, now, note)
+        return {"request_id": request.pk}
+
+    return _apply(actor=actor, case_id=case_id, action="request_suspension", note=note, mutate=mutate)
+
+
+def case_approve_suspension(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        request = _request_pending(case, RequestKind.SUSPENSION)
+        _request_decide(request, actor, now, approved=True, note=note)
+        case.suspension_count += 1
+        return {"request_id": request.pk}
+
+    return _apply(actor=actor, case_id=case_id, action="approve_suspension", note=note, mutate=mutate)
+
+
+def case_deny_suspension(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        request = _request_pending(case, RequestKind.SUSPENSION)
+        _request_decide(request, actor, now, approved=False, note=note)
+        return {"request_id": request.pk}
+
+    return _apply(actor=actor, case_id=case_id, action="deny_suspension", note=note, mutate=mutate)
+
+
+def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
+    """End a suspension: the handling clock was paused, so its deadline moves on by the working
+    time the case spent suspended."""
+
+    def mutate(case, now):
+        request = (
+            CaseRequest.objects.filter(case=case, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED)
+            .order_by("-decided_at")
+            .first()
+        )
+        step = steps.step_current(case, StepKind.HANDLE)
+        calendar = WorkCalendar.for_department(case.department_id)
+        paused = calendar.work_seconds_between(request.decided_at, now) if request else 0.0
+        old = step.deadline
+        step.deadline = calendar.add_work_time(step.deadline, hours=paused / 3600) if paused else step.deadline
+        step.overdue_marked_at = None
+        step.save(update_fields=["deadline", "overdue_marked_at"])
+        case.handle_deadline = case.current_deadline = step.deadline
+        return {"paused_work_seconds": round(paused), "old_deadline": old.isoformat(),
+                "deadline": step.deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="resume", note=note, mutate=mutate)
+
+
+def case_report_handled(*, actor: User, case_id: int, note: str = "") -> Case:
+    """The department reports the case handled (photos are attached by cases.services in the same
+    transaction)."""
+
+    def mutate(case, now):
+        step = steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE)
+        CaseRequest.objects.filter(case=case, status=RequestStatus.PENDING).update(
+            status=RequestStatus.DENIED, decided_at=now, decision_note=_("案件已处置")
+        )
+        case.handled_at = now
+        case.handled_on_time = step.on_time if step else None
+        steps.step_open(case, StepKind.CHECK, now)
+        return {"on_time": case.handled_on_time}
+
+    return _apply(actor=actor, case_id=case_id, action="report_handled", note=note, mutate=mutate)
+
+
+# --- check and close ------------------------------------------------------------------------
+
+def case_send_check(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        step = steps.step_current(case, StepKind.CHECK)
+        task = Task.objects.create(
+            case=case, kind=TaskKind.CHECK, responsibility_grid_id=case.responsibility_grid_id,
+            created_by=actor, created_at=now, deadline=step.deadline if step else steps.step_deadline(
+                case, StepKind.CHECK, now),
+        )
+        return {"task_id": task.pk, "deadline": task.deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="send_check", note=note, mutate=mutate)
+
+
+def case_check_pass(*, actor: User, case_id: int, note: str = "") -> Case:
+    def mutate(case, now):
+        task = _task_complete(case, TaskKind.CHECK, actor, now, result=True, note=note)
+        steps.step_complete(case, now, actor=actor, kind=StepKind.CHECK)
+        steps.step_open(case, StepKind.CLOSE, now)
+        return {"task_id": task.pk}
+
+    return _apply(actor=actor, case_id=case_id, action="check_pass", note=note, mutate=mutate)
+
+
+def case_check_fail(*, actor: User, case_id: int, note: str) -> Case:
+    """Rework (返工): back to the same department with a new handling deadline."""
+
+    def mutate(case, now):
+        task = Task.objects.filter(case=case, kind=TaskKind.CHECK, completed_at__isnull=True).first()
+        if task is not None:
+            task.completed_at, task.completed_by, task.result, task.note = now, actor, False, note
+            task.save(update_fields=["completed_at", "completed_by", "result", "note"])
+        steps.step_complete(case, now, actor=actor, kind=StepKind.CHECK)
+        case.rework_count += 1
+        _handling_open(case, now)
+        return {"task_id": task.pk if task else None, "deadline": case.handle_deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="check_fail", note=note, mutate=mutate)
+
+
+def case_close(*, actor: User, case_id: int, note: str = "") -> Case:
+    """Close (结案). A case is closed on time when its handling was on time and the closure
+    itself came within the close step's limit."""
+
+    def mutate(case, now):
+        step = steps.step_complete(case, now, actor=actor, kind=StepKind.CLOSE)
+        case.closed_at = now
+        case.closed_on_time = bool(case.handled_on_time) and (step.on_time if step else True)
+        case.current_step, case.current_deadline, case.current_step_started_at = "", None, None
+        return {"on_time": case.closed_on_time}
+
+    return _apply(actor=actor, case_id=case_id, action="close", note=note, mutate=mutate)
+
+
+def case_reopen(*, actor: User, case_id: int, note: str) -> Case:
+    """A dissatisfied callback sends a closed case back to its department as rework."""
+
+    def mutate(case, now):
+        if case.department_id is None:
+            raise ApplicationError(_("该案件没有处置部门，无法重新处置。"))
+        case.closed_at = None
+        case.closed_on_time = None
+        case.rework_count += 1
+        _handling_open(case, now)
+        return {"deadline": case.handle_deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action="reopen", note=note, mutate=mutate)
+
+
+def case_urge(*, actor: User, case_id: int, note: str) -> Case:
+    def mutate(case, now):
+        case.urge_count += 1
+        return {"step": case.current_step, "deadline": case.current_deadline.isoformat()
+                if case.current_deadline else None}
+
+    return _apply(actor=actor, case_id=case_id, action="urge", note=note, mutate=mutate)
+
+
+# The API and the pages find the function for an action here.
+ACTIONS: dict[str, Callable[..., Case]] = {
+    "send_verify": case_send_verify,
+    "verify": case_verify,
+    "propose_file": case_propose_file,
+    "file": case_file,
+    "void": case_void,
+    "merge": case_merge,
+    "dispatch": case_dispatch,
+    "return": case_return,
+    "request_extension": case_request_extension,
+    "approve_extension": case_approve_extension,
+    "deny_extension": case_deny_extension,
+    "request_suspension": case_request_suspension,
+    "approve_suspension": case_approve_suspension,
+    "deny_suspension": case_deny_suspension,
+    "resume": case_resume,
+    "report_handled": case_report_handled,
+    "send_check": case_send_check,
+    "check_pass": case_check_pass,
+    "check_fail": case_check_fail,
+    "close": case_close,
+    "reopen": case_reopen,
+    "urge": case_urge,
+}
+assert set(ACTIONS) == set(TRANSITIONS), "every transition needs exactly one workflow function"

@@ -1,0 +1,58 @@
+"""Shared API pieces: the exception handler that turns ApplicationError and Django's errors into 4xx
+(every error body carries a readable `detail`), and the schema class of the OpenAPI document."""
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import exceptions
+from rest_framework.fields import empty
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": str(exc.message), **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        response.data = _with_detail(response.data)
+    return response
+
+
+def _with_detail(data):
+    """A validation error's body with a `detail` summing it up in one line (the field errors stay
+    beside it), so that every 4xx of the API has the same {"detail": …} shape as the others."""
+    if isinstance(data, dict) and "detail" not in data:
+        return {"detail": _summary(data), **data}
+    if isinstance(data, list):
+        return {"detail": _summary(data)}
+    return data
+
+
+def _summary(errors, field: str = "") -> str:
+    if isinstance(errors, dict):
+        return "; ".join(_summary(value, key) for key, value in errors.items())
+    if isinstance(errors, list):
+        return "; ".join(_summary(value, field) for value in errors)
+    if field and field != api_settings.NON_FIELD_ERRORS_KEY:
+        return f"{field}: {errors}"
+    return str(errors)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, with one correction: an output field declared `default=None` (for
+    example `CharField(source="department.name", default=None)`) answers null when the relation is
+    empty, so the document says it is nullable."""
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if direction == "response" and getattr(field, "default", empty) is None:
+            meta["nullable"] = True
+        return meta

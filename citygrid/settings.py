@@ -1,0 +1,299 @@
+"""Settings, read from the environment (see .env.example).
+
+With nothing set: an embedded SQLite file and Celery tasks run in-process, for a first look.
+DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… switch to the production stack.
+"""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def load_env_file(path: Path) -> None:
+    """Read KEY=VALUE lines of a .env file into the environment, never overriding what is set."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+load_env_file(BASE_DIR / ".env")
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# The embedded default (no DATABASE_URL) is for a first look on a laptop, so it debugs by default;
+# any real deployment sets DATABASE_URL and with it DEBUG defaults to off.
+DEBUG = env_bool("DEBUG", not os.environ.get("DATABASE_URL"))
+DEFAULT_SECRET_KEY = "insecure-dev-only-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY and not env_bool("CITYGRID_ALLOW_DEFAULT_SECRET"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the built-in default while DEBUG is off. Set SECRET_KEY in the environment "
+        "(or DEBUG=1 for local development)."
+    )
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
+    "citygrid",
+    "grids",
+    "cases",
+    "hotline",
+    "assessment",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "citygrid.urls"
+WSGI_APPLICATION = "citygrid.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "citygrid" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    )
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Transition services lock rows; SQLite serialises writers instead, so wait for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "grids.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "citygrid.auth.LoginRateLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lock-out (django-axes): 5 failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "citygrid" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Photos: anything bigger is refused with a clear message (see cases.services.validate_photo).
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "citygrid.api.AutoSchema",  # nullable `default=None` outputs
+    "EXCEPTION_HANDLER": "citygrid.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "citygrid API",
+    "DESCRIPTION": "数字城管 command center: registry, case loop, hotline and assessment.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across apps ("level", "kind"): one stable enum name each.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "grids.models.RegionLevel",
+        "DepartmentLevelEnum": "grids.models.DepartmentLevel",
+        "ClassKindEnum": "grids.models.ClassKind",
+        "EditionEnum": "grids.models.Edition",
+        "ComponentStatusEnum": "grids.models.ComponentStatus",
+        "PatrolClassEnum": "grids.models.PatrolClass",
+        "LimitUnitEnum": "grids.models.LimitUnit",
+        "RoleEnum": "grids.models.Role",
+        "CaseStateEnum": "cases.models.State",
+        "CaseSourceEnum": "cases.models.Source",
+        "UrgencyEnum": "cases.models.Urgency",
+        "StepKindEnum": "cases.models.StepKind",
+        "TaskKindEnum": "cases.models.TaskKind",
+        "RequestKindEnum": "cases.models.RequestKind",
+        "RequestStatusEnum": "cases.models.RequestStatus",
+        "AttachmentKindEnum": "cases.models.AttachmentKind",
+    },
+}
+
+# Celery: eager (in-process) unless a broker is configured.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE: dict = {}
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        if os.environ.get("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The city. Work windows apply on working days of the calendar; departments may override them.
+CITY_NAME = os.environ.get("CITY_NAME", "示范市")
+WORK_WINDOWS = os.environ.get("WORK_WINDOWS", "08:30-12:00,14:00-18:00")
+DUPLICATE_DISTANCE_M = float(os.environ.get("DUPLICATE_DISTANCE_M", "50"))
+DUPLICATE_WINDOW_HOURS = float(os.environ.get("DUPLICATE_WINDOW_HOURS", "24"))
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Limits of the command center's own steps, in working hours on the city calendar (the handling
+# limit comes from the class and urgency instead). "STEP_LIMIT_<STEP>_HOURS" overrides each.
+STEP_LIMITS_HOURS = {
+    step: float(os.environ.get(f"STEP_LIMIT_{step.upper()}_HOURS", default))
+    for step, default in {
+        "accept": 0.5, "verify": 1, "file": 0.5, "dispatch": 0.5, "check": 2, "close": 0.5,
+    }.items()
+}
+
+CELERY_BEAT_SCHEDULE["cases-mark-overdue"] = {"task": "cases.mark_overdue", "schedule": 60.0}
+LOCATOR_VERSION_CHECK_SECONDS = float(os.environ.get("LOCATOR_VERSION_CHECK_SECONDS", "5"))
+
+# --- hotline and public channel (hotline app, issue 5) -------------------------------------------
+# Replies to citizens go through this gateway class (dotted path); the default only logs them, so
+# they are recorded, not sent. A city plugs in its SMS/WeChat gateway with the same `send` method.
+HOTLINE_FEEDBACK_GATEWAY = os.environ.get("HOTLINE_FEEDBACK_GATEWAY", "hotline.gateways.LoggingGateway")
+# With it on, the closure poll also sends an automatic result SMS through the gateway.
+HOTLINE_AUTO_FEEDBACK = env_bool("HOTLINE_AUTO_FEEDBACK", False)
+# Working hours after closure within which the result reply counts as on time (及时反馈率) and
+# by which the callback (回访) is due.
+HOTLINE_FEEDBACK_LIMIT_HOURS = float(os.environ.get("HOTLINE_FEEDBACK_LIMIT_HOURS", "8"))
+HOTLINE_CALLBACK_LIMIT_HOURS = float(os.environ.get("HOTLINE_CALLBACK_LIMIT_HOURS", "24"))
+# A reported problem joins an open case of the same class within this distance (any age).
+HOTLINE_JOIN_DISTANCE_M = float(os.environ.get("HOTLINE_JOIN_DISTANCE_M", str(DUPLICATE_DISTANCE_M)))
+# Rate limits of the public endpoints per API key (or per client IP without one): "N/s|m|h|d".
+PUBLIC_REPORT_RATE_LIMIT = os.environ.get("PUBLIC_REPORT_RATE_LIMIT", "10/h")
+PUBLIC_LOOKUP_RATE_LIMIT = os.environ.get("PUBLIC_LOOKUP_RATE_LIMIT", "120/h")
+# Behind a trusted reverse proxy, the META key holding the client IP (e.g. HTTP_X_REAL_IP).
+PUBLIC_CLIENT_IP_HEADER = os.environ.get("PUBLIC_CLIENT_IP_HEADER", "")
+# The public web/WeChat report endpoint may be used without an API key unless this is on.
+PUBLIC_REPORT_REQUIRE_API_KEY = env_bool("PUBLIC_REPORT_REQUIRE_API_KEY", False)
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
+OPEN311_MAX_RESULTS = int(os.environ.get("OPEN311_MAX_RESULTS", "1000"))
+# The closure poll (every 5 minutes) looks at cases reported within this many days.
+HOTLINE_CALLBACK_LOOKBACK_DAYS = float(os.environ.get("HOTLINE_CALLBACK_LOOKBACK_DAYS", "365"))
+CELERY_BEAT_SCHEDULE["hotline-closure-followups"] = {"task": "hotline.closure_followups", "schedule": 300.0}
+
+# --- assessment (assessment app, issue 6): the monthly assessment on a schedule ------------------
+# Beat (city time, CELERY_TIMEZONE): hourly the day's and month-to-date figures of the city and
+# districts (立案率/处置率/结案率 …), nightly every object type for yesterday's month, and on the 1st
+# the month that ended is computed once more and frozen. All three are idempotent. The admin lists
+# this schedule read-only (assessment › 定时任务); django-celery-beat is not needed.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["assessment-hourly"] = {
+    "task": "assessment.compute_hourly", "schedule": crontab(minute=5),
+}
+CELERY_BEAT_SCHEDULE["assessment-nightly"] = {
+    "task": "assessment.compute_nightly", "schedule": crontab(hour=1, minute=30),
+}
+CELERY_BEAT_SCHEDULE["assessment-freeze-previous-month"] = {
+    "task": "assessment.freeze_previous_month", "schedule": crontab(day_of_month=1, hour=3, minute=0),
+}
+
+# --- hotline (issue 5), continued: names of its choice sets in the API schema (several apps have a
+# "kind" and a "channel").
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "CallChannelEnum": "hotline.models.Channel",
+    "CallKindEnum": "hotline.models.CallKind",
+    "FeedbackChannelEnum": "hotline.models.FeedbackChannel",
+    "FeedbackKindEnum": "hotline.models.FeedbackKind",
+})

@@ -1,0 +1,127 @@
+"""A tiny city for tests: two districts of two unit grids each, classes, departments, an
+ownership rule, responsibility grids and one person per role. Shared by every app's tests."""
+from dataclasses import dataclass, field
+
+from grids.models import (
+    ClassKind,
+    Department,
+    DepartmentLevel,
+    DepartmentType,
+    Edition,
+    LimitUnit,
+    MajorClass,
+    MinorClass,
+    OwnershipRule,
+    Region,
+    RegionLevel,
+    ResponsibilityGrid,
+    Role,
+    UnitGrid,
+    User,
+)
+
+BASE_LON, BASE_LAT, STEP = 112.98, 28.19, 0.001
+PASSWORD = "citygrid-test-pass"
+
+
+def square(x: int) -> dict:
+    """The unit square number x (west to east) as a GeoJSON polygon."""
+    lon0, lon1 = BASE_LON + x * STEP, BASE_LON + (x + 1) * STEP
+    lat0, lat1 = BASE_LAT, BASE_LAT + STEP
+    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]}
+
+
+def point_in(x: int, dx: float = 0.5, dy: float = 0.5) -> tuple[float, float]:
+    return BASE_LON + (x + dx) * STEP, BASE_LAT + dy * STEP
+
+
+@dataclass
+class TinyCity:
+    city: Region
+    districts: list[Region]
+    grids: list[UnitGrid]
+    responsibility_grids: list[ResponsibilityGrid]
+    departments: dict[str, Department]
+    classes: dict[str, MinorClass]
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def tiny_city_build() -> TinyCity:
+    from grids.locator import grid_index_bump
+
+    city = Region.objects.create(code="439900", name="测试市", level=RegionLevel.CITY)
+    districts, grids, rgrids = [], [], []
+    for d in range(2):
+        district = Region.objects.create(code=f"43990{d + 1}", name=f"{'东西'[d]}区", level=RegionLevel.DISTRICT,
+                                         parent=city)
+        street = Region.objects.create(code=f"{district.code}001", name=f"{'东西'[d]}街道",
+                                       level=RegionLevel.STREET, parent=district)
+        community = Region.objects.create(code=f"{street.code}001", name=f"{'东西'[d]}社区",
+                                          level=RegionLevel.COMMUNITY, parent=street)
+        rgrid = ResponsibilityGrid.objects.create(code=f"R{d + 1}", name=f"责任网格{d + 1}", district=district)
+        for s in range(2):
+            x = d * 2 + s
+            lon0, lat0 = BASE_LON + x * STEP, BASE_LAT
+            grids.append(UnitGrid.objects.create(
+                code=f"{community.code}{s + 1:03d}", community=community, street=street, district=district,
+                responsibility_grid=rgrid, geometry=square(x), area_m2=10_000.0,
+                min_lon=lon0, min_lat=lat0, max_lon=lon0 + STEP, max_lat=lat0 + STEP,
+                center_lon=lon0 + STEP / 2, center_lat=lat0 + STEP / 2,
+            ))
+        districts.append(district)
+        rgrids.append(rgrid)
+
+    municipal = DepartmentType.objects.create(code="municipal", name="市政")
+    sanitation = DepartmentType.objects.create(code="sanitation", name="环卫")
+    departments = {
+        "municipal": Department.objects.create(code="D-SZ", name="市政设施管理处", level=DepartmentLevel.CITY,
+                                               region=city, department_type=municipal),
+        "sanitation_a": Department.objects.create(code="D-HW-1", name="东区环卫所", level=DepartmentLevel.DISTRICT,
+                                                  region=districts[0], department_type=sanitation),
+        "sanitation_b": Department.objects.create(code="D-HW-2", name="西区环卫所", level=DepartmentLevel.DISTRICT,
+                                                  region=districts[1], department_type=sanitation),
+    }
+    component_major = MajorClass.objects.create(edition=Edition.LEGACY, kind=ClassKind.COMPONENT, code="01",
+                                                name="公用设施")
+    event_major = MajorClass.objects.create(edition=Edition.LEGACY, kind=ClassKind.EVENT, code="01", name="市容环境")
+    orphan_major = MajorClass.objects.create(edition=Edition.LEGACY, kind=ClassKind.EVENT, code="05", name="街面秩序")
+    classes = {
+        "manhole": MinorClass.objects.create(
+            major=component_major, edition=Edition.LEGACY, kind=ClassKind.COMPONENT, code="0101", name="上水井盖",
+            limit_unit=LimitUnit.WORK_HOURS, limit_normal=24, limit_urgent=2, limit_engineering=80,
+            department_type=municipal),
+        "garbage": MinorClass.objects.create(
+            major=event_major, edition=Edition.LEGACY, kind=ClassKind.EVENT, code="0101", name="暴露垃圾",
+            limit_unit=LimitUnit.WORK_HOURS, limit_normal=4, limit_urgent=1, limit_engineering=40,
+            department_type=sanitation),
+        "vending": MinorClass.objects.create(
+            major=orphan_major, edition=Edition.LEGACY, kind=ClassKind.EVENT, code="0501", name="无照经营游商",
+            limit_unit=LimitUnit.WORK_HOURS, limit_normal=2, limit_urgent=1, limit_engineering=8),
+    }
+    OwnershipRule.objects.create(major=component_major, region=city, department=departments["municipal"])
+    OwnershipRule.objects.create(major=event_major, region=districts[0], department=departments["sanitation_a"])
+    OwnershipRule.objects.create(major=event_major, region=districts[1], department=departments["sanitation_b"])
+
+    town = TinyCity(city, districts, grids, rgrids, departments, classes)
+    people = {
+        "operator": (Role.OPERATOR, None, None),
+        "shift_leader": (Role.SHIFT_LEADER, None, None),
+        "dispatcher": (Role.DISPATCHER, None, None),
+        "manager": (Role.MANAGER, None, None),
+        "hotline_agent": (Role.HOTLINE_AGENT, None, None),
+        "operator_b": (Role.OPERATOR, districts[1], None),
+        "shift_leader_b": (Role.SHIFT_LEADER, districts[1], None),
+        "dispatcher_b": (Role.DISPATCHER, districts[1], None),
+        "handler_a": (Role.HANDLER, districts[0], departments["sanitation_a"]),
+        "handler_b": (Role.HANDLER, districts[1], departments["sanitation_b"]),
+        "handler_municipal": (Role.HANDLER, None, departments["municipal"]),
+        "collector_a": (Role.COLLECTOR, districts[0], None),
+        "collector_b": (Role.COLLECTOR, districts[1], None),
+    }
+    for username, (role, region, department) in people.items():
+        town.users[username] = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                                        region=region, department=department)
+    rgrids[0].collectors.add(town.users["collector_a"])
+    rgrids[1].collectors.add(town.users["collector_b"])
+    grid_index_bump()
+    return town

@@ -1,0 +1,26 @@
+"""Top-level URLs: admin, accounts, the API with its schema and docs, and each app's pages."""
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/grids/", include("grids.api.urls")),
+    path("api/cases/", include("cases.api.urls")),
+    path("api/hotline/", include("hotline.api.urls")),
+    path("api/assessment/", include("assessment.api.urls")),
+    path("open311/", include("hotline.open311.urls")),
+    path("hotline/", include("hotline.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("", include("cases.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+"""The hotline REST API (/api/hotline/)."""

@@ -1,0 +1,108 @@
+"""generate_cases on the tiny test city: the counts, the milestone columns agreeing with the steps
+and events, deadlines from the work calendar, and the same history for the same seed. Runs on
+SQLite (bulk_create) and on PostgreSQL (COPY) alike."""
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from cases.calendar import WorkCalendar
+from cases.generate import cases_generate, history_check
+from cases.models import Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task
+from cases.steps import handling_limit
+
+UNTIL = "2026-03-16T08:00:00Z"
+COUNT = 800
+
+pytestmark = pytest.mark.django_db
+
+
+def _generate(count=COUNT, seed=3):
+    call_command("generate_cases", "--count", str(count), "--months", "2", "--seed", str(seed), "--batch", "300",
+                 "--until", UNTIL, "--no-progress")
+
+
+def test_counts_and_mix(city):
+    _generate()
+    assert Case.objects.count() == COUNT
+    assert CaseEvent.objects.filter(action="report").count() == COUNT
+    assert CaseStep.objects.filter(kind="accept").count() == COUNT
+    assert Task.objects.exists() and CaseRequest.objects.exists()
+    assert Case.objects.values("number").distinct().count() == COUNT
+    assert Case.objects.filter(number__startswith="2026").count() + Case.objects.filter(
+        number__startswith="2025").count() == COUNT
+    sources = dict(Case.objects.values_list("source").annotate(n=Count("id")))
+    assert sources[Source.COLLECTOR] > COUNT / 2, sources
+    states = set(Case.objects.values_list("state", flat=True))
+    assert {State.CLOSED, State.VOIDED} <= states
+    assert states & {State.DISPATCHED, State.SUSPENDED, State.CHECKING, State.FILED, State.REPORTED}
+    until = datetime.fromisoformat(UNTIL)
+    assert not Case.objects.filter(reported_at__gt=until).exists()
+    assert not CaseEvent.objects.filter(created_at__gt=until).exists()
+    # Every case sits inside its unit grid's box, in the grid's district.
+    for case in Case.objects.select_related("unit_grid"):
+        grid = case.unit_grid
+        assert grid.min_lon <= case.lon <= grid.max_lon and grid.min_lat <= case.lat <= grid.max_lat
+        assert case.district_id == grid.district_id
+
+
+def test_milestones_agree_with_steps_and_events(city):
+    _generate()
+    assert {name: n for name, n in history_check().items() if n} == {}
+    closed = Case.objects.filter(state=State.CLOSED)
+    assert closed.exists()
+    for case in closed:
+        assert case.closed_at >= case.handled_at >= case.dispatched_at >= case.filed_at >= case.reported_at
+        assert case.handled_on_time is not None and case.closed_on_time is not None
+    reworks = dict(CaseEvent.objects.filter(action="check_fail").values_list("case").annotate(n=Count("id")))
+    for case_id, rework_count in Case.objects.values_list("id", "rework_count"):
+        assert rework_count == reworks.get(case_id, 0)
+    assert Case.objects.filter(rework_count__gt=0).exists()
+    for case in Case.objects.filter(state__in=[State.VOIDED]):
+        assert case.voided_at and case.current_step == "" and case.current_deadline is None
+
+
+def test_deadlines_come_from_the_work_calendar(city):
+    _generate(count=300)
+    steps = CaseStep.objects.select_related("case", "case__minor").filter(
+        case__extension_count=0, case__suspension_count=0)
+    assert steps.exists()
+    for step in steps:
+        if step.kind == "handle":
+            amount, unit = handling_limit(step.case)
+            expected = WorkCalendar.for_department(step.department_id).deadline(step.started_at, amount=amount,
+                                                                               unit=unit)
+        else:
+            expected = WorkCalendar.for_department(None).add_work_time(
+                step.started_at, hours=settings.STEP_LIMITS_HOURS[step.kind])
+        assert step.deadline == expected, (step.kind, step.started_at)
+        if step.on_time is not None and step.kind != "accept":
+            assert step.on_time == (step.completed_at <= step.deadline)
+
+
+def test_the_check_notices_a_broken_history(city):
+    _generate(count=200)
+    case = Case.objects.filter(state=State.CLOSED).first()
+    Case.objects.filter(pk=case.pk).update(rework_count=case.rework_count + 1)
+    assert history_check()["rework_count != check_fail events"] == 1
+
+
+def _fingerprint():
+    return list(Case.objects.order_by("reported_at", "minor_id", "lon").values_list(
+        "reported_at", "source", "minor_id", "lon", "lat", "state", "closed_at", "handle_deadline", "rework_count"))
+
+
+def test_same_seed_same_history(city):
+    until = datetime.fromisoformat(UNTIL).astimezone(UTC)
+    cases_generate(count=250, months=2, seed=9, batch=100, until=until, progress=False)
+    first = _fingerprint()
+    events = CaseEvent.objects.count()
+    CaseEvent.objects.all().delete()
+    Case.objects.all().delete()
+    cases_generate(count=250, months=2, seed=9, batch=100, until=until, progress=False)
+    assert _fingerprint() == first
+    assert CaseEvent.objects.count() == events
+    cases_generate(count=250, months=2, seed=10, batch=100, until=until, progress=False)
+    assert Case.objects.filter(~Q(pk__in=[])).count() == 500
