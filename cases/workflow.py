@@ -166,7 +166,8 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
         raise ApplicationError(_("不能把案件合并到它自己。"), extra={"field": "into_case_id"})
 
     def mutate(case, now):
-        target = Case.objects.filter(pk=into_case_id).first()
+        # Locked too, so the case that stays cannot be closed or merged away while we join it.
+        target = Case.objects.select_for_update(no_key=True).filter(pk=into_case_id).first()
         if target is None or not target.is_open:
             raise ApplicationError(_("合并目标案件不存在或已办结。"), extra={"field": "into_case_id"})
         if not case_in_scope(actor, target):
@@ -259,6 +260,10 @@ def case_request_extension(*, actor: User, case_id: int, requested_deadline: dat
 def case_approve_extension(*, actor: User, case_id: int, note: str = "") -> Case:
     def mutate(case, now):
         request = _request_pending(case, RequestKind.EXTENSION)
+        # Approving a deadline that has already passed would grant nothing but an overdue step.
+        if request.requested_deadline <= now:
+            raise ApplicationError(_("申请的延期时限已过，不能批准；请驳回后由部门重新申请。"),
+                                   extra={"field": "requested_deadline"})
         _request_decide(request, actor, now, approved=True, note=note)
         step = steps.step_current(case, StepKind.HANDLE)
         old = step.deadline

@@ -123,3 +123,35 @@ def test_first_reports_of_a_year_race_for_their_numbers(city, clock):
     assert all(outcome == "ok" for outcome, _ in results), results
     numbers = sorted(Case.objects.values_list("number", flat=True))
     assert numbers == [f"2031{n:08d}" for n in range(1, THREADS + 1)]
+
+
+def test_merge_waits_for_a_move_on_the_case_that_stays(city):
+    """The merge locks its target too: while the target is being voided, the merge waits and then
+    finds it closed, instead of joining a duplicate to a case that is going away."""
+    import time
+
+    from django.db import transaction
+
+    from citygrid.errors import ApplicationError
+
+    target = case_build(city, State.REPORTED, department=None)
+    duplicate = case_build(city, State.REPORTED, department=None)
+    target_locked = threading.Event()
+
+    def work(index):
+        if index == 0:
+            # A move on the target alone, as _apply makes it: lock the row, change the state.
+            with transaction.atomic():
+                Case.objects.select_for_update(no_key=True).get(pk=target.pk)
+                Case.objects.filter(pk=target.pk).update(state=State.VOIDED)
+                target_locked.set()
+                time.sleep(0.5)
+            return "voided"
+        assert target_locked.wait(timeout=30)
+        return workflow.case_merge(actor=city.users["operator"], case_id=duplicate.pk, into_case_id=target.pk)
+
+    results = race(work, threads=2)
+    assert results[0] == ("ok", "voided")
+    outcome, error = results[1]
+    assert outcome == "error" and isinstance(error, ApplicationError) and "已办结" in str(error), results
+    assert Case.objects.get(pk=duplicate.pk).state == State.REPORTED

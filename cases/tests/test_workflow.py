@@ -291,6 +291,21 @@ def test_extension_into_the_past_or_before_the_deadline_is_refused(city, clock, 
     assert snapshot(case.pk) == before
 
 
+def test_an_extension_whose_deadline_has_passed_cannot_be_approved(city, clock, act):
+    case = report(city)
+    act("file", "shift_leader", case)
+    case = act("dispatch", "dispatcher", case, department_id=city.departments["sanitation_a"].pk)
+    act("request_extension", "handler_a", case, requested_deadline=at("2025-03-10 12:00"), note="需要时间")
+    clock.set(at("2025-03-10 12:00"))
+    before = snapshot(case.pk)
+    with pytest.raises(ApplicationError, match="延期时限已过"):
+        act("approve_extension", "dispatcher", case)
+    assert snapshot(case.pk) == before
+    assert CaseRequest.objects.get(case=case).status == RequestStatus.PENDING
+    case = act("deny_extension", "dispatcher", case, note="已过期")
+    assert case.extension_count == 0
+
+
 def test_deny_suspension_keeps_the_case_in_hand(city, clock, act):
     case = report(city)
     act("file", "shift_leader", case)
