@@ -82,8 +82,8 @@ class IndicatorCatalogueAdmin(admin.ModelAdmin):
     @admin.action(description=_("复制所选指标体系（未启用）"))
     def copy(self, request, queryset):
         for catalogue in queryset:
-            copy = catalogue_copy(catalogue=catalogue, name=f"{catalogue.name}（副本 v{catalogue.version}）",
-                                  actor=request.user)
+            name = _("%(name)s（副本 v%(version)d）") % {"name": catalogue.name, "version": catalogue.version}
+            copy = catalogue_copy(catalogue=catalogue, name=str(name), actor=request.user)
             self.message_user(request, _("已复制为 %(c)s。") % {"c": copy})
 
     @admin.action(description=_("安装一份默认指标体系（未启用）"))

@@ -15,7 +15,6 @@ DEPARTMENT_LEVEL_KEY = {DepartmentLevel.CITY: "city", DepartmentLevel.DISTRICT: 
                         DepartmentLevel.STREET: "street"}
 POSITION_ROLE = {ObjectType.COLLECTOR: Role.COLLECTOR, ObjectType.OPERATOR: Role.OPERATOR,
                  ObjectType.SHIFT_LEADER: Role.SHIFT_LEADER, ObjectType.DISPATCHER: Role.DISPATCHER}
-LEVEL_LABELS = {"city": "市级", "district": "区级", "street": "街道级", "community": "社区级"}
 
 
 @dataclass(frozen=True)

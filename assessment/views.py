@@ -1,6 +1,7 @@
 """The managers' assessment pages: period overview, rankings, an object's page with its 12-month
 trend, distributions, hot spots, leaders, the printable bulletin (通报), the drill-down from any
 number to its cases, the schedule — each table exportable to Excel (?export=xlsx)."""
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -17,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import Case, Task
+from cases.models import Case, Source, State, Task
 from citygrid.errors import ApplicationError
-from grids.models import Region, RegionLevel
+from grids.models import MinorClass, Region, RegionLevel
 
 from . import charts, selectors
-from .counters import counter_get
+from .counters import PUBLIC_SOURCES, counter_get
 from .exports import xlsx_response
 from .models import ObjectType, Period, RegionLevelKey, Trigger
 from .periods import local_today, month_label, period_spec_parse
@@ -95,6 +96,48 @@ def _drill_url(label, object_type, level, object_id, counter, **extra) -> str:
 def _case_url(case_id: int) -> str:
     try:
         return reverse("cases:case", args=[case_id])
+    except NoReverseMatch:
+        return ""
+
+
+# Counters the case search (/search/: reported dates, district, street, department, source, minor
+# class code, states) can express exactly, with the sources they are limited to (None: any).
+SEARCHABLE_COUNTERS = {"reports": None, "collector_reports": [Source.COLLECTOR], "public_reports": PUBLIC_SOURCES}
+SEARCHABLE_REGION_FIELDS = {RegionLevelKey.CITY: None, RegionLevelKey.DISTRICT: "district",
+                            RegionLevelKey.STREET: "street"}
+
+
+def _case_search_url(period, object_type, level, object_id, counter, filters) -> str:
+    """The same cases in the general case search (where they can be worked on and exported with
+    its columns), when its filters can say exactly what the counter counts; "" otherwise (the
+    drill-down list is then the only exact list)."""
+    sources = SEARCHABLE_COUNTERS.get(counter, ())
+    if sources == () or filters.get("major_id"):
+        return ""
+    params: list[tuple[str, object]] = []
+    if object_type == ObjectType.DEPARTMENT:
+        params.append(("department", object_id))
+    elif object_type == ObjectType.REGION and level in SEARCHABLE_REGION_FIELDS:
+        if SEARCHABLE_REGION_FIELDS[level]:
+            params.append((SEARCHABLE_REGION_FIELDS[level], object_id))
+    else:
+        return ""
+    if filters.get("source"):
+        if sources is not None and filters["source"] not in sources:
+            return ""
+        sources = [filters["source"]]
+    if filters.get("minor_id"):
+        codes = list(MinorClass.objects.filter(pk=filters["minor_id"]).values_list("code", flat=True))
+        if not codes or MinorClass.objects.filter(code=codes[0]).count() != 1:
+            return ""  # the search filters by code: only when the code names this one class
+        params.append(("minor_code", codes[0]))
+    params += [("source", value) for value in sources or []]
+    # Merged duplicates are not reports: every other state.
+    params += [("state", value) for value in State.values if value != State.MERGED]
+    params += [("reported_from", period.start.isoformat()),
+               ("reported_to", (period.end - timedelta(days=1)).isoformat())]
+    try:
+        return f"{reverse('cases:search')}?{urlencode(params)}"
     except NoReverseMatch:
         return ""
 
@@ -257,6 +300,8 @@ def object_page(request, label, object_type, level, object_id):
         "denominator_url": _drill_url(label, object_type, level, object_id, s.denominator_key)
         if s.denominator_key else "",
     } for s in snapshots]
+    trend = selectors.object_trend(label=period.label if period.kind == "month" else month_label(period.start),
+                                   object_type=object_type, level=level, object_id=object_id)
     if request.GET.get("export") == "xlsx":
         rows = [[str(c["label"]), c["key"], c["value"]] for c in counters]
         rows += [[], [_("指标"), _("分子"), _("分母"), _("比率（%）"), _("得分"), _("权重（%）")]]
@@ -264,11 +309,12 @@ def object_page(request, label, object_type, level, object_id):
                   _snapshot_value(s), s.score, s.weight] for s in snapshots]
         rows += [[], [_("综合指标值"), composite.score, _("等级"), composite.grade, _("排名"),
                       f"{composite.rank or '-'}/{composite.ranked_count}"]]
+        rows += [[], [_("近 12 个月趋势"), *trend["labels"]], [_("综合指标值"), *trend["composite"]]]
+        rows += [[indicator["name"] if indicator["is_volume"] else f"{indicator['name']}（%）", *indicator["values"]]
+                 for indicator in trend["indicators"]]
         return xlsx_response(filename=f"assessment-{period.label}-{object_type}-{object_id}.xlsx",
                              title=composite.object_name, headers=[_("计数项"), _("代码"), _("数值")], rows=rows,
                              note=f"{period.label} {composite.object_name}")
-    trend = selectors.object_trend(label=period.label if period.kind == "month" else month_label(period.start),
-                                   object_type=object_type, level=level, object_id=object_id)
     hotline = None
     if object_type == ObjectType.REGION and level in (RegionLevelKey.CITY, RegionLevelKey.DISTRICT):
         hotline = selectors.hotline_figures_or_none(
@@ -317,12 +363,18 @@ def drill(request, label, object_type, level, object_id, counter):
         stored_value=composite.counters.get(counter) if composite else None, filters=filters,
         object_url=_object_url(label, object_type, level, object_id) if composite else "",
         query=urlencode(query), export_url=f"?{urlencode({**query, 'export': 'xlsx'})}",
+        search_url=_case_search_url(period, object_type, level, object_id, counter, filters),
     ))
 
 
-CASE_HEADERS = [gettext_lazy(text) for text in (
-    "案件编号", "来源", "大类", "小类", "区/县", "街道", "社区", "单元网格", "处置部门", "状态", "上报时间", "立案时间",
-    "处置时限", "处置时间", "按期处置", "结案时间", "按期结案", "返工", "回退", "延期", "挂账")]
+# Each header a literal (makemessages only finds gettext_lazy("…") written out).
+CASE_HEADERS = [
+    gettext_lazy("案件编号"), gettext_lazy("来源"), gettext_lazy("大类"), gettext_lazy("小类"), gettext_lazy("区/县"),
+    gettext_lazy("街道"), gettext_lazy("社区"), gettext_lazy("单元网格"), gettext_lazy("处置部门"), gettext_lazy("状态"),
+    gettext_lazy("上报时间"), gettext_lazy("立案时间"), gettext_lazy("处置时限"), gettext_lazy("处置时间"),
+    gettext_lazy("按期处置"), gettext_lazy("结案时间"), gettext_lazy("按期结案"), gettext_lazy("返工"), gettext_lazy("回退"),
+    gettext_lazy("延期"), gettext_lazy("挂账"),
+]
 
 
 def _case_cells(c) -> list:
@@ -471,12 +523,14 @@ def bulletin(request, label):
                 # A long table is cut to its head and tail; the full one is the ranking page.
                 shown = ranked if len(ranked) <= BULLETIN_ROWS * 3 else [*ranked[:BULLETIN_ROWS], None,
                                                                          *ranked[-BULLETIN_ROWS:]]
+                ranking_url = reverse("assessment:ranking", args=[label, object_type])
+                query = {"level": lvl} if object_type == ObjectType.REGION else {}
                 sections.append({
                     "title": type_label(object_type, level) + (
                         "" if object_type == ObjectType.REGION else f"（{level_label(object_type, lvl)}）"),
                     "columns": columns, "total": len(members), "ranked": len(ranked),
-                    "url": reverse("assessment:ranking", args=[label, object_type]) + (
-                        f"?level={lvl}" if object_type == ObjectType.REGION else ""),
+                    "url": f"{ranking_url}?{urlencode(query)}" if query else ranking_url,
+                    "export_url": f"{ranking_url}?{urlencode({**query, 'export': 'xlsx'})}",
                     "rows": [None if row is None else {
                         "row": row, "cells": [_snapshot_cell(snapshots.get(row.object_id, {}).get(col["code"]), label,
                                                              object_type, row) for col in columns]}

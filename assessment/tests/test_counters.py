@@ -149,3 +149,66 @@ def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
     for level in levels:
         alone = counters_compute(object_type=ObjectType.REGION, level=level, window=OCTOBER)
         assert together[level] == alone, level
+
+
+# The first eight days of October ("2026-10-01..2026-10-08", window [1 Oct, 9 Oct)), by hand from
+# the scenario's table: C7 (10 Oct) and everything later fall outside; C2 is handled on 8 Oct
+# (inside) but closed on 9 Oct (outside: overdue unclosed); C2's check task is due 8 Oct 14:00 and
+# done 9 Oct (missed in the range, done late in the month); C8's return ends on 8 Oct (inside),
+# its extension on 9 Oct (outside).
+FIRST_DAYS = {
+    "department": {
+        "sanitation_a": scenario.area(reports=4, collector_reports=2, valid_reports=2, public_reports=2, filed=4,
+                                      due_handle=2, handled=2, handled_on_time=1, due_close=3, closed=2,
+                                      closed_on_time=2, overdue_unclosed=1),
+        "sanitation_b": scenario.area(returned=1),
+        "municipal": scenario.area(reports=1, collector_reports=1, valid_reports=1, filed=1, due_handle=1, handled=1,
+                                   handled_on_time=1, due_close=1, closed=1, closed_on_time=1),
+    },
+    "collector": {
+        "collector_a": {"reports": 3, "valid_reports": 2, "grid_valid": 4, "missed": 2, "verify_done": 1,
+                        "verify_on_time": 1, "verify_missed": 0, "verify_due": 1, "check_done": 1,
+                        "check_on_time": 1, "check_missed": 1, "check_due": 2},
+        "collector_b": {"reports": 1, "valid_reports": 1, "grid_valid": 1, "missed": 0, "verify_done": 0,
+                        "verify_on_time": 0, "verify_missed": 0, "verify_due": 0, "check_done": 0,
+                        "check_on_time": 0, "check_missed": 0, "check_due": 0},
+    },
+    "operator": {"operator": scenario.OPERATORS["operator"]},
+    "shift_leader": {"shift_leader": {"filed": 4, "filed_on_time": 3, "voided": 0, "accurate_filed": 4, "closed": 2,
+                                      "closed_on_time": 2}},
+    "dispatcher": {"dispatcher": scenario.DISPATCHERS["dispatcher"]},
+}
+
+
+@pytest.mark.parametrize("object_type", list(FIRST_DAYS))
+def test_a_date_range_for_every_object_type(city, october, object_type):
+    from assessment.periods import period_spec_parse
+
+    spec = period_spec_parse("2026-10-01..2026-10-08")
+    counted = counters_compute(object_type=object_type, level=None, window=window_for(spec.start, spec.end))
+    for name, expected in FIRST_DAYS[object_type].items():
+        obj = city.departments[name] if object_type == "department" else city.users[name]
+        values = counted.get(obj.pk, {})
+        assert {key: values.get(key, 0) for key in expected} == expected, name
+    # Nobody of the other district's desk did anything in those days: no row at all.
+    absent = {"operator": "operator_b", "shift_leader": "shift_leader_b", "dispatcher": "dispatcher_b"}
+    if object_type in absent:
+        assert city.users[absent[object_type]].pk not in counted
+
+
+def test_a_date_range_grades_only_those_with_something_to_rate(city, october):
+    from assessment.models import Composite
+    from assessment.services import assessment_compute
+
+    assessment_compute(period="2026-10-01..2026-10-08")
+    results = {(row.object_type, row.object_id): row for row in Composite.objects.filter(
+        period__label="2026-10-01..2026-10-08")}
+    # 西区环卫所 only returned a case: every rate has a zero denominator → no composite, no grade, no rank.
+    idle = results[("department", city.departments["sanitation_b"].pk)]
+    assert (idle.score, idle.grade, idle.rank, idle.counters["returned"]) == (None, "", None, 1)
+    idle = results[("operator", city.users["operator_b"].pk)]
+    assert (idle.score, idle.grade, idle.rank) == (None, "", None)
+    # 东区环卫所 by hand (bands scaled to 8/30 of a month: 4 filed reaches the "1" band, not "50"):
+    # 立案数 60 × 10 % + 结案率 66.67 × 30 % + 按期处置率 50 × 30 % + (1 − 返工率 0/2) 100 × 30 % = 71.00.
+    busy = results[("department", city.departments["sanitation_a"].pk)]
+    assert (str(busy.score), busy.grade, busy.rank) == ("71.00", "C", 1)

@@ -110,6 +110,11 @@ def test_object_page_counters_indicators_trend_and_export(browser, computed, cit
     assert "2025-11" in html and "2026-10" in html  # 12 months
     rows = _xlsx(browser.get(url + "?export=xlsx"))
     assert ("应处置数", "due_handle", 3) in rows
+    # The 12-month trend table goes with it: September and October computed, the rest empty.
+    months = next(row for row in rows if row and row[0] == "近 12 个月趋势")
+    composite = rows[rows.index(months) + 1]
+    assert months[1:] == tuple(f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, n) for n in range(1, 11)])
+    assert composite[0] == "综合指标值" and composite[-1] == 68.5 and composite[1] is None
     assert browser.get(reverse("assessment:object", args=[LABEL, "department", "district", 999999])).status_code == 404
 
 
@@ -171,9 +176,13 @@ def test_leaders(browser, computed, city):
 
 def test_bulletin_is_printable(browser, computed):
     html = browser.get(reverse("assessment:bulletin", args=[LABEL])).content.decode()
-    assert "综合评价通报" in html and "window.print()" in html and "数据未冻结" in html
+    assert "综合评价通报" in html and "data-print" in html and "数据未冻结" in html
     assert "区/县综合评价排名" in html and "专业部门（区级）综合评价排名" in html and "暴露垃圾" in html
     assert "监督员（区级）综合评价排名" in html
+    # On screen every number still drills down, and every table exports.
+    assert re.search(r'href="/assessment/2026-10/drill/region/city/\d+/filed/">10</a>', html)
+    assert "/assessment/2026-10/ranking/department/?export=xlsx" in html
+    assert "/assessment/2026-10/ranking/region/?level=district&amp;export=xlsx" in html
     try:
         from hotline.selectors import hotline_figures  # noqa: F401  (optional app)
     except ImportError:

@@ -10,6 +10,8 @@
   document.querySelectorAll("[data-echarts]").forEach(function (el) {
     var option = readJson(el.dataset.echarts);
     if (!option) { return; }
+    // The height comes as data-height (a style attribute would break the CSP), set through the CSSOM.
+    if (el.dataset.height) { el.style.height = parseInt(el.dataset.height, 10) + "px"; }
     if (el.dataset.geo) {
       echarts.registerMap(el.dataset.mapName, readJson(el.dataset.geo));
     }
