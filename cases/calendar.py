@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .models import CalendarDay, WorkSchedule
 
@@ -48,16 +49,16 @@ def parse_windows(text: str) -> tuple[Window, ...]:
             start_text, end_text = (piece.strip() for piece in part.replace("–", "-").split("-"))
             start, end = _parse_clock(start_text), _parse_clock(end_text)
         except ValueError:
-            raise ValueError(f"工作时段格式错误：{part!r}（应为 HH:MM-HH:MM）") from None
+            raise ValueError(gettext("工作时段格式错误：%(part)r（应为 HH:MM-HH:MM）") % {"part": part}) from None
         if start >= end:
-            raise ValueError(f"工作时段的结束应晚于开始：{part!r}")
+            raise ValueError(gettext("工作时段的结束应晚于开始：%(part)r") % {"part": part})
         windows.append((start, end))
     if not windows:
-        raise ValueError("至少需要一个工作时段")
+        raise ValueError(gettext("至少需要一个工作时段"))
     windows.sort()
     for (_, previous_end), (next_start, _) in zip(windows, windows[1:], strict=False):
         if next_start < previous_end:
-            raise ValueError(f"工作时段重叠：{text!r}")
+            raise ValueError(gettext("工作时段重叠：%(text)r") % {"text": text})
     return tuple(windows)
 
 

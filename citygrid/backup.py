@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from .errors import ApplicationError
 
@@ -60,15 +61,16 @@ def backup_restore(*, source: Path, database_name: str, media_root: Path, databa
         env, args = _pg_env_and_args(database)
         created = subprocess.run(["createdb", *args, database_name], env=env, capture_output=True, text=True)
         if created.returncode != 0:
-            raise ApplicationError(f"无法创建空数据库 {database_name}：{created.stderr.strip()}")
+            raise ApplicationError(_("无法创建空数据库 %(name)s：%(error)s")
+                                   % {"name": database_name, "error": created.stderr.strip()})
         subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", *args, "-d", database_name,
                         str(source / DB_PG)], env=env, check=True)
     else:
         destination = Path(database_name)
         if destination.exists():
-            raise ApplicationError(f"目标数据库文件 {destination} 已存在，恢复只写入空库。")
+            raise ApplicationError(_("目标数据库文件 %(path)s 已存在，恢复只写入空库。") % {"path": destination})
         shutil.copyfile(source / DB_SQLITE, destination)
     if (source / MEDIA).exists():
         if media_root.exists() and any(media_root.iterdir()):
-            raise ApplicationError(f"目标附件目录 {media_root} 不为空，恢复只写入空目录。")
+            raise ApplicationError(_("目标附件目录 %(path)s 不为空，恢复只写入空目录。") % {"path": media_root})
         shutil.copytree(source / MEDIA, media_root, dirs_exist_ok=True)

@@ -1,5 +1,6 @@
 """Output serializers of the registry's read API, and the query serializers of the locate and
 ownership endpoints. Every field reads from columns the view's queryset has already joined."""
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -192,14 +193,20 @@ class ComponentOutput(serializers.ModelSerializer):
 
 # --- locate and ownership ---------------------------------------------------------------------------
 
+def _with_label(message, label):
+    """`message % label`, formatted when the error is shown, so that it is in the request's language
+    (formatting a lazy string at import time would fix the language of the import)."""
+    return lazy(lambda: str(message) % {"label": label}, str)()
+
+
 def _coordinate(label, low: float, high: float, **kwargs) -> serializers.FloatField:
     return serializers.FloatField(
         label=label, min_value=low, max_value=high,
         error_messages={
-            "required": _("请提供%(label)s。") % {"label": label},
-            "invalid": _("%(label)s应为数字。") % {"label": label},
-            "min_value": _("%(label)s不能小于 {min_value}。") % {"label": label},
-            "max_value": _("%(label)s不能大于 {max_value}。") % {"label": label},
+            "required": _with_label(_("请提供%(label)s。"), label),
+            "invalid": _with_label(_("%(label)s应为数字。"), label),
+            "min_value": _with_label(_("%(label)s不能小于 {min_value}。"), label),
+            "max_value": _with_label(_("%(label)s不能大于 {max_value}。"), label),
         },
         **kwargs,
     )
