@@ -5,7 +5,17 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .calendar import calendar_cache_clear, parse_windows
-from .models import Attachment, CalendarDay, Case, CaseEvent, CaseRequest, CaseStep, Task, WorkSchedule
+from .models import (
+    Attachment,
+    CalendarDay,
+    Case,
+    CaseEvent,
+    CaseRequest,
+    CaseStep,
+    OutboxMessage,
+    Task,
+    WorkSchedule,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -100,6 +110,39 @@ class AttachmentAdmin(TaskAdmin):
     list_filter = ["kind"]
     list_select_related = ["case"]
     raw_id_fields = ["case", "uploaded_by"]
+
+
+class OutboxPendingFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("待发送")), ("0", _("已发送"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(sent_at__isnull=self.value() == "1")
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Side effects waiting for the broker (cases.outbox), read-only: the drain sends them."""
+
+    list_display = ["pk", "task", "created_at", "attempts", "last_attempt_at", "sent_at", "last_error"]
+    list_filter = [OutboxPendingFilter, "task"]
+    readonly_fields = ["key", "task", "kwargs", "created_at", "attempts", "last_attempt_at", "last_error",
+                       "sent_at", "done_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CalendarCacheMixin:

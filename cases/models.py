@@ -2,10 +2,16 @@
 decision (extension, suspension), attachments, the append-only event log, and the work calendar.
 
 The case's `state` is written only by cases.workflow; every other write goes through cases.services.
+Side effects that leave the database are rows of the outbox (OutboxMessage, see cases.outbox).
 """
+import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import ClassKind, Component, Department, MinorClass, Region, ResponsibilityGrid, UnitGrid
@@ -128,6 +134,11 @@ class Case(models.Model):
             models.Index(fields=["district", "state", "current_deadline"], name="case_district_queue_idx"),
             models.Index(fields=["department", "state", "current_deadline"], name="case_department_queue_idx"),
             models.Index(fields=["minor", "reported_at"], name="case_class_time_idx"),
+            # Every list ordered by deadline (the API's default, overdue, text search): read in
+            # order and stop after the page instead of sorting every match (migration 0005).
+            models.Index(fields=["current_deadline", "id"], name="case_deadline_idx"),
+            # Search by district + class + period (the most common search form).
+            models.Index(fields=["district", "minor", "reported_at"], name="case_district_class_time_idx"),
         ]
 
     def __str__(self) -> str:
@@ -276,8 +287,61 @@ class Attachment(models.Model):
         return self.file.name
 
 
+class EventLogAppendOnlyError(RuntimeError):
+    """An attempt to change or delete a row of the event log."""
+
+
+# Lifted only by event_log_maintenance(), never by a page, the API or the admin.
+_event_log_maintenance: ContextVar[bool] = ContextVar("event_log_maintenance", default=False)
+
+
+def _refuse_event_change(what: str) -> None:
+    if not _event_log_maintenance.get():
+        raise EventLogAppendOnlyError(f"The case event log is append-only: {what} refused.")
+
+
+class CaseEventQuerySet(models.QuerySet):
+    """Rows can be read and inserted (create, bulk_create); update and delete are refused, as they
+    are by the database trigger of migration 0004 on PostgreSQL."""
+
+    def update(self, **kwargs):
+        _refuse_event_change("update")
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_event_change("delete")
+        return super().delete()
+
+
+@contextmanager
+def event_log_maintenance(using: str = "default"):
+    """The one way to delete or rewrite events: a database owner's maintenance (a test forgetting a
+    generated history, a retention purge decided by the city). It lifts the ORM guards in this
+    context and, on PostgreSQL, skips the append-only trigger for this transaction with
+    `session_replication_role = replica`, which only a superuser may set: the application's own
+    role, if it is not one, still cannot rewrite history. Nothing in the pages, API or admin uses it."""
+    connection = connections[using]
+    token = _event_log_maintenance.set(True)
+    try:
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+            try:
+                yield
+            finally:
+                if connection.vendor == "postgresql" and not connection.needs_rollback:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    finally:
+        _event_log_maintenance.reset(token)
+
+
 class CaseEvent(models.Model):
-    """Append-only log: who did what to a case, when, from which state to which, with the payload."""
+    """Append-only log: who did what to a case, when, from which state to which, with the payload.
+
+    Enforced twice: here (save of an existing row, delete, queryset update/delete raise
+    EventLogAppendOnlyError) and in PostgreSQL by a trigger refusing UPDATE and DELETE."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("动作"), max_length=24, db_index=True)
@@ -289,6 +353,8 @@ class CaseEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
 
+    objects = CaseEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("案件日志")
         verbose_name_plural = _("案件日志")
@@ -297,6 +363,15 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            _refuse_event_change("save of an existing event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_event_change("delete")
+        return super().delete(*args, **kwargs)
 
 
 class CalendarDay(models.Model):
@@ -313,7 +388,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {'工作日' if self.is_workday else '休息日'}"
+        return f"{self.date} {_('工作日') if self.is_workday else _('休息日')}"
 
 
 class WorkSchedule(models.Model):
@@ -335,4 +410,34 @@ class WorkSchedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.department or '全市默认'}: {self.windows}"
+        return f"{self.department or _('全市默认')}: {self.windows}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect (a Celery task and its arguments) written in the same transaction as the change
+    that causes it, so that it is never lost: sent after commit, and while the broker is down kept
+    pending until the periodic drain (and every worker's start) sends it. See cases.outbox."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    task = models.CharField(_("任务"), max_length=100)
+    kwargs = models.JSONField(_("参数"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("发送次数"), default=0)
+    last_attempt_at = models.DateTimeField(_("最近发送"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # Set by a task that runs once per message (outbox_claim): a message sent twice (the broker
+    # took it, then the database lost our "sent") still has its effect once.
+    done_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待发送任务")
+        verbose_name_plural = _("待发送任务")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx"),
+            models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="outbox_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

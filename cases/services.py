@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from citygrid.errors import ApplicationError
 from grids.locator import locate
@@ -31,8 +30,9 @@ from .models import (
     StepKind,
     Urgency,
 )
-
-ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+from .notifiers import ReportNotice, notifier_get
+from .outbox import outbox_claim, outbox_enqueue
+from .photos import photo_clean, photo_validate
 
 
 @dataclass(frozen=True)
@@ -41,41 +41,16 @@ class ReportResult:
     created: bool
 
 
-def photo_validate(photo: UploadedFile) -> str:
-    """Check an upload by its content (not its name): a JPEG, PNG or WebP image under the size
-    limit. Returns the content type."""
-    limit = settings.MAX_UPLOAD_BYTES
-    if photo.size > limit:
-        raise ApplicationError(
-            _("照片“%(name)s”过大（%(size).1f MB），上限为 %(limit).0f MB。")
-            % {"name": photo.name, "size": photo.size / 2**20, "limit": limit / 2**20},
-            extra={"field": "photos"},
-        )
-    try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ApplicationError(
-            _("文件“%(name)s”不是有效的图片。") % {"name": photo.name}, extra={"field": "photos"}
-        ) from None
-    finally:
-        photo.seek(0)
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise ApplicationError(
-            _("图片“%(name)s”的格式 %(format)s 不受支持，请上传 JPEG、PNG 或 WebP。")
-            % {"name": photo.name, "format": image_format},
-            extra={"field": "photos"},
-        )
-    return ALLOWED_IMAGE_FORMATS[image_format]
-
-
 _stored_files_active: ContextVar["StoredFiles | None"] = ContextVar("stored_files_active", default=None)
 
 
 class StoredFiles:
     """Files written during a transaction, removed again if it fails: no photo without its case.
+
+    The order is files first, rows after, commit last: a committed Attachment row always has its
+    file, and a case whose photos could not be stored is not created. Should the process die
+    between a file's write and the commit, the file stays on disk unreferenced (no row names it),
+    which wastes space but never shows a case a missing or foreign photo.
 
     Nested use (a service calling another inside its own transaction, as the self-handled report
     calls the intake) hands the inner files to the outer collector on success: only the outermost
@@ -107,8 +82,17 @@ def attachments_add(*, case: Case, photos: list[UploadedFile], kind: str, actor:
     content_types = [photo_validate(photo) for photo in photos]
     attachments = []
     for photo, content_type in zip(photos, content_types, strict=True):
-        attachment = Attachment(case=case, kind=kind, content_type=content_type, size=photo.size, uploaded_by=actor)
-        attachment.file.save(photo.name, photo, save=False)
+        # Stored re-written, without EXIF/XMP (the GPS position of a citizen's phone): see cases.photos.
+        cleaned = photo_clean(photo)
+        attachment = Attachment(case=case, kind=kind, content_type=content_type, size=cleaned.size,
+                                uploaded_by=actor)
+        try:
+            attachment.file.save(cleaned.name, cleaned, save=False)
+        except OSError as exc:
+            # Storage full or unavailable: the whole submission fails (files already written are
+            # removed by StoredFiles) and the client is told to retry, not shown a bare 500.
+            raise ApplicationError(_("照片未能保存，本次提交未生效，请稍后重试。"), status_code=503,
+                                   extra={"field": "photos"}) from exc
         if stored is not None:
             stored.files.append(attachment.file)
         attachment.save()
@@ -226,6 +210,9 @@ def case_report(
             )
             if photos:
                 attachments_add(case=case, photos=photos, kind=AttachmentKind.BEFORE, actor=actor, stored=stored)
+            # The side effect is a row of this transaction: sent after commit, or kept pending
+            # while the broker is down (cases.outbox), so the report is accepted either way.
+            outbox_enqueue(task="cases.report_received", kwargs={"case_id": case.pk}, once=True)
     except IntegrityError:
         # Two retries of the same submission raced: the first one's case is the answer.
         if idempotency_key:
@@ -234,6 +221,22 @@ def case_report(
                 return ReportResult(existing, created=False)
         raise
     return ReportResult(case, created=True)
+
+
+def case_report_announce(*, case_id: int, outbox_key: str | None = None) -> bool:
+    """Hand a new report to CASE_REPORT_NOTIFIER, once per outbox message: the claim and the hand-
+    over share a transaction, so a failing notifier leaves the message to be retried."""
+    with transaction.atomic():
+        if not outbox_claim(outbox_key):
+            return False
+        case = Case.objects.filter(pk=case_id).values(
+            "pk", "number", "source", "urgency", "district_id", "responsibility_grid_id").first()
+        if case is None:
+            return False
+        notifier_get().case_reported(ReportNotice(
+            case_id=case["pk"], number=case["number"], source=case["source"], urgency=case["urgency"],
+            district_id=case["district_id"], responsibility_grid_id=case["responsibility_grid_id"]))
+    return True
 
 
 def _case_create(*, actor, source, minor, location, lon, lat, description, urgency, address, component,

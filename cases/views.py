@@ -292,6 +292,15 @@ def _timeline(case: Case) -> list[dict]:
     return entries
 
 
+def _reporter_name_for(user, name: str) -> str:
+    """A citizen's name in full for hotline staff and administrators, else 张* (as hotline.masking
+    does; cases may not import hotline)."""
+    name = (name or "").strip()
+    if not name or user.is_superuser or user.role in (Role.HOTLINE_AGENT, Role.ADMIN):
+        return name
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
 def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = None) -> dict:
     """Everything the case page shows. `failed` = (action, bound form, error message) re-displays
     the form the person just sent, with its errors."""
@@ -314,6 +323,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
     map_data = selectors_pages.case_map(case)
     return {
         "case": case,
+        "reporter_name": _reporter_name_for(user, case.reporter_name),
         "light": traffic_light_of(case, now=now),
         "actions": forms,
         "failed_action": failed[0] if failed else None,

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "citygrid.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -149,8 +150,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "citygrid" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Photos: anything bigger is refused with a clear message (see cases.services.validate_photo).
+# Photos: anything bigger is refused with a clear message (see cases.photos.photo_validate), and so
+# is an image of more pixels (a decompression bomb: a small file that decodes to gigabytes).
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
+MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(50_000_000)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {
@@ -206,6 +209,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Several installations (or a test's own worker) can share one Redis with a queue name each.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+# A publisher gives up on a down broker within a second instead of kombu's ~6 s reconnect loop: the
+# message stays in the outbox (cases.outbox) and the drain sends it when the broker is back. The
+# worker's own reconnection (broker_connection_max_retries) is not affected.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 CACHES = {
@@ -230,10 +239,73 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- security (issue 8) ---------------------------------------------------------------------------
+# Cookies: HttpOnly session, SameSite=Lax for both (top-level links from other systems keep the
+# session, cross-site POSTs do not carry it). The CSRF cookie is HttpOnly too: pages send the token
+# from the template (hx-headers in base.html), no script reads the cookie.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # one long shift
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS. Secure cookies and HSTS (sent on HTTPS responses only) are on by default with DEBUG off.
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy
+# must overwrite that header) so that Django knows the original request was HTTPS. The redirect
+# to HTTPS is opt-in (SECURE_SSL_REDIRECT=1): usually the proxy redirects already, and processes
+# reached over plain HTTP on loopback (health checks, bench, load test) must not be redirected.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Paths a load balancer checks over plain HTTP from inside (regular expressions, comma-separated).
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The browsers' HSTS preload list is for public internet domains; a command center on a government
+# intranet cannot be on it, and submitting a domain is the city's deliberate decision (it binds every
+# subdomain), so `check --deploy` does not nag about it unless preload is asked for.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"].strip(), "https")
+# The login lock-out counts per username and client address. Behind a reverse proxy every request
+# comes from the proxy; the same trusted header as the public channel's rate limit (set by the
+# proxy, e.g. HTTP_X_REAL_IP) then names the client. Without it only REMOTE_ADDR counts, which a
+# client cannot forge.
+if os.environ.get("PUBLIC_CLIENT_IP_HEADER"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["PUBLIC_CLIENT_IP_HEADER"].strip(), "REMOTE_ADDR")
+
+# Content-Security-Policy (citygrid.csp): no inline script or style anywhere, no plugins, no
+# framing. The host of MAP_TILE_URL is added to img-src at run time. JSON for scripts goes through
+# {{ value|json_script }} (type=application/json, not executed). Leaflet sets its styles through
+# the CSSOM (element.style), which CSP does not restrict, so it needs no 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+# The vendored API documentation (drf-spectacular sidecar): its React/styled-components UIs write
+# <style> elements, and Redoc runs its search in a blob: worker. Scripts stay 'self' only (the docs
+# templates are overridden in citygrid/templates/drf_spectacular/ to have no inline script).
+# The assessment pages' ECharts writes style="" attributes while it draws hover states and tooltips
+# (tested in Chromium: tests/e2e/test_csp.py); style-src-attr lets it there, <style> elements stay
+# 'self' and scripts are untouched.
+CONTENT_SECURITY_POLICY_PATHS = {
+    "/api/docs/": {"style-src": ["'self'", "'unsafe-inline'"]},
+    "/api/redoc/": {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
+    "/assessment/": {"style-src-attr": ["'unsafe-inline'"]},
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 # Limits of the command center's own steps, in working hours on the city calendar (the handling
 # limit comes from the class and urgency instead). "STEP_LIMIT_<STEP>_HOURS" overrides each.
@@ -245,6 +317,12 @@ STEP_LIMITS_HOURS = {
 }
 
 CELERY_BEAT_SCHEDULE["cases-mark-overdue"] = {"task": "cases.mark_overdue", "schedule": 60.0}
+# Side effects kept in the outbox while the broker was down are sent by this drain (and at every
+# worker's start); sent rows are forgotten after OUTBOX_KEEP_DAYS. New reports are announced to
+# CASE_REPORT_NOTIFIER (dotted path; the default only logs).
+CELERY_BEAT_SCHEDULE["cases-outbox-drain"] = {"task": "cases.outbox_drain", "schedule": 30.0}
+OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
+CASE_REPORT_NOTIFIER = os.environ.get("CASE_REPORT_NOTIFIER", "cases.notifiers.LoggingNotifier")
 LOCATOR_VERSION_CHECK_SECONDS = float(os.environ.get("LOCATOR_VERSION_CHECK_SECONDS", "5"))
 
 # --- hotline and public channel (hotline app, issue 5) -------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import OPEN_STATES, Case, CaseEvent
 from cases.permissions import scope_filter
 from cases.selectors import cases_visible
-from grids.models import Role, User
+from grids.models import RegionLevel, Role, User
 
 from .models import (
     INTAKE_LINKS,
@@ -84,6 +84,16 @@ def citizen_phone_expression(case_ref: str = "case_id"):
     return Coalesce(Subquery(latest), Subquery(reporter), Value(""))
 
 
+def district_of(user: User) -> int | None:
+    """The district a person's hotline figures are limited to; None for city-level staff."""
+    region = user.region if user.region_id else None
+    if user.is_superuser or region is None or region.level == RegionLevel.CITY:
+        return None
+    while region is not None and region.level != RegionLevel.DISTRICT:
+        region = region.parent
+    return region.pk if region is not None else -1
+
+
 def calls_visible(user: User) -> QuerySet[Call]:
     """Calls the person may read: all for city-level staff, otherwise calls about cases in their
     scope. Handlers and collectors read none."""
@@ -106,10 +116,11 @@ def caller_calls(caller: Caller, *, limit: int = 50) -> list[Call]:
     )
 
 
-def case_for_agent(number: str) -> Case | None:
-    """A case with its timeline, steps and hotline calls, to answer a status question."""
+def case_for_agent(number: str, *, user: User) -> Case | None:
+    """A case with its timeline, steps and hotline calls, to answer a status question; only a case
+    in the person's scope (a district's staff do not look up another district's cases)."""
     return (
-        Case.objects.select_related("minor", "district", "street", "department", "merged_into")
+        cases_visible(user).select_related("minor", "district", "street", "department", "merged_into")
         .prefetch_related(
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "pk")),
             Prefetch("hotline_calls", queryset=Call.objects.select_related("caller", "agent").order_by("called_at")),
@@ -132,9 +143,12 @@ def case_public(number: str) -> Case | None:
     )
 
 
-def callbacks_queue(*, status: str | None = CallbackStatus.PENDING) -> QuerySet[Callback]:
-    """Callback tasks, earliest deadline first (pending and unreachable ones by default)."""
+def callbacks_queue(*, user: User, status: str | None = CallbackStatus.PENDING) -> QuerySet[Callback]:
+    """Callback tasks of cases in the person's scope, earliest deadline first (pending and
+    unreachable ones by default)."""
     callbacks = Callback.objects.select_related("case", "case__minor", "case__department", "agent")
+    if not user.is_superuser and scope_filter(user) is not None:
+        callbacks = callbacks.filter(case__in=cases_visible(user))
     if status == CallbackStatus.PENDING:
         callbacks = callbacks.filter(status__in=[CallbackStatus.PENDING, CallbackStatus.UNREACHABLE])
     elif status:

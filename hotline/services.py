@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases.calendar import WorkCalendar
 from cases.models import Case, Source, State, Urgency
+from cases.outbox import outbox_enqueue
 from cases.services import case_report
 from cases.workflow import case_reopen
 from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -251,14 +252,9 @@ def feedback_send(
             sent_at=now if by_phone else None,
         )
         if not by_phone:
-            transaction.on_commit(lambda: _feedback_deliver_later(feedback.pk))
+            # Through the outbox: kept and sent later if the broker is down (cases.outbox).
+            outbox_enqueue(task="hotline.feedback_deliver", kwargs={"feedback_id": feedback.pk})
     return feedback
-
-
-def _feedback_deliver_later(feedback_id: int) -> None:
-    from .tasks import feedback_deliver_task
-
-    feedback_deliver_task.delay(feedback_id)
 
 
 def feedback_deliver(*, feedback_id: int) -> str:

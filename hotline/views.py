@@ -20,7 +20,7 @@ from rest_framework.exceptions import APIException
 
 from cases.transitions import TRANSITIONS
 from citygrid.errors import ApplicationError
-from grids.models import RegionLevel, UnitGrid
+from grids.models import UnitGrid
 
 from . import selectors, services
 from .forms import CallbackForm, CallForm, FeedbackForm, StatusLookupForm
@@ -99,7 +99,7 @@ def home(request):
             form.initial.update(phone=phone, caller_name=caller.name if caller else "")
     number = request.GET.get("case", "").strip()
     if number:
-        case = selectors.case_for_agent(number)
+        case = selectors.case_for_agent(number, user=user)
         if case is None:
             messages.error(request, _("没有找到编号为 %(number)s 的案件。") % {"number": number})
         else:
@@ -109,11 +109,10 @@ def home(request):
             context["feedback_form"] = FeedbackForm() if is_agent else None
     context["recent_calls"] = _calls_view(user, selectors.calls_visible(user).order_by("-called_at", "-pk")[:20])
     start, end = _month_bounds(timezone.now())
-    district_id = user.region_id if user.region_id and user.region.level == RegionLevel.DISTRICT else None
-    figures = selectors.hotline_figures(start=start, end=end, district_id=district_id)
+    figures = selectors.hotline_figures(start=start, end=end, district_id=selectors.district_of(user))
     context["figures"] = [(str(selectors.FIGURE_LABELS[key]), value) for key, value in figures.items()]
     context["month"] = timezone.localtime(start).strftime("%Y-%m")
-    context["pending_callbacks"] = selectors.callbacks_queue().count()
+    context["pending_callbacks"] = selectors.callbacks_queue(user=user).count()
     return render(request, "hotline/home.html", context)
 
 
@@ -178,7 +177,7 @@ def case_feedback(request, case_id: int):
 def callbacks(request):
     """The callback queue: closed cases waiting for the citizen's verdict, earliest deadline first."""
     _reader_required(request)
-    rows = list(selectors.callbacks_queue().annotate(phone=selectors.citizen_phone_expression())[:200])
+    rows = list(selectors.callbacks_queue(user=request.user).annotate(phone=selectors.citizen_phone_expression())[:200])
     for callback in rows:
         callback.phone = phone_for(request.user, callback.phone or "")
     return render(request, "hotline/callbacks.html", {

@@ -11,8 +11,10 @@ from ..selectors import case_search_filter
 
 
 class CaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices)
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    # distinct=False: these are columns of the case itself, no join can repeat a row, and django-
+    # filter's default SELECT DISTINCT over every selected column made the queues sort all matches.
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, distinct=False)
     minor = IdFilter(field_name="minor_id")
     minor_code = django_filters.CharFilter(field_name="minor__code")
     kind = django_filters.CharFilter(field_name="kind")

@@ -16,6 +16,7 @@ from .. import selectors, services, workflow
 from ..models import Case, Task
 from ..transitions import TRANSITIONS
 from .filters import CaseFilter
+from .pagination import CappedCountPagination
 from .serializers import (
     ActionInput,
     CaseDetailOutput,
@@ -47,6 +48,7 @@ class CaseListCreateApi(generics.ListAPIView):
 
     serializer_class = CaseListOutput
     filterset_class = CaseFilter
+    pagination_class = CappedCountPagination
     parser_classes = PARSERS
 
     queryset = Case.objects.none()  # for the schema; requests use get_queryset

@@ -16,7 +16,7 @@ from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedErr
 from .. import selectors, services
 from ..catalog import minor_by_service_code, service_code, services_active
 from ..masking import can_see_personal_data
-from ..models import CallbackStatus
+from ..models import Callback, CallbackStatus
 from ..progress import public_case, public_status, state_words
 from ..ratelimit import client_ip, rate_limit_request
 from .serializers import (
@@ -144,10 +144,12 @@ class CallbackListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Callback.objects.none()
         wanted = self.request.query_params.get("status", CallbackStatus.PENDING)
         if wanted not in [*CallbackStatus.values, "all"]:
             raise ApplicationError(_("回访状态无效。"), extra={"field": "status"})
-        return selectors.callbacks_queue(status=None if wanted == "all" else wanted)
+        return selectors.callbacks_queue(user=self.request.user, status=None if wanted == "all" else wanted)
 
 
 class CallbackRecordApi(APIView):
@@ -175,7 +177,12 @@ class FiguresApi(APIView):
         tz = timezone.get_current_timezone()
         start = datetime.combine(query.validated_data["start"], time.min, tzinfo=tz)
         end = datetime.combine(query.validated_data["end"], time.min, tzinfo=tz)
-        figures = selectors.hotline_figures(start=start, end=end, district_id=query.validated_data["district_id"])
+        district_id = query.validated_data["district_id"]
+        # A district's staff read their own district's figures, never another's or the city's.
+        own = selectors.district_of(request.user)
+        if own is not None and district_id not in (None, own):
+            raise PermissionDeniedError(_("只能查看本辖区的热线指标。"))
+        figures = selectors.hotline_figures(start=start, end=end, district_id=own or district_id)
         return Response(FiguresOutput(figures).data)
 
 

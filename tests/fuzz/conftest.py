@@ -1,6 +1,21 @@
 """Fixtures of the fuzz tests: the tiny city with cases in every state, a hotline call, a callback
 and a public report, so that generated ids sometimes hit real records; an API token per role."""
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Schemathesis calls the WSGI app directly, not through Django's test client, so Django's
+    request signals would close the database connection at the end of each request — inside the
+    test's transaction (on PostgreSQL the next query then fails). Keep the connection open, as
+    django.test.Client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from cases.generate import cases_generate
 
@@ -26,12 +27,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["count"] < 1 or options["months"] < 1 or options["batch"] < 1:
-            raise CommandError("--count、--months 和 --batch 必须为正整数")
+            raise CommandError(_("--count、--months 和 --batch 必须为正整数"))
         until = None
         if options["until"]:
             until = parse_datetime(options["until"])
             if until is None:
-                raise CommandError(f"--until 不是有效的 ISO 8601 时间：{options['until']}")
+                raise CommandError(_("--until 不是有效的 ISO 8601 时间：%(value)s") % {"value": options["until"]})
             if until.tzinfo is None:
                 until = until.replace(tzinfo=UTC)
             until = until.astimezone(UTC)

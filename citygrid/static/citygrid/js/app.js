@@ -99,7 +99,26 @@
     select(rows().indexOf(row));
   });
 
+  // Markup hooks that replace inline code (the Content-Security-Policy allows no inline script or
+  // style): <select data-autosubmit> submits its form on change; <span data-pct="42"> gets its
+  // width (CSSOM writes are not restricted by CSP, style attributes in markup are).
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    if (control.hasAttribute && control.hasAttribute("data-autosubmit") && control.form) {
+      if (control.form.requestSubmit) control.form.requestSubmit(); else control.form.submit();
+    }
+  });
+
+  function applyWidths(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("[data-pct]"), function (element) {
+      var pct = parseFloat(element.getAttribute("data-pct"));
+      element.style.width = (isNaN(pct) ? 0 : Math.max(0, Math.min(100, pct))) + "%";
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { applyWidths(event.target); });
+
   document.addEventListener("DOMContentLoaded", function () {
+    applyWidths(document);
     // Open the action form named in the address (#action-file), e.g. from a queue's action link.
     if (location.hash.indexOf("#action-") === 0) {
       var details = document.getElementById(location.hash.slice(1));

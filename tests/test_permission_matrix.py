@@ -1,0 +1,473 @@
+"""The permission and scope matrix: every API endpoint and page, asked by every role (and by the
+public and an Open311 client), in scope and out of scope (DESIGN §1, issue 8).
+
+One row per URL name, each with the status every role must get and what the answer may show.
+Besides a row's own expectations, every answer is checked against two invariants:
+- scope: no case number outside the person's scope appears (a district sees its district, a
+  department the cases sent to it, a collector the grids they patrol), except in the public
+  channel, where a case number is what a citizen looks up;
+- personal data: no citizen's name or phone appears in full, except to hotline staff and the
+  administrator.
+`test_every_url_has_a_row` walks Django's URL resolver, so a new endpoint or page without a row
+fails. The moves sent by POST rows are chosen to be refused (wrong role, out of scope, wrong
+state, invalid input), so that every role meets the same fixture.
+"""
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.core.cache import cache
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cases.models import State
+from cases.tests.helpers import case_build, photo
+from citygrid.testing import point_in
+from grids.models import MinorClass, OwnershipRule, Role, User
+from hotline.catalog import service_code
+from hotline.models import Callback
+from hotline.services import apikey_create, call_log, public_report
+
+STAFF = ["operator", "operator_b", "shift_leader", "dispatcher", "manager", "hotline_agent", "handler_a",
+         "handler_b", "collector_a", "collector_b", "admin"]
+ROLES = ["anonymous", "api_key", *STAFF]
+CITY_LEVEL = {"operator", "shift_leader", "dispatcher", "manager", "hotline_agent", "admin"}
+HOTLINE_READERS = CITY_LEVEL | {"operator_b"}
+SEES_PERSONAL_DATA = {"hotline_agent", "admin"}
+# What the citizens of the matrix city told us; only hotline staff and the administrator read it.
+PERSONAL = ["13700000000", "王五", "13900000000", "李四"]
+# A number the citizen wrote into her report's text: staff read the text, the public never.
+IN_PUBLIC_TEXT = "13911112222"
+LABEL = "2026-03"
+
+
+@dataclass
+class World:
+    cases: dict  # key → Case
+    scope: dict  # role → set of case keys the role may see
+    call: object
+    callback: object
+    public: object
+    api_key: str
+    service_code: str
+    ids: dict = field(default_factory=dict)
+
+    def number(self, key: str) -> str:
+        return self.cases[key].number
+
+
+@pytest.fixture
+def world(city, settings):
+    """The tiny city with cases in both districts and both departments, a hotline call (王五), a
+    public report (李四, with her number in the text), a callback, collector tasks and an API key."""
+    settings.PUBLIC_REPORT_RATE_LIMIT = settings.PUBLIC_LOOKUP_RATE_LIMIT = "1000000/h"
+    cache.clear()
+    users = city.users
+    users["admin"] = User.objects.create_user(username="admin", password="x", role=Role.ADMIN, is_staff=True,
+                                              is_superuser=True)
+    cases = {
+        "A1": case_build(city, State.DISPATCHED, grid=0, department="sanitation_a"),
+        "A3": case_build(city, State.CLOSED, grid=1, department="sanitation_a"),
+        "A4": case_build(city, State.VERIFYING, grid=1, department=None),
+        "B1": case_build(city, State.DISPATCHED, grid=2, department="sanitation_b"),
+        "B2": case_build(city, State.CHECKING, grid=3, department="sanitation_b"),
+    }
+    lon, lat = point_in(0, dx=0.2)
+    call = call_log(actor=users["hotline_agent"], channel="12319", phone="13700000000", content="井盖缺失",
+                    caller_name="王五", minor_id=city.classes["manhole"].pk, lon=lon, lat=lat).call
+    cases["A2"] = call.case
+    lon, lat = point_in(3, dx=0.9)
+    public = public_report(channel="web", minor_id=city.classes["garbage"].pk, lon=lon, lat=lat,
+                           description=f"路边垃圾，联系电话{IN_PUBLIC_TEXT}", contact_name="李四",
+                           contact_phone="13900000000").report
+    cases["B3"] = public.case
+    closed = cases["A3"]
+    callback = Callback.objects.create(case=closed, case_closed_at=closed.closed_at, created_at=closed.closed_at,
+                                       due_at=closed.closed_at)
+    _key, raw = apikey_create(name="matrix")
+    district_a, district_b = {"A1", "A2", "A3", "A4"}, {"B1", "B2", "B3"}
+    everything = district_a | district_b
+    scope = {role: everything for role in CITY_LEVEL}
+    scope.update(operator_b=district_b, handler_a={"A1", "A3"}, handler_b={"B1", "B2"},
+                 collector_a=district_a, collector_b=district_b, anonymous=set(), api_key=set())
+    return World(cases=cases, scope=scope, call=call, callback=callback, public=public, api_key=raw,
+                 service_code=service_code(city.classes["garbage"]))
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+def statuses(default: int, anonymous: int | None = None, **by_role: int) -> dict[str, int]:
+    """Every role gets `default`, the public (anonymous and an API key alone) `anonymous`, except
+    the roles named."""
+    table = {role: default for role in STAFF}
+    table["anonymous"] = table["api_key"] = default if anonymous is None else anonymous
+    table.update(by_role)
+    return table
+
+
+def only(roles, ok: int, *, other: int = 403, anonymous: int = 403, **by_role: int) -> dict[str, int]:
+    table = {role: ok if role in roles else other for role in STAFF}
+    table["anonymous"] = table["api_key"] = anonymous
+    table.update(by_role)
+    return table
+
+
+def in_scope(key: str, ok: int, *, other: int = 404, anonymous: int = 403, roles=None, wrong_role: int = 403,
+             scope_first: bool = False):
+    """`ok` for the roles (default: everyone) whose scope holds the case `key`, `other` out of it.
+    The API checks the role first (403), the pages the scope (404, as if there were no case)."""
+    def expect(world: World) -> dict[str, int]:
+        table = {}
+        for role in STAFF:
+            if scope_first and key not in world.scope[role]:
+                table[role] = other
+            elif roles is not None and role not in roles:
+                table[role] = wrong_role
+            else:
+                table[role] = ok if key in world.scope[role] else other
+        table["anonymous"] = table["api_key"] = anonymous
+        return table
+    return expect
+
+
+PAGE = 302  # a page's answer to someone not logged in: to the login page
+API = 403   # the API's (session authentication first: no WWW-Authenticate, so 403)
+
+
+@dataclass
+class Row:
+    name: str
+    path: Callable[[World], str] | str
+    expect: Callable[[World], dict] | dict
+    method: str = "get"
+    data: Callable[[World], dict] | dict | None = None
+    # The exact case keys the answer lists, per role (None: only the scope invariant applies).
+    lists: Callable[[World, str], set] | None = None
+    public: bool = False  # the public channel: any case number may appear
+    # Case keys and personal values the request itself carries (echoed back, e.g. in the language
+    # switcher's `next`): not a leak. `hidden` = (case key, text): the text of that case, which
+    # must not appear to a role out of its scope.
+    echo: tuple = ()
+    hidden: tuple | None = None
+    api_key: bool = False  # the "api_key" role sends the Open311 / public API key
+
+
+def scoped(world: World, role: str, among: set | None = None) -> set:
+    keys = world.scope[role]
+    return keys & among if among is not None else keys
+
+
+def case_path(template: str, key: str):
+    return lambda world: template.format(id=world.cases[key].pk, number=world.cases[key].number)
+
+
+LOGGED_IN_PAGE = statuses(200, anonymous=PAGE)
+LOGGED_IN_API = statuses(200, anonymous=API)
+ASSESSMENT_PAGE = only({"manager", "admin"}, 200, anonymous=PAGE)
+ASSESSMENT_API = only({"manager", "admin"}, 200)
+OPEN311 = dict(public=True, api_key=True)
+
+ROWS = [
+    # Accounts, language, API documents.
+    Row("login", "/accounts/login/", statuses(200)),
+    Row("logout", "/accounts/logout/", statuses(200), method="post"),
+    Row("password_change", "/accounts/password_change/", LOGGED_IN_PAGE),
+    Row("password_change_done", "/accounts/password_change/done/", LOGGED_IN_PAGE),
+    Row("password_reset", "/accounts/password_reset/", statuses(200)),
+    Row("password_reset_done", "/accounts/password_reset/done/", statuses(200)),
+    Row("password_reset_confirm", "/accounts/reset/MQ/set-password/", statuses(200)),
+    Row("password_reset_complete", "/accounts/reset/done/", statuses(200)),
+    Row("set_language", "/i18n/setlang/", statuses(302), method="post", data={"language": "en", "next": "/"}),
+    Row("schema", "/api/schema/", statuses(200)),
+    Row("swagger-ui", "/api/docs/", statuses(200)),
+    Row("redoc", "/api/redoc/", statuses(200)),
+
+    # Registry: staff read it all (no case, no citizen in it); the public nothing.
+    Row("grids-locate", lambda w: "/api/grids/locate/?lon={}&lat={}".format(*point_in(0)), LOGGED_IN_API),
+    Row("grids-ownership", lambda w: "/api/grids/ownership/?minor={}&lon={}&lat={}".format(
+        w.cases["A1"].minor_id, *point_in(0)), LOGGED_IN_API),
+    Row("api-root", "/api/grids/", LOGGED_IN_API),
+    *[Row(f"grids-{kind}-list", f"/api/grids/{plural}/", LOGGED_IN_API) for kind, plural in [
+        ("region", "regions"), ("unit-grid", "unit-grids"), ("responsibility-grid", "responsibility-grids"),
+        ("major-class", "major-classes"), ("minor-class", "minor-classes"), ("department-type", "department-types"),
+        ("department", "departments"), ("ownership-rule", "ownership-rules"), ("component", "components")]],
+    *[Row(f"grids-{kind}-detail", lambda w, plural=plural, model=model: f"/api/grids/{plural}/{model(w)}/",
+          LOGGED_IN_API) for kind, plural, model in [
+        ("region", "regions", lambda w: w.cases["A1"].district_id),
+        ("unit-grid", "unit-grids", lambda w: w.cases["A1"].unit_grid_id),
+        ("responsibility-grid", "responsibility-grids", lambda w: w.cases["A1"].responsibility_grid_id),
+        ("major-class", "major-classes", lambda w: w.cases["A1"].minor.major_id),
+        ("minor-class", "minor-classes", lambda w: w.cases["A1"].minor_id),
+        ("department-type", "department-types", lambda w: w.cases["A1"].department.department_type_id),
+        ("department", "departments", lambda w: w.cases["A1"].department_id),
+        ("ownership-rule", "ownership-rules", lambda w: OwnershipRule.objects.order_by("pk").first().pk)]],
+    Row("grids-component-detail", "/api/grids/components/999999/", statuses(404, anonymous=API)),
+
+    # Case API.
+    Row("case-list", "/api/cases/", LOGGED_IN_API, lists=lambda w, role: scoped(w, role)),
+    Row("case-detail", case_path("/api/cases/{id}/", "A1"), in_scope("A1", 200)),
+    Row("case-detail", case_path("/api/cases/{id}/", "B3"), in_scope("B3", 200)),
+    # A report with an unknown class: the input is checked, nothing is written.
+    Row("case-list", "/api/cases/", statuses(400, anonymous=API), method="post",
+        data={"minor_id": 999999, "lon": 0, "lat": 0, "description": "x"}),
+    # A self-handled case (of a class no case of the city has, so no duplicate is suggested):
+    # collectors only, wherever they walk.
+    Row("case-self-handled", "/api/cases/self-handled/", only({"collector_a", "collector_b"}, 201), method="post",
+        data=lambda w: {"minor_id": MinorClass.objects.get(code="0501").pk, "lon": point_in(0)[0], "lat": point_in(0)[1],
+                        "description": "自行处置", "photos": photo("b.png"), "after_photos": photo("a.png")}),
+    Row("my-tasks", "/api/cases/tasks/", LOGGED_IN_API,
+        lists=lambda w, role: {"collector_a": {"A4"}, "collector_b": {"B2"}}.get(role, set())),
+    # Role, then scope, then state: dispatching an already dispatched case.
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A1'].pk}/actions/dispatch/",
+        in_scope("A1", 409, other=403, roles={"dispatcher"}), method="post",
+        data=lambda w: {"department_id": w.cases["A1"].department_id}),
+    # A department's move on a closed case of its own (409) and of another department (403).
+    Row("case-action", lambda w: f"/api/cases/{w.cases['B2'].pk}/actions/report_handled/",
+        in_scope("B2", 409, other=403, roles={"handler_a", "handler_b"}), method="post"),
+    # A collector answers only the tasks of their own grids: checking a verifying case.
+    Row("case-action", lambda w: f"/api/cases/{w.cases['B1'].pk}/actions/verify/",
+        in_scope("B1", 409, other=403, roles={"collector_a", "collector_b"}), method="post",
+        data={"is_true": True}),
+
+    # Hotline API: staff of the command center read (masked), hotline agents write and see in full.
+    Row("hotline-api:call-list", "/api/hotline/calls/", only(HOTLINE_READERS, 200),
+        lists=lambda w, role: scoped(w, role, {"A2"})),
+    Row("hotline-api:call-detail", lambda w: f"/api/hotline/calls/{w.call.pk}/",
+        only(HOTLINE_READERS, 200, operator_b=404)),
+    Row("hotline-api:caller", "/api/hotline/callers/?phone=13700000000", only(SEES_PERSONAL_DATA, 200)),
+    Row("hotline-api:case-feedback", case_path("/api/hotline/cases/{id}/feedback/", "A3"),
+        only(SEES_PERSONAL_DATA, 400), method="post", data={"channel": "nonsense"}),
+    Row("hotline-api:callback-list", "/api/hotline/callbacks/?status=all", only(HOTLINE_READERS, 200),
+        lists=lambda w, role: scoped(w, role, {"A3"})),
+    Row("hotline-api:callback-record", lambda w: f"/api/hotline/callbacks/{w.callback.pk}/record/",
+        only(SEES_PERSONAL_DATA, 400), method="post", data={"status": "nonsense"}),
+    Row("hotline-api:figures", "/api/hotline/figures/?start=2026-01-01&end=2026-02-01",
+        only(HOTLINE_READERS, 200)),
+    Row("hotline-api:figures", lambda w: f"/api/hotline/figures/?start=2026-01-01&end=2026-02-01"
+        f"&district_id={w.cases['A1'].district_id}", only(HOTLINE_READERS, 200, operator_b=403)),
+    # The public channel: the same for everyone, never a name or phone.
+    Row("hotline-api:public-report", "/api/hotline/public/reports/", statuses(400), method="post",
+        data={"description": ""}, **OPEN311),
+    Row("hotline-api:public-case", case_path("/api/hotline/public/cases/{number}/", "B3"), statuses(200),
+        lists=lambda w, role: {"B3"}, **OPEN311),
+    Row("hotline-api:public-case", case_path("/api/hotline/public/cases/{number}/", "A2"), statuses(200),
+        lists=lambda w, role: {"A2"}, **OPEN311),
+    Row("hotline-api:public-classes", "/api/hotline/public/classes/", statuses(200), **OPEN311),
+
+    # Assessment API: managers and the administrator.
+    Row("assessment-periods", "/api/assessment/periods/", ASSESSMENT_API),
+    # A period never computed: 404 to those who may read results.
+    Row("assessment-ranking", f"/api/assessment/{LABEL}/ranking/department/", only({"manager", "admin"}, 404)),
+    Row("assessment-object", lambda w: f"/api/assessment/{LABEL}/objects/region/district/"
+        f"{w.cases['A1'].district_id}/", only({"manager", "admin"}, 404)),
+    Row("assessment-compute", f"/api/assessment/{LABEL}/compute/", only({"manager", "admin"}, 200),
+        method="post", data={"nonsense": True}),
+    Row("assessment-recompute", f"/api/assessment/{LABEL}/recompute/", only({"manager", "admin"}, 400),
+        method="post", data={}),
+
+    # Open311 GeoReport v2: public; a request shows no personal data (the text is redacted).
+    Row("open311:discovery-root", "/open311/discovery.json", statuses(200), **OPEN311),
+    Row("open311:discovery", "/open311/v2/discovery.xml", statuses(200), **OPEN311),
+    Row("open311:services", "/open311/v2/services.json", statuses(200), **OPEN311),
+    Row("open311:service-definition", lambda w: f"/open311/v2/services/{w.service_code}.json", statuses(200),
+        **OPEN311),
+    Row("open311:requests", "/open311/v2/requests.json", statuses(200), **OPEN311),
+    Row("open311:requests", "/open311/v2/requests.xml", statuses(200), **OPEN311),
+    # Filing needs a key: 403 without one, 400 for the empty form with one.
+    Row("open311:requests", "/open311/v2/requests.json", statuses(403, api_key=400), method="post", data={},
+        **OPEN311),
+    Row("open311:request-detail", case_path("/open311/v2/requests/{number}.json", "B3"), statuses(200),
+        lists=lambda w, role: {"B3"}, **OPEN311),
+    Row("open311:request-detail", case_path("/open311/v2/requests/{number}.xml", "A2"), statuses(200),
+        lists=lambda w, role: {"A2"}, **OPEN311),
+    Row("open311:token", lambda w: f"/open311/v2/tokens/{w.public.token}.json", statuses(200), **OPEN311),
+
+    # Hotline pages.
+    Row("hotline:home", "/hotline/", only(HOTLINE_READERS, 200, anonymous=PAGE),
+        lists=lambda w, role: scoped(w, role, {"A2"})),
+    Row("hotline:home", case_path("/hotline/?case={number}", "A2"), only(HOTLINE_READERS, 200, anonymous=PAGE),
+        echo=("A2",), hidden=("A2", "井盖缺失")),
+    Row("hotline:home", "/hotline/?phone=13700000000", only(HOTLINE_READERS, 200, anonymous=PAGE),
+        echo=("13700000000",)),
+    Row("hotline:case-feedback", case_path("/hotline/cases/{id}/feedback/", "A3"),
+        only(SEES_PERSONAL_DATA, 302, anonymous=PAGE), method="post", data={}),
+    Row("hotline:callbacks", "/hotline/callbacks/", only(HOTLINE_READERS, 200, anonymous=PAGE),
+        lists=lambda w, role: scoped(w, role, {"A3"})),
+    Row("hotline:callback-record", lambda w: f"/hotline/callbacks/{w.callback.pk}/",
+        only(SEES_PERSONAL_DATA, 302, anonymous=PAGE), method="post", data={}),
+    Row("hotline:status", case_path("/hotline/status/?number={number}", "B3"), statuses(200),
+        lists=lambda w, role: {"B3"}, public=True),
+
+    # Assessment pages.
+    Row("assessment:home", "/assessment/", only({"manager", "admin"}, 302, anonymous=PAGE)),
+    Row("assessment:schedule", "/assessment/schedule/", ASSESSMENT_PAGE),
+    Row("assessment:overview", f"/assessment/{LABEL}/", ASSESSMENT_PAGE),
+    Row("assessment:compute", f"/assessment/{LABEL}/compute/", only({"manager", "admin"}, 302, anonymous=PAGE),
+        method="post", data={}),
+    Row("assessment:freeze", f"/assessment/{LABEL}/freeze/", only({"manager", "admin"}, 302, anonymous=PAGE),
+        method="post", data={}),
+    Row("assessment:recompute", f"/assessment/{LABEL}/recompute/",
+        only({"manager", "admin"}, 302, anonymous=PAGE), method="post", data={}),
+    Row("assessment:ranking", f"/assessment/{LABEL}/ranking/department/", ASSESSMENT_PAGE),
+    Row("assessment:object", lambda w: f"/assessment/{LABEL}/object/region/district/{w.cases['A1'].district_id}/",
+        only({"manager", "admin"}, 404, anonymous=PAGE)),
+    Row("assessment:drill", lambda w: f"/assessment/{LABEL}/drill/region/district/{w.cases['A1'].district_id}"
+        "/reports/", ASSESSMENT_PAGE),
+    Row("assessment:distribution", f"/assessment/{LABEL}/distribution/", ASSESSMENT_PAGE),
+    Row("assessment:hotspots", f"/assessment/{LABEL}/hotspots/", ASSESSMENT_PAGE),
+    Row("assessment:leaders", f"/assessment/{LABEL}/leaders/", ASSESSMENT_PAGE),
+    Row("assessment:bulletin", f"/assessment/{LABEL}/bulletin/", ASSESSMENT_PAGE),
+
+    # Workbench pages: a home per role, the case page and its moves, search, export, overview.
+    Row("cases:home", "/", statuses(302, anonymous=PAGE)),
+    Row("cases:operator", "/work/operator/", only({"operator", "operator_b", "admin"}, 200, anonymous=PAGE),
+        lists=lambda w, role: scoped(w, role, {"A2", "A4", "B2", "B3"})),
+    Row("cases:shift_leader", "/work/shift-leader/", only({"shift_leader", "admin"}, 200, anonymous=PAGE)),
+    Row("cases:dispatcher", "/work/dispatcher/", only({"dispatcher", "admin"}, 200, anonymous=PAGE)),
+    Row("cases:department", "/work/department/", only({"handler_a", "handler_b", "admin"}, 200, anonymous=PAGE),
+        lists=lambda w, role: {"handler_a": {"A1"}, "handler_b": {"B1"}, "admin": {"A1", "B1"}}.get(role, set())),
+    Row("cases:collector", "/work/collector/", only({"collector_a", "collector_b", "admin"}, 200, anonymous=PAGE),
+        lists=lambda w, role: {"collector_a": {"A4"}, "collector_b": {"B2"}}.get(role, set())),
+    Row("cases:report_new", "/cases/new/", only({"operator", "operator_b", "admin"}, 200, anonymous=PAGE)),
+    Row("cases:case", case_path("/cases/{id}/", "A1"), in_scope("A1", 200, anonymous=PAGE)),
+    Row("cases:case", case_path("/cases/{id}/", "A2"), in_scope("A2", 200, anonymous=PAGE),
+        lists=lambda w, role: scoped(w, role, {"A2"})),
+    Row("cases:act", case_path("/cases/{id}/act/return/", "A3"),
+        in_scope("A3", 409, anonymous=PAGE, roles={"handler_a", "handler_b"}, scope_first=True), method="post",
+        data={"return-note": "不属于本部门"}),
+    Row("cases:search", "/search/", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
+    Row("cases:export", "/search/export.xlsx", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
+    Row("cases:overview", "/overview/", LOGGED_IN_PAGE),
+    Row("cases:overview_grids", "/overview/grids.json", LOGGED_IN_PAGE),
+]
+
+
+def _admin_rows() -> list[Row]:
+    """The admin site: its index and every registered model's list, for staff only (the
+    administrator); everyone else is sent to the admin's login."""
+    rows = [Row("admin:index", "/admin/", only({"admin"}, 200, other=302, anonymous=302))]
+    for model in admin.site._registry:
+        meta = model._meta
+        rows.append(Row(f"admin:{meta.app_label}_{meta.model_name}_changelist",
+                        f"/admin/{meta.app_label}/{meta.model_name}/",
+                        only({"admin"}, 200, other=302, anonymous=302)))
+    return rows
+
+
+ALL_ROWS = ROWS + _admin_rows()
+
+
+# --- running a row -----------------------------------------------------------------------------
+
+def _client(world_users, role: str) -> Client:
+    client = Client()
+    if role not in ("anonymous", "api_key"):
+        client.force_login(world_users[role])
+    return client
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    if content[:2] == b"PK":  # an .xlsx: the text of its sheets
+        with zipfile.ZipFile(io.BytesIO(content)) as book:
+            return "".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xml"))
+    return content.decode(errors="replace")
+
+
+def _request(client: Client, row: Row, world: World, role: str):
+    path = row.path(world) if callable(row.path) else row.path
+    data = row.data(world) if callable(row.data) else dict(row.data or {})
+    headers = {}
+    if role == "api_key" and row.api_key:
+        headers["X-Api-Key"] = world.api_key
+        if row.method == "post" and path.startswith("/open311/"):
+            data["api_key"] = world.api_key
+    if row.method == "get":
+        return client.get(path, headers=headers)
+    has_files = any(hasattr(value, "read") for value in data.values())
+    if path.startswith("/api/") and data and not has_files:
+        return client.post(path, data, content_type="application/json", headers=headers)
+    return client.post(path, data, headers=headers)
+
+
+@pytest.mark.parametrize("row", ALL_ROWS, ids=lambda row: f"{row.method} {row.name}")
+def test_matrix(world, city, row):
+    users = city.users
+    expect = row.expect(world) if callable(row.expect) else row.expect
+    numbers = {key: case.number for key, case in world.cases.items()}
+    problems = []
+    for role in ROLES:
+        response = _request(_client(users, role), row, world, role)
+        if response.status_code != expect[role]:
+            problems.append(f"{role}: status {response.status_code}, expected {expect[role]}")
+            continue
+        if response.status_code in (301, 302):
+            continue
+        body = _body(response)
+        shown = {key for key, number in numbers.items() if number in body} - set(row.echo)
+        if row.lists is not None and response.status_code == 200:
+            wanted = row.lists(world, role)
+            if shown != wanted:
+                problems.append(f"{role}: lists {sorted(shown)}, expected {sorted(wanted)}")
+        if not row.public and not row.name.startswith("admin:"):
+            leaked = shown - world.scope[role]
+            if leaked:
+                problems.append(f"{role}: out-of-scope cases {sorted(leaked)} in the answer")
+        if row.hidden and row.hidden[0] not in world.scope[role] and row.hidden[1] in body:
+            problems.append(f"{role}: the text of out-of-scope case {row.hidden[0]} in the answer")
+        if role in ("anonymous", "api_key") and IN_PUBLIC_TEXT in body:
+            problems.append(f"{role}: the phone number in a report's text in a public answer")
+        if role not in SEES_PERSONAL_DATA:
+            personal = [value for value in PERSONAL if value in body and value not in row.echo]
+            if personal:
+                problems.append(f"{role}: personal data {personal} in the answer")
+    assert not problems, "\n".join(problems)
+
+
+def test_hotline_staff_see_callers_in_full(world, city):
+    """The other side of masking: the agent who calls back sees the number (and others its mask)."""
+    agent = _client(city.users, "hotline_agent").get(f"/api/hotline/calls/{world.call.pk}/").json()
+    operator = _client(city.users, "operator").get(f"/api/hotline/calls/{world.call.pk}/").json()
+    assert (agent["caller_phone"], agent["caller_name"]) == ("13700000000", "王五")
+    assert (operator["caller_phone"], operator["caller_name"]) == ("137****0000", "王*")
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+def _url_names(patterns, prefix: str = "", namespace: str | None = None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _url_names(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name
+
+
+def test_every_url_has_a_row():
+    """Every URL the project serves is in the table (the admin site as a whole: its index and every
+    registered model); a new endpoint or page without a row fails here."""
+    covered = {row.name for row in ALL_ROWS}
+    missing = []
+    for route, name in _url_names(get_resolver().url_patterns):
+        if route.startswith("admin/") or route.startswith("^media/"):  # the admin: below; media: DEBUG only
+            continue
+        if name is None or name not in covered:
+            missing.append(f"{route} ({name})")
+    assert not missing, "URLs without a row in the permission matrix:\n" + "\n".join(missing)
+
+
+def test_every_role_is_in_the_matrix():
+    assert {role for role in ROLES if role in Role.values or role in STAFF} == set(STAFF)
+    roles_of_staff = {"operator": Role.OPERATOR, "shift_leader": Role.SHIFT_LEADER, "dispatcher": Role.DISPATCHER,
+                      "manager": Role.MANAGER, "hotline_agent": Role.HOTLINE_AGENT, "handler_a": Role.HANDLER,
+                      "collector_a": Role.COLLECTOR, "admin": Role.ADMIN}
+    assert set(roles_of_staff.values()) == set(Role.values), "a role without a person in the matrix"
