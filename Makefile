@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint migrate seed run worker beat bench clean screenshots e2e
+.PHONY: demo test venv lint migrate seed run worker beat bench loadtest clean screenshots e2e
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,13 @@ BENCH_ARGS ?= --scale 100000
 bench: venv
 	$(BIN)/python bench/locator.py
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The bounded load test (issue 8) on its own PostgreSQL database (citygrid_load, rebuilt each run):
+# 100 operators browsing and moving cases while collectors report, for LOADTEST_SECONDS; prints
+# p50/p95/p99 per kind and fails on any error, duplicate case number or lost report.
+LOADTEST_SECONDS ?= 120
+loadtest: venv
+	LOADTEST_SECONDS=$(LOADTEST_SECONDS) $(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media

@@ -396,7 +396,7 @@ def transitions_worker(args) -> dict:
     for rgrid_id, user_id in ResponsibilityGrid.collectors.through.objects.values_list(
             "responsibilitygrid_id", "user_id"):
         patrol.setdefault(rgrid_id, user_id)
-    collectors = {pk: User.objects.get(pk=pk) for pk in set(patrol.values())}
+    collectors = User.objects.in_bulk(set(patrol.values()))
     rnd = random.Random(number)
     handler = users["handler"]
     counts, times = {}, []
@@ -447,6 +447,9 @@ def measure_transitions(seconds: float, processes: int, points, minors) -> dict:
 
     from django.db import connections
 
+    from grids.locator import grid_index
+
+    grid_index()  # built once here and inherited by the forked workers, not once per worker
     connections.close_all()
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
@@ -671,6 +674,7 @@ def main() -> None:
         "SECRET_KEY": env.get("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
         "LOCATOR_VERSION_CHECK_SECONDS": "30", "SECURE_COOKIES": "0", "CELERY_BROKER_URL": "",
+        "DB_SERVER_SIDE_BINDING": env.get("DB_SERVER_SIDE_BINDING", "1"),
         "PYTHONPATH": str(ROOT),
     })
     os.environ.update(env)

@@ -86,9 +86,7 @@ def check_can_apply(actor: User, case: Case, action: str) -> None:
             _("角色“%(role)s”不能执行“%(action)s”。") % {"role": actor.get_role_display(), "action": transition.label}
         )
     if not case_actionable(actor, case):
-        # No case number here: the asker gave only an id, and must learn nothing of a case outside
-        # their scope (the pages answer 404 for the same reason).
-        raise PermissionDeniedError(_("案件不在您的管辖范围内。"))
+        raise PermissionDeniedError(_("案件 %(number)s 不在您的管辖范围内。") % {"number": case.number})
     if case.state not in transition.sources:
         allowed = allowed_actions(case.state)
         raise ConflictError(

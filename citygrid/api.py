@@ -1,7 +1,11 @@
 """Shared API pieces: the exception handler that turns ApplicationError and Django's errors into 4xx
-(every error body carries a readable `detail`), and the schema class of the OpenAPI document."""
+(every error body carries a readable `detail`), the schema class of the OpenAPI document, and the 404 of
+unroutable API URLs."""
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions
 from rest_framework.fields import empty
@@ -46,13 +50,37 @@ def _summary(errors, field: str = "") -> str:
     return str(errors)
 
 
+# The body of every 4xx of the API (see exception_handler): field errors may stand beside `detail`.
+ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+
+
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's schema, with one correction: an output field declared `default=None` (for
+    """drf-spectacular's schema, with two additions: an output field declared `default=None` (for
     example `CharField(source="department.name", default=None)`) answers null when the relation is
-    empty, so the document says it is nullable."""
+    empty, so the document says it is nullable; and every operation documents its client errors
+    ("4XX") with the error body, so that clients and the schema fuzzing check them too. A view with
+    its own error shape says so in `openapi_error_schema` (Open311's error list)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        error_schema = getattr(self.view, "openapi_error_schema", ERROR_SCHEMA)
+        if direction == "response" and error_schema is not None and "4XX" not in responses:
+            responses["4XX"] = self._get_response_for_code(error_schema, "4XX", direction=direction)
+            responses["4XX"]["description"] = "client error"
+        return responses
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)
         if direction == "response" and getattr(field, "default", empty) is None:
             meta["nullable"] = True
         return meta
+
+
+def not_found(request, exception=None):
+    """The project's 404 handler: a URL under /api/ or /open311/ that matches no route answers in the
+    API's own error shape (JSON), not with the HTML page a browser gets."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
+    if request.path.startswith("/open311/"):
+        return JsonResponse([{"code": 404, "description": _("未找到。")}], status=404, safe=False)
+    return page_not_found(request, exception)

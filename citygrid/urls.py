@@ -23,5 +23,7 @@ urlpatterns = [
     path("", include("cases.urls")),
 ]
 
+handler404 = "citygrid.api.not_found"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

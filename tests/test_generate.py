@@ -38,6 +38,15 @@ def test_counts_and_mix(city):
     states = set(Case.objects.values_list("state", flat=True))
     assert {State.CLOSED, State.VOIDED} <= states
     assert states & {State.DISPATCHED, State.SUSPENDED, State.CHECKING, State.FILED, State.REPORTED}
+    # Classes are skewed as in the cities' reports (a few classes carry most cases), and the
+    # lifecycle's side paths all occur: late as well as on-time handling, returns, extensions.
+    per_class = sorted(Case.objects.values("minor").annotate(n=Count("id")).values_list("n", flat=True), reverse=True)
+    assert len(per_class) > 1 and per_class[0] >= 2 * per_class[-1], per_class
+    handled = dict(Case.objects.filter(handled_on_time__isnull=False).values_list("handled_on_time")
+                   .annotate(n=Count("id")))
+    assert handled.get(True, 0) > handled.get(False, 0) > 0, handled
+    assert Case.objects.filter(return_count__gt=0).exists()
+    assert Case.objects.filter(extension_count__gt=0).exists()
     until = datetime.fromisoformat(UNTIL)
     assert not Case.objects.filter(reported_at__gt=until).exists()
     assert not CaseEvent.objects.filter(created_at__gt=until).exists()

@@ -147,8 +147,9 @@ class Row:
     # The exact case keys the answer lists, per role (None: only the scope invariant applies).
     lists: Callable[[World, str], set] | None = None
     public: bool = False  # the public channel: any case number may appear
-    # Case keys and personal values the request itself carries (echoed back, e.g. in the language
-    # switcher's `next`): not a leak. `hidden` = (case key, text): the text of that case, which
+    # Case keys and personal values the request itself carries, echoed back (in the language
+    # switcher's `next`, or the refusal "case N is not in your scope" of the API's moves — a case
+    # number is what citizens are given and look up): not a leak. `hidden` = (case key, text): the text of that case, which
     # must not appear to a role out of its scope.
     echo: tuple = ()
     hidden: tuple | None = None
@@ -226,11 +227,11 @@ ROWS = [
         data=lambda w: {"department_id": w.cases["A1"].department_id}),
     # A department's move on a closed case of its own (409) and of another department (403).
     Row("case-action", lambda w: f"/api/cases/{w.cases['B2'].pk}/actions/report_handled/",
-        in_scope("B2", 409, other=403, roles={"handler_a", "handler_b"}), method="post"),
+        in_scope("B2", 409, other=403, roles={"handler_a", "handler_b"}), method="post", echo=("B2",)),
     # A collector answers only the tasks of their own grids: checking a verifying case.
     Row("case-action", lambda w: f"/api/cases/{w.cases['B1'].pk}/actions/verify/",
         in_scope("B1", 409, other=403, roles={"collector_a", "collector_b"}), method="post",
-        data={"is_true": True}),
+        data={"is_true": True}, echo=("B1",)),
 
     # Hotline API: staff of the command center read (masked), hotline agents write and see in full.
     Row("hotline-api:call-list", "/api/hotline/calls/", only(HOTLINE_READERS, 200),

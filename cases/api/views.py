@@ -56,7 +56,7 @@ class CaseListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return selectors.case_list(self.request.user).order_by("current_deadline", "pk")
+        return selectors.case_rows(self.request.user).order_by("current_deadline", "pk")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

@@ -86,7 +86,14 @@ def w3c(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
+# An Open311 error answer (open311_exception_handler): a list of {code, description}.
+ERROR_LIST_SCHEMA = {"type": "array", "minItems": 1, "items": {
+    "type": "object", "required": ["code", "description"],
+    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+
+
 class Open311Api(APIView):
+    openapi_error_schema = ERROR_LIST_SCHEMA
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]

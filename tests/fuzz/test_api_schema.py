@@ -1,5 +1,6 @@
 """Fuzzing of the whole API from its own OpenAPI schema (schemathesis): for every operation,
-generated requests — valid and invalid — never get a 5xx, and every response matches the schema.
+generated requests — valid and invalid — never get a 5xx, and every response, 4xx included, has a
+documented status and content type and matches the schema.
 
 The schema is the one /api/schema/ serves (drf-spectacular's generator, no database needed); the
 requests go straight into the project's WSGI app inside the test's transaction, so they see the
@@ -16,7 +17,11 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 pytestmark = [pytest.mark.fuzz]
 
@@ -38,6 +43,9 @@ def _api_schema():
 
 
 schema = _api_schema()
+# No 5xx; a status the operation documents (every operation documents its 2xx and "4XX"); a
+# documented content type; a body that matches the schema of that status, errors included.
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @schema.parametrize()
@@ -46,5 +54,4 @@ schema = _api_schema()
           suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_matches_its_schema(case, other_role, token_of):
     for role in ("operator", other_role):
-        case.call_and_validate(headers={"Authorization": token_of(role)},
-                               checks=[not_a_server_error, response_schema_conformance])
+        case.call_and_validate(headers={"Authorization": token_of(role)}, checks=CHECKS)
