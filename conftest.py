@@ -1,9 +1,11 @@
-"""Root fixtures: the tiny test city, one fixture per role, API clients, and the database markers."""
+"""Root fixtures: the tiny test city, one fixture per role, API clients, a settable clock, and the
+database markers."""
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from citygrid.testing import tiny_city_build
+from citygrid.testing import START, Clock, at, tiny_city_build
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,3 +66,11 @@ def client_as(city):
         return client
 
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Time stands still at START until the test moves it (clock.set / clock.advance)."""
+    clock = Clock(at(START))
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock

@@ -1,6 +1,12 @@
 """A tiny city for tests: two districts of two unit grids each, classes, departments, an
-ownership rule, responsibility grids and one person per role. Shared by every app's tests."""
+ownership rule, responsibility grids and one person per role; a settable clock; and `race`, which
+runs work in threads released together. Shared by every app's tests."""
+import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
 
 from grids.models import (
     ClassKind,
@@ -22,6 +28,58 @@ from grids.models import (
 
 BASE_LON, BASE_LAT, STEP = 112.98, 28.19, 0.001
 PASSWORD = "citygrid-test-pass"
+CST = ZoneInfo("Asia/Shanghai")
+# A Wednesday of an ordinary working week (no holiday near it), 09:00 in the city.
+START = "2025-03-05 09:00"
+
+
+def at(text: str) -> datetime:
+    """'2025-03-05 09:00' in the city's time zone, as an aware datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=CST)
+
+
+class Clock:
+    """What django.utils.timezone.now() answers while a test's `clock` fixture is active. The
+    project calls `timezone.now()` through the module everywhere, so one patch covers the workflow,
+    the services, the steps and the models' auto_now fields."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now.astimezone(UTC)
+
+    def set(self, when: str | datetime) -> datetime:
+        self.now = at(when) if isinstance(when, str) else when
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def race(work, threads: int = 8) -> list[tuple[str, object]]:
+    """Run work(i) in `threads` threads released together; each closes its own connection.
+    Returns ("ok", value) or ("error", exception) per thread, in thread order."""
+    barrier = threading.Barrier(threads)
+    results: list = [None] * threads
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = ("ok", work(index))
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+            results[index] = ("error", error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert all(result is not None for result in results), "a thread did not finish"
+    return results
 
 
 def square(x: int) -> dict:

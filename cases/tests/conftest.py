@@ -1,19 +1,8 @@
-"""Fixtures of the case-loop tests: a settable clock and the case-loop settings pinned (the helpers
-they use live in cases.tests.helpers)."""
+"""Fixtures of the case-loop tests: the case-loop settings pinned. The clock fixture is the root
+conftest's; the helpers live in cases.tests.helpers."""
 import pytest
-from django.utils import timezone
 
 from cases.calendar import calendar_cache_clear
-
-from .helpers import START, Clock, at
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """Time stands still at START until the test moves it (clock.set / clock.advance)."""
-    clock = Clock(at(START))
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,8 @@ through the services, building a case directly in any state, and snapshots of ev
 may write."""
 import io
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -26,37 +25,7 @@ from cases.models import (
     Task,
     TaskKind,
 )
-from citygrid.testing import point_in
-
-CST = ZoneInfo("Asia/Shanghai")
-# A Wednesday of an ordinary working week (no holiday near it), 09:00 in the city.
-START = "2025-03-05 09:00"
-
-
-def at(text: str) -> datetime:
-    """'2025-03-05 09:00' in the city's time zone, as an aware datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=CST)
-
-
-class Clock:
-    """What django.utils.timezone.now() answers while the `clock` fixture is active. The project
-    calls `timezone.now()` through the module everywhere, so this one patch covers the workflow,
-    the services, the steps and the models' auto_now fields."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now.astimezone(UTC)
-
-    def set(self, when: str | datetime) -> datetime:
-        self.now = at(when) if isinstance(when, str) else when
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
+from citygrid.testing import CST, START, Clock, at, point_in  # noqa: F401 - the tests import them from here
 
 # --- images -------------------------------------------------------------------------------------
 

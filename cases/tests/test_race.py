@@ -2,14 +2,15 @@
 the move no longer applies, and exactly one event is written. Concurrent intake with one
 idempotency key makes one case; concurrent intake at the start of a year numbers every case."""
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from cases import services, workflow
 from cases.models import Case, CaseEvent, CaseStep, State, StepKind
-from citygrid.errors import ConflictError
-from citygrid.testing import point_in
+from citygrid.errors import ApplicationError, ConflictError
+from citygrid.testing import point_in, race
 
 from .helpers import case_build
 
@@ -17,28 +18,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
 
-
-def race(work, threads: int = THREADS) -> list[tuple[str, object]]:
-    """Run work(i) in `threads` threads released together; each closes its own connection."""
-    barrier = threading.Barrier(threads)
-    results: list = [None] * threads
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = ("ok", work(index))
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert all(result is not None for result in results), "a thread did not finish"
-    return results
 
 
 def one_winner(results) -> None:
@@ -76,7 +55,7 @@ def test_file_and_void_race(city):
             return workflow.case_file(actor=city.users["shift_leader"], case_id=case.pk)
         return workflow.case_void(actor=city.users["shift_leader"], case_id=case.pk, note="不予立案")
 
-    one_winner(race(work))
+    one_winner(race(work, THREADS))
     events = list(CaseEvent.objects.filter(case=case).values_list("action", "to_state"))
     assert len(events) == 1
     assert Case.objects.get(pk=case.pk).state == events[0][1]
@@ -99,7 +78,7 @@ def test_idempotent_intake_race(city):
                                     minor_id=city.classes["garbage"].pk, lon=lon, lat=lat,
                                     description="同一次提交的重试", idempotency_key="retry-race-1")
 
-    results = race(work)
+    results = race(work, THREADS)
     assert all(outcome == "ok" for outcome, _ in results), results
     assert len({value.case.pk for _, value in results}) == 1
     assert sum(value.created for _, value in results) == 1
@@ -119,7 +98,7 @@ def test_first_reports_of_a_year_race_for_their_numbers(city, clock):
                                     minor_id=city.classes["garbage"].pk, lon=lon, lat=lat,
                                     description=f"新年第{index}件")
 
-    results = race(work)
+    results = race(work, THREADS)
     assert all(outcome == "ok" for outcome, _ in results), results
     numbers = sorted(Case.objects.values_list("number", flat=True))
     assert numbers == [f"2031{n:08d}" for n in range(1, THREADS + 1)]
@@ -128,12 +107,6 @@ def test_first_reports_of_a_year_race_for_their_numbers(city, clock):
 def test_merge_waits_for_a_move_on_the_case_that_stays(city):
     """The merge locks its target too: while the target is being voided, the merge waits and then
     finds it closed, instead of joining a duplicate to a case that is going away."""
-    import time
-
-    from django.db import transaction
-
-    from citygrid.errors import ApplicationError
-
     target = case_build(city, State.REPORTED, department=None)
     duplicate = case_build(city, State.REPORTED, department=None)
     target_locked = threading.Event()

@@ -1,20 +1,9 @@
-"""Fixtures of the hotline tests: a settable clock, the hotline settings pinned, an empty cache
-(rate limits count in it), and a client per role for the pages."""
+"""Fixtures of the hotline tests: the hotline settings pinned, an empty cache (rate limits count in
+it), and a client per role for the pages. The clock fixture is the root conftest's."""
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from cases.calendar import calendar_cache_clear
-
-from .helpers import START, Clock, at
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """Time stands still at START until the test moves it (clock.set / clock.advance)."""
-    clock = Clock(at(START))
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,7 @@
 """Helpers of the hotline tests: the clock, logging calls through the service, carrying a case
 through the loop to closure with the real workflow, and tiny real images."""
 import io
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -10,37 +9,14 @@ from PIL import Image
 
 from cases import workflow
 from cases.models import Case
-from citygrid.testing import point_in
+from citygrid.testing import CST, START, Clock, at, point_in  # noqa: F401 - the tests import them from here
 from hotline import services
 from hotline.models import Channel
 
-CST = ZoneInfo("Asia/Shanghai")
-# A Wednesday of an ordinary working week (no holiday near it), 09:00 in the city.
-START = "2025-03-05 09:00"
 PHONE = "13812345678"
 MASKED = "138****5678"
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=CST)
-
-
-class Clock:
-    """What django.utils.timezone.now() answers while the `clock` fixture is active."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now.astimezone(UTC)
-
-    def set(self, when: str | datetime) -> datetime:
-        self.now = at(when) if isinstance(when, str) else when
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def call(city, *, grid: int = 0, cls: str = "garbage", phone: str = PHONE, name: str = "张三",

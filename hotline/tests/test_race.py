@@ -1,12 +1,11 @@
 """Concurrency on PostgreSQL (real row locks): two closure polls at once make one callback per
 closure; two agents recording the same callback at once, one wins and the case is reopened once."""
-import threading
 
 import pytest
-from django.db import connection
 
 from cases.models import CaseEvent, State
 from citygrid.errors import ApplicationError
+from citygrid.testing import race
 from hotline import services
 from hotline.models import Callback, Satisfaction
 
@@ -14,29 +13,6 @@ from .helpers import call, close
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-THREADS = 6
-
-
-def race(work, threads: int = THREADS) -> list[tuple[str, object]]:
-    barrier = threading.Barrier(threads)
-    results: list = [None] * threads
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = ("ok", work(index))
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert all(result is not None for result in results), "a thread did not finish"
-    return results
 
 
 def test_concurrent_polls_make_one_callback_per_closure(city):
