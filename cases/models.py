@@ -327,12 +327,12 @@ def event_log_maintenance(using: str = "default"):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL session_replication_role = replica")
-            try:
-                yield
-            finally:
-                if connection.vendor == "postgresql" and not connection.needs_rollback:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            yield
+            # Only on success: after an error the transaction may be aborted (a statement here
+            # would hide the error), and the rollback to come undoes the SET LOCAL anyway.
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     finally:
         _event_log_maintenance.reset(token)
 

@@ -15,12 +15,15 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 _tasks_imported = False
+# The broker is unreachable: every later message would fail the same way, so the batch stops.
+BROKER_ERRORS = (KombuOperationalError, OSError)
 
 
 def outbox_enqueue(*, task: str, kwargs: dict, once: bool = False) -> OutboxMessage:
@@ -41,8 +44,9 @@ def outbox_enqueue(*, task: str, kwargs: dict, once: bool = False) -> OutboxMess
 def outbox_send(*, message_ids: list[int] | None = None, batch: int = 100) -> dict[str, int]:
     """Send pending messages (the given ones, or the oldest `batch`). Each row is locked while it
     is sent (SKIP LOCKED: the commit hook and a drain never send the same row at once) and marked
-    sent or, on failure, left pending with its attempt counted. The first failure stops the batch:
-    the broker is most likely down, and the next drain retries."""
+    sent or, on failure, left pending with its attempt counted. A failure to reach the broker stops
+    the batch (the next drain retries); a failure of one message alone (a task unknown to this
+    release, an eager task's error) does not hold back the messages after it."""
     sent = failed = 0
     with transaction.atomic():
         pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("pk")
@@ -63,7 +67,9 @@ def outbox_send(*, message_ids: list[int] | None = None, batch: int = 100) -> di
                 logger.warning("outbox message %s (%s) not sent, kept pending: %s", message.pk, message.task,
                                message.last_error)
                 failed += 1
-                break
+                if isinstance(exc, BROKER_ERRORS):
+                    break
+                continue
             message.sent_at, message.last_error = timezone.now(), ""
             message.save(update_fields=["attempts", "last_attempt_at", "last_error", "sent_at"])
             sent += 1

@@ -18,7 +18,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citygrid.errors import ApplicationError
 
-ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# MPO is what Pillow calls a JPEG carrying extra pictures (depth map, preview), as many phones
+# write them: accepted as a JPEG and stored as one (its first picture only).
+ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+STORED_FORMATS = {"MPO": "JPEG"}
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 ORIENTATION = 0x0112  # the EXIF tag
 
@@ -67,12 +70,12 @@ def photo_validate(photo: UploadedFile) -> str:
 
 
 def photo_clean(photo: UploadedFile) -> ContentFile:
-    """The photo re-written in its own format without EXIF, XMP or text chunks (no GPS position),
-    upright, and named by its real format. Call photo_validate first."""
+    """The photo re-written in its own format without EXIF, XMP, comments or text chunks (no GPS
+    position), upright, and named by its real format. Call photo_validate first."""
     photo.seek(0)
     try:
         with Image.open(photo) as image:
-            image_format = image.format
+            image_format = STORED_FORMATS.get(image.format, image.format)
             icc_profile = image.info.get("icc_profile")
             turned = image.getexif().get(ORIENTATION, 1) not in (1, None)
             upright = ImageOps.exif_transpose(image) if turned else image
@@ -80,7 +83,10 @@ def photo_clean(photo: UploadedFile) -> ContentFile:
             if icc_profile:
                 options["icc_profile"] = icc_profile
             if image_format == "JPEG":
-                if turned:
+                # Pillow copies a JPEG's comment (COM) unless told otherwise: free text a camera
+                # or an editor may fill with anything, the position included.
+                options["comment"] = b""
+                if turned or image.format != "JPEG":  # "keep" needs a plain JPEG, not an MPO
                     options.update(quality=90)
                 else:  # the original quantisation: no loss beyond one more rounding
                     options.update(quality="keep", subsampling="keep")

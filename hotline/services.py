@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cases.calendar import WorkCalendar
 from cases.models import Case, Source, State, Urgency
 from cases.outbox import outbox_enqueue
-from cases.services import case_report
+from cases.services import StoredFiles, case_report
 from cases.workflow import case_reopen
 from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from grids.locator import locate
@@ -424,7 +424,9 @@ def public_report(
     key = None
     if idempotency_key:
         key = _scoped_key(f"public:{api_key.pk if api_key else 'anonymous'}", idempotency_key)
-    with transaction.atomic():
+    # StoredFiles around the whole transaction: the photos written by case_report are removed if
+    # the PublicReport row fails after it (case_report's own collector only sees its savepoint).
+    with StoredFiles(), transaction.atomic():
         result = case_report(
             actor=None, source=Source.PUBLIC, minor_id=minor_id, lon=lon, lat=lat, description=description,
             address=address, component_code=component_code, reporter_name=(contact_name or "").strip()[:64],

@@ -142,6 +142,17 @@ def test_a_failing_side_effect_stays_pending_and_is_retried(city, notifier, sett
     assert outbox_drain()["sent"] == 1 and notifier == [case.number]
 
 
+def test_a_message_that_cannot_be_sent_does_not_hold_back_the_ones_after_it(city, notifier):
+    """A task unknown to this release (renamed since the message was written) fails alone: the
+    drain still sends the messages behind it, and keeps the broken one pending, on record."""
+    broken = OutboxMessage.objects.create(task="cases.renamed_since", kwargs={})
+    case = report(city)
+    assert outbox_drain() == {"sent": 1, "failed": 1, "purged": 0}
+    assert notifier == [case.number]
+    broken.refresh_from_db()
+    assert broken.sent_at is None and broken.attempts == 1 and "NotRegistered" in broken.last_error
+
+
 def test_hotline_reply_while_the_broker_is_down_is_delivered_once_later(
         city, broker_down, settings, django_capture_on_commit_callbacks):
     settings.HOTLINE_FEEDBACK_GATEWAY = "hotline.gateways.LoggingGateway"
@@ -286,6 +297,23 @@ def test_case_failing_after_its_photos_were_stored_removes_them(city, client_as,
     assert media_files(settings) == []
 
 
+def test_public_report_failing_after_its_photos_were_stored_removes_them(city, settings, monkeypatch):
+    """The public channel adds its PublicReport row after case_report's savepoint: a failure there
+    rolls the case back, and must take the photos with it."""
+    from hotline.models import PublicChannel, PublicReport
+
+    def create(**fields):
+        raise IntegrityError("simulated failure while writing the public report")
+
+    monkeypatch.setattr(PublicReport.objects, "create", create)
+    lon, lat = point_in(0)
+    with pytest.raises(IntegrityError):
+        hotline_services.public_report(channel=PublicChannel.WEB, minor_id=city.classes["garbage"].pk, lon=lon,
+                                       lat=lat, description="路口垃圾桶满了", photos=[photo()])
+    assert Case.objects.count() == 0 and Attachment.objects.count() == 0
+    assert media_files(settings) == []
+
+
 # --- the event log is append-only ---------------------------------------------------------------
 
 @pytest.fixture
@@ -351,6 +379,18 @@ def test_postgresql_trigger_is_installed(db):
         cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'cases_caseevent'::regclass "
                        "AND NOT tgisinternal")
         assert [row[0] for row in cursor.fetchall()] == ["cases_caseevent_append_only"]
+
+
+@pytest.mark.postgres
+def test_an_error_inside_the_maintenance_context_is_the_error_raised(event):
+    """The trigger is back after a failed maintenance, and the caller sees its own error, not a
+    "current transaction is aborted" from the context's clean-up."""
+    with pytest.raises(IntegrityError), event_log_maintenance(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO cases_caseevent (id, case_id, action, from_state, to_state, created_at, "
+                       "note, payload) SELECT id, case_id, action, from_state, to_state, created_at, note, payload "
+                       "FROM cases_caseevent WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [event.pk])
 
 
 def test_only_the_maintenance_context_may_forget_events(event):

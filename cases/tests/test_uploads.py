@@ -92,6 +92,30 @@ def test_clean_turns_the_photo_upright_before_dropping_the_orientation():
     assert_no_location(image)
 
 
+def test_clean_drops_a_jpeg_comment():
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, format="JPEG", comment=b"GPS 31.2284N 121.4667E")
+    cleaned = photo_clean(upload(buffer.getvalue())).read()
+    assert b"31.2284N" not in cleaned
+    assert "comment" not in Image.open(io.BytesIO(cleaned)).info
+
+
+def test_a_phone_jpeg_with_extra_pictures_is_accepted_and_stored_as_a_plain_jpeg():
+    """Many phones write MPO (a JPEG with a depth map or preview appended): a JPEG to the citizen."""
+    buffer = io.BytesIO()
+    main = Image.open(io.BytesIO(gps_jpeg()))
+    main.save(buffer, format="MPO", save_all=True, append_images=[Image.new("RGB", (80, 60), "blue")],
+              exif=main.getexif().tobytes())
+    photo = upload(buffer.getvalue(), name="IMG_0002.jpg")
+    assert Image.open(photo).format == "MPO"
+    assert photo_validate(photo) == "image/jpeg"
+    cleaned = photo_clean(photo)
+    image = Image.open(cleaned)
+    assert image.format == "JPEG" and cleaned.name == "IMG_0002.jpg" and image.size == (80, 60)
+    assert_no_location(image)
+    assert b"CityPhone" not in cleaned.read()
+
+
 @pytest.mark.parametrize(("content", "name"), [
     (b"<html><script>alert(1)</script></html>", "photo.jpg"),
     (b"hello, I am text", "photo.png"),
