@@ -51,5 +51,6 @@ class ContentSecurityPolicyMiddleware:
         header = ("Content-Security-Policy-Report-Only" if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
                   else "Content-Security-Policy")
         if header not in response.headers:
-            response.headers[header] = policy_for(request.path)
+            # path_info: the overrides name paths of the application, without a deployment prefix.
+            response.headers[header] = policy_for(request.path_info)
         return response

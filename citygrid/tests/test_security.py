@@ -151,6 +151,18 @@ def test_docs_and_charts_relax_styles_only_on_their_own_paths(admin_client):
     assert charts["style-src"] == ["'self'"] and charts["script-src"] == ["'self'"]
 
 
+def test_path_overrides_apply_under_a_deployment_prefix(rf):
+    """Served below a prefix (SCRIPT_NAME=/citygrid), the docs still get their own policy."""
+    from django.http import HttpResponse
+
+    from citygrid.csp import ContentSecurityPolicyMiddleware
+
+    request = rf.get("/api/docs/", SCRIPT_NAME="/citygrid")
+    assert request.path == "/citygrid/api/docs/"
+    response = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())(request)
+    assert directives(response["Content-Security-Policy"])["style-src"] == ["'self'", "'unsafe-inline'"]
+
+
 @pytest.mark.django_db
 def test_report_only_mode(client, settings):
     settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = True
