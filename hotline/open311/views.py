@@ -103,6 +103,16 @@ class Open311Api(APIView):
     def get_exception_handler(self):
         return open311_exception_handler
 
+    def initial(self, request, *args, **kwargs):
+        # A NUL character cannot be stored or compared in PostgreSQL text: refuse it up front, in
+        # the spec's error shape, rather than let the database fail the request.
+        values = [*request.query_params.values(), *(str(value) for value in kwargs.values())]
+        if request.method == "POST":
+            values += [value for value in request.data.values() if isinstance(value, str)]
+        if any("\x00" in value for value in values):
+            raise Open311Error(400, _("参数中含有不允许的空字符（NUL）。"))
+        super().initial(request, *args, **kwargs)
+
     def get_format_suffix(self, **kwargs):
         # The URL's ".json" / ".xml" picks the renderer. The kwarg is not named "format" so that the
         # schema generator, which skips DRF's format-suffix URLs, documents these endpoints.

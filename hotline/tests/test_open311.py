@@ -284,6 +284,15 @@ def test_other_errors(city, o311, fmt):
     assert_error(o311.delete(f"{BASE}/requests.{fmt}"), 405)
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_nul_character_anywhere_is_a_400_in_the_specs_shape(city, o311, api_key, fmt):
+    """PostgreSQL text cannot hold NUL: found by the schema fuzzer as a 500 on the PostgreSQL pass."""
+    assert_error(o311.get(f"{BASE}/requests.{fmt}", {"service_request_id": "a\x00b"}), 400, "NUL")
+    assert_error(o311.get(f"{BASE}/requests/a%00b.{fmt}"), 400, "NUL")
+    assert_error(o311.get(f"{BASE}/tokens/a%00b.{fmt}"), 400, "NUL")
+    assert_error(o311.post(f"{BASE}/requests.{fmt}", post_body(api_key, description="a\x00b")), 400, "NUL")
+
+
 def test_a_plus_sign_in_a_query_string_date_survives(city, o311):
     response = o311.get(f"{BASE}/requests.json?start_date=2025-03-01T00:00:00+08:00")
     assert response.status_code == 200
