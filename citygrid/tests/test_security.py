@@ -55,7 +55,9 @@ def test_password_validators_are_on():
 
 def production_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "CELERY_BROKER_URL", "CACHE_URL"}
+           # DJANGO_ALLOW_ASYNC_UNSAFE: set by the e2e conftest for Playwright; never in production.
+           if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "CELERY_BROKER_URL", "CACHE_URL",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}
            and not k.startswith(("SECURE_", "CSP_"))}
     env.update(DJANGO_SETTINGS_MODULE="citygrid.settings", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
                ALLOWED_HOSTS="citygrid.example.gov.cn", CSRF_TRUSTED_ORIGINS="https://citygrid.example.gov.cn",

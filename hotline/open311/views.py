@@ -109,9 +109,9 @@ class Open311Api(APIView):
         values = [*request.query_params.values(), *(str(value) for value in kwargs.values())]
         if request.method == "POST":
             values += [value for value in request.data.values() if isinstance(value, str)]
+        super().initial(request, *args, **kwargs)  # first: it picks the format the error is told in
         if any("\x00" in value for value in values):
             raise Open311Error(400, _("参数中含有不允许的空字符（NUL）。"))
-        super().initial(request, *args, **kwargs)
 
     def get_format_suffix(self, **kwargs):
         # The URL's ".json" / ".xml" picks the renderer. The kwarg is not named "format" so that the
