@@ -69,6 +69,13 @@ def case_detail(user: User, case_id: int) -> Case | None:
     )
 
 
+def case_receipt(case_id: int) -> Case:
+    """A case with what its intake receipt shows, for a retried report (the idempotency key is the
+    reporter's own, so the case is theirs: no scope filter)."""
+    return (Case.objects.select_related("minor", "unit_grid", "suggested_department", "duplicate_of")
+            .prefetch_related("attachments").get(pk=case_id))
+
+
 def case_queue(user: User) -> QuerySet[Case]:
     """The person's work list, most urgent deadline first."""
     cases = case_list(user)

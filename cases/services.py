@@ -39,6 +39,7 @@ from .photos import photo_clean, photo_validate
 class ReportResult:
     case: Case
     created: bool
+    attachments: list["Attachment"] | None = None  # the photos stored with a new case (None: not loaded)
 
 
 _stored_files_active: ContextVar["StoredFiles | None"] = ContextVar("stored_files_active", default=None)
@@ -107,16 +108,21 @@ def case_number_next(year: int) -> str:
     if connection.vendor == "postgresql":
         name = f"case_number_{year}"
         with connection.cursor() as cursor:
-            try:
-                # In a savepoint: the first intakes of a year race to create its sequence; the
-                # losers wait for the winner to commit, then fail on the catalog's unique index
-                # (IF NOT EXISTS checked too early), and simply use the winner's sequence.
-                with transaction.atomic():
-                    cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
-            except IntegrityError:
-                pass
-            cursor.execute("SELECT nextval(%s)", [name])
+            # One query once the year's sequence exists: to_regclass is NULL for a missing one
+            # and nextval(NULL) is NULL, where nextval('missing') would abort the transaction.
+            cursor.execute("SELECT nextval(to_regclass(%s))", [name])
             value = cursor.fetchone()[0]
+            if value is None:
+                try:
+                    # In a savepoint: the first intakes of a year race to create its sequence; the
+                    # losers wait for the winner to commit, then fail on the catalog's unique index
+                    # (IF NOT EXISTS checked too early), and simply use the winner's sequence.
+                    with transaction.atomic():
+                        cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
+                except IntegrityError:
+                    pass
+                cursor.execute("SELECT nextval(%s)", [name])
+                value = cursor.fetchone()[0]
     else:
         with transaction.atomic():
             sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(year=year)
@@ -202,14 +208,16 @@ def case_report(
                 reporter_name=reporter_name, reporter_phone=reporter_phone,
                 idempotency_key=idempotency_key or None, now=now,
             )
-            steps.step_open(case, StepKind.ACCEPT, now)
-            case.save(update_fields=["current_step", "current_deadline", "current_step_started_at"])
+            # The case row was inserted with this step as its current one (no second write).
+            steps.step_open(case, StepKind.ACCEPT, now, deadline=case.current_deadline)
             CaseEvent.objects.create(
                 case=case, action="report", to_state=case.state, actor=actor, created_at=now,
                 payload={"source": source, "duplicate_of": case.duplicate_of.number if case.duplicate_of else None},
             )
+            attachments = []
             if photos:
-                attachments_add(case=case, photos=photos, kind=AttachmentKind.BEFORE, actor=actor, stored=stored)
+                attachments = attachments_add(case=case, photos=photos, kind=AttachmentKind.BEFORE, actor=actor,
+                                              stored=stored)
             # The side effect is a row of this transaction: sent after commit, or kept pending
             # while the broker is down (cases.outbox), so the report is accepted either way.
             outbox_enqueue(task="cases.report_received", kwargs={"case_id": case.pk}, once=True)
@@ -220,7 +228,7 @@ def case_report(
             if existing is not None:
                 return ReportResult(existing, created=False)
         raise
-    return ReportResult(case, created=True)
+    return ReportResult(case, created=True, attachments=attachments)
 
 
 def case_report_announce(*, case_id: int, outbox_key: str | None = None) -> bool:
@@ -241,19 +249,21 @@ def case_report_announce(*, case_id: int, outbox_key: str | None = None) -> bool
 
 def _case_create(*, actor, source, minor, location, lon, lat, description, urgency, address, component,
                  reporter_name, reporter_phone, idempotency_key, now) -> Case:
-    unit_grid = UnitGrid(pk=location.unit_grid_id, community_id=location.community_id,
+    # Built from the locator's answer (no query), and kept on the case for the intake receipt.
+    unit_grid = UnitGrid(pk=location.unit_grid_id, code=location.unit_grid_code, community_id=location.community_id,
                          street_id=location.street_id, district_id=location.district_id)
     ownership = ownership_resolve(minor=minor, unit_grid=unit_grid, component=component)
     return Case.objects.create(
         number=case_number_next(timezone.localtime(now).year),
         source=source, kind=minor.kind, minor=minor, component=component, lon=lon, lat=lat, address=address,
-        unit_grid_id=location.unit_grid_id, community_id=location.community_id, street_id=location.street_id,
+        unit_grid=unit_grid, community_id=location.community_id, street_id=location.street_id,
         district_id=location.district_id, responsibility_grid_id=location.responsibility_grid_id,
         description=description.strip(), urgency=urgency, reporter=actor if actor and actor.is_authenticated else None,
         reporter_name=reporter_name, reporter_phone=reporter_phone, idempotency_key=idempotency_key,
         suggested_department=ownership.department, ownership_unknown=ownership.unknown,
         duplicate_of=duplicate_candidate(minor=minor, lon=lon, lat=lat, at=now),
-        state=State.REPORTED, reported_at=now,
+        state=State.REPORTED, reported_at=now, current_step=StepKind.ACCEPT, current_step_started_at=now,
+        current_deadline=steps.step_deadline(None, StepKind.ACCEPT, now),
     )
 
 

@@ -21,7 +21,9 @@ def handling_limit(case: Case) -> tuple[int, str]:
     return amount, minor.limit_unit
 
 
-def step_deadline(case: Case, kind: str, start: datetime, *, department_id: int | None = None) -> datetime:
+def step_deadline(case: Case | None, kind: str, start: datetime, *, department_id: int | None = None) -> datetime:
+    """When a step of `kind` started at `start` is due (the case matters only for handling, whose
+    limit depends on its class and urgency)."""
     if kind == StepKind.HANDLE:
         amount, unit = handling_limit(case)
         return WorkCalendar.for_department(department_id).deadline(start, amount=amount, unit=unit)

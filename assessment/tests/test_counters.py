@@ -146,7 +146,7 @@ def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
     levels = list(RegionLevelKey)
     with CaptureQueriesContext(connection) as ctx:
         together = region_counters(levels=levels, window=OCTOBER)
-    assert len(ctx.captured_queries) == 3  # cases, events, handling steps
+    assert len(ctx.captured_queries) == 4  # the districts' cities, then cases, events, handling steps
     for level in levels:
         alone = counters_compute(object_type=ObjectType.REGION, level=level, window=OCTOBER)
         assert together[level] == alone, level
@@ -197,7 +197,7 @@ def test_a_date_range_for_every_object_type(city, october, object_type):
         assert city.users[absent[object_type]].pk not in counted
 
 
-def test_a_date_range_grades_only_those_with_something_to_rate(city, october):
+def test_a_date_range_grades_only_those_with_something_to_rate(city, october, catalogue):
     from assessment.models import Composite
     from assessment.services import assessment_compute
 

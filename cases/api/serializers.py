@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.reverse import reverse
 
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
@@ -109,6 +110,40 @@ class AttachmentOutput(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "kind", "file", "content_type", "size", "created_at"]
+
+
+class CaseReceiptOutput(serializers.ModelSerializer):
+    """The answer to a report: what the reporter needs to see and to follow the case up, built from
+    the objects the intake already holds (no query for a new case). The timeline and the actions
+    are at `url`, the case detail."""
+
+    minor_code = serializers.CharField(source="minor.code")
+    minor_name = serializers.CharField(source="minor.name")
+    unit_grid_code = serializers.CharField(source="unit_grid.code")
+    suggested_department_name = serializers.CharField(source="suggested_department.name", default=None)
+    duplicate_of_number = serializers.CharField(source="duplicate_of.number", default=None)
+    state_display = ChoiceLabelField(State.choices, source="state")
+    attachments = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "source", "kind", "minor_code", "minor_name", "state", "state_display", "urgency", "lon",
+            "lat", "address", "unit_grid_code", "suggested_department", "suggested_department_name",
+            "ownership_unknown", "current_step", "current_deadline", "reported_at", "duplicate_of",
+            "duplicate_of_number", "attachments", "url",
+        ]
+
+    @extend_schema_field(AttachmentOutput(many=True))
+    def get_attachments(self, case: Case) -> list[dict]:
+        attachments = self.context.get("attachments")
+        if attachments is None:
+            attachments = case.attachments.all()
+        return AttachmentOutput(attachments, many=True, context=self.context).data
+
+    def get_url(self, case: Case) -> str:
+        return reverse("case-detail", kwargs={"case_id": case.pk}, request=self.context.get("request"))
 
 
 class RequestOutput(serializers.ModelSerializer):

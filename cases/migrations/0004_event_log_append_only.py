@@ -6,6 +6,8 @@ change and is not refused. SQLite (the embedded first-look default) has the ORM 
 trigger there would also refuse the test runner's DELETE-based flush."""
 from django.db import migrations
 
+from citygrid.migration_sql import postgres_only
+
 CREATE = ["""
 CREATE OR REPLACE FUNCTION cases_caseevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -24,16 +26,7 @@ DROP = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("cases", "0003_outbox")]
 
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP), elidable=False)]
+    operations = [migrations.RunPython(*postgres_only(CREATE, DROP), elidable=False)]

@@ -16,6 +16,8 @@ bench/results/explain-<scale>.txt (`python bench/run.py`).
 """
 from django.db import migrations, models
 
+from citygrid.migration_sql import postgres_only
+
 TRIGRAM = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS case_description_trgm_idx ON cases_case USING gin (UPPER(description) gin_trgm_ops)",
@@ -25,15 +27,6 @@ TRIGRAM_DROP = [
     "DROP INDEX IF EXISTS case_description_trgm_idx",
     "DROP INDEX IF EXISTS case_address_trgm_idx",
 ]
-
-
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -51,5 +44,5 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["district", "minor", "reported_at"], name="case_district_class_time_idx"),
         ),
-        migrations.RunPython(_run(TRIGRAM), _run(TRIGRAM_DROP), elidable=False),
+        migrations.RunPython(*postgres_only(TRIGRAM, TRIGRAM_DROP), elidable=False),
     ]

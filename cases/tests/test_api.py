@@ -58,9 +58,14 @@ def test_report_json(city, client_as, clock):
     assert (body["id"], body["number"], body["state"]) == (case.pk, case.number, "reported")
     assert body["unit_grid_code"] == city.grids[0].code
     assert body["suggested_department_name"] == "东区环卫所" and body["ownership_unknown"] is False
-    assert [event["action"] for event in body["events"]] == ["report"]
-    assert body["available_actions"] == []  # a collector has no move on a fresh report
-    assert body["traffic_light"] == "green"
+    assert body["current_step"] == "accept" and body["current_deadline"]
+    assert response["Location"] == body["url"] == f"http://testserver{URL}{case.pk}/"
+    # The receipt leaves the timeline and the moves to the detail it links to.
+    detail = client_as("collector_a").get(body["url"]).json()
+    assert [event["action"] for event in detail["events"]] == ["report"]
+    assert detail["available_actions"] == []  # a collector has no move on a fresh report
+    assert detail["traffic_light"] == "green"
+    assert detail["current_deadline"] == body["current_deadline"]
     assert (case.reporter, case.source, case.address) == (city.users["collector_a"], "collector", "东街1号")
 
 
