@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import platform
@@ -341,6 +342,34 @@ class Gunicorn:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
+class CeleryWorker:
+    """A Celery worker on the bench's Redis database, running while the writes are measured, as in
+    production: the reports' side effects (the outbox's tasks) are published to Redis and done by
+    it, not run inside the request as with in-process Celery."""
+
+    def __init__(self, env: dict):
+        self.process = subprocess.Popen(
+            [str(Path(PYTHON).parent / "celery"), "-A", "citygrid", "worker", "--pool", "solo", "--loglevel",
+             "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(RESULTS / "celery.log", "w"),  # noqa: SIM115
+            start_new_session=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def redis_flush(url: str) -> None:
+    """Empty the bench's own Redis database (messages left by an earlier, interrupted run)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 # --- measurements inside Django ------------------------------------------------------------------
 
 def sample_points(count: int, seed: int = 7) -> list[tuple[float, float]]:
@@ -664,6 +693,8 @@ def main() -> None:
     parser.add_argument("--transition-processes", type=int, default=8,
                         help="concurrent processes (default 8: commits are fsync-bound, so concurrency wins)")
     parser.add_argument("--skip-small", action="store_true", help="skip the scale/10 memory run")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/15",
+                        help="Celery broker for the measured writes, with a worker ('' for in-process Celery)")
     args = parser.parse_args()
     run_started = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -673,8 +704,8 @@ def main() -> None:
         "DATABASE_URL": f"{args.pg}/{args.db}", "BENCH_ADMIN_URL": f"{args.pg}/postgres", "DEBUG": "0",
         "SECRET_KEY": env.get("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
-        "LOCATOR_VERSION_CHECK_SECONDS": "30", "SECURE_COOKIES": "0", "CELERY_BROKER_URL": "",
-        "DB_SERVER_SIDE_BINDING": env.get("DB_SERVER_SIDE_BINDING", "1"),
+        "LOCATOR_VERSION_CHECK_SECONDS": "30", "SECURE_COOKIES": "0", "CELERY_BROKER_URL": args.broker,
+        "DB_SERVER_SIDE_BINDING": env.get("DB_SERVER_SIDE_BINDING", "0"),
         "PYTHONPATH": str(ROOT),
     })
     os.environ.update(env)
@@ -764,6 +795,12 @@ def main() -> None:
     results["locator"] = measure_locator(points)
     log(f"locator: {results['locator']['lookups_per_second']:,} lookups/s over {results['locator']['grids']:,} grids")
 
+    worker = None
+    if args.broker:
+        redis_flush(args.broker)
+        worker = CeleryWorker(env)
+        atexit.register(worker.stop)  # also when a phase below fails
+
     # 3. transitions at the service level.
     processes = args.transition_processes
     results["transitions"] = measure_transitions(args.transition_seconds, processes, points, top_minors)
@@ -829,6 +866,10 @@ def main() -> None:
         log(f"detail: API p95 {results['detail']['api']['p95_ms']} ms, page p95 {results['detail']['page']['p95_ms']} ms")
     finally:
         server.stop()
+        if worker is not None:
+            worker.stop()
+            redis_flush(args.broker)
+    results["celery"] = f"worker on {args.broker}" if args.broker else "in-process (eager)"
     results["web_worker_peak_rss_mb"] = round(server.peak_rss_mb, 1)
 
     # 5. assessment of the generated month.

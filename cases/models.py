@@ -14,7 +14,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import ClassKind, Component, Department, MinorClass, Region, ResponsibilityGrid, UnitGrid
+from grids.models import (
+    ClassKind,
+    Component,
+    Department,
+    MinorClass,
+    Region,
+    ResponsibilityGrid,
+    Role,
+    UnitGrid,
+)
 
 
 class Source(models.TextChoices):
@@ -49,6 +58,16 @@ class State(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+# The work queue of each command-center role (cases.selectors.case_queue). The two that span two
+# states have partial indexes in deadline order (migration 0007): with the (state, deadline) index
+# PostgreSQL can give the order for one state only, and with the (deadline, id) one it skipped
+# about 23,000 cases of other states to find a page at a million cases (22 ms).
+QUEUE_STATES = {
+    Role.OPERATOR: [State.REPORTED, State.HANDLED],
+    Role.SHIFT_LEADER: [State.REPORTED, State.CHECKED],
+    Role.DISPATCHER: [State.FILED],
+    Role.HANDLER: [State.DISPATCHED],
+}
 OPEN_STATES = [State.REPORTED, State.VERIFYING, State.FILED, State.DISPATCHED, State.SUSPENDED,
                State.HANDLED, State.CHECKING, State.CHECKED]
 # Open states whose clock runs: a suspended (挂账) case's clock is paused, so it is never overdue.
@@ -139,6 +158,10 @@ class Case(models.Model):
             models.Index(fields=["current_deadline", "id"], name="case_deadline_idx"),
             # Search by district + class + period (the most common search form).
             models.Index(fields=["district", "minor", "reported_at"], name="case_district_class_time_idx"),
+            models.Index(fields=["current_deadline", "id"], condition=Q(state__in=QUEUE_STATES[Role.OPERATOR]),
+                         name="case_operator_queue_idx"),
+            models.Index(fields=["current_deadline", "id"], condition=Q(state__in=QUEUE_STATES[Role.SHIFT_LEADER]),
+                         name="case_leader_queue_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,16 +3,16 @@ and endpoint needs so that lists cost a constant number of queries."""
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from grids.models import Role, UnitGrid, User
+from grids.models import Region, UnitGrid, User
 
 from .models import (
     CLOCK_RUNNING_STATES,
     OPEN_STATES,
+    QUEUE_STATES,
     Case,
     CaseEvent,
     CaseRequest,
     RequestStatus,
-    State,
     Task,
 )
 from .permissions import scope_filter
@@ -35,20 +35,21 @@ def case_list(user: User) -> QuerySet[Case]:
     return cases_visible(user).select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
 
 
-# The API list (issue 7): four joins, and the references that are never NULL fetched by primary key
-# for the page's rows (one small query each, as many whatever the page size). PostgreSQL plans a
-# join of the case table with N lookups by trying every order (a star: every subset joins the case)
-# and the case table's many indexes give each step several paths: with ORDER BY deadline LIMIT 50,
-# planning the 8-table join took 96 ms (EXPLAIN SUMMARY at 100,000 cases, 2 shared cores), the
-# 5-table one 3.5 ms, for an execution of 2–3 ms either way.
-ROWS_JOINED = ("minor", "district", "department", "suggested_department")
-ROWS_PREFETCHED = ("street", "community")
+# The API list (issue 7): three joins, and the two references that are never NULL fetched by primary
+# key for the page's rows, only the column the list shows (one small query each, as many whatever
+# the page size). PostgreSQL plans a join of the case table with N lookups by trying every order (a
+# star: every subset joins the case) and the case table's many indexes give each step several
+# paths: with ORDER BY deadline LIMIT 50, planning the 8-table join took 96 ms (EXPLAIN SUMMARY at
+# 100,000 cases, 2 shared cores), the 5-table one 3.5 ms, for an execution of 2–3 ms either way.
+ROWS_JOINED = ("minor", "district", "department")
 
 
 def case_rows(user: User) -> QuerySet[Case]:
-    """case_list's rows and references, in a shape that plans in milliseconds (see above)."""
-    grids = Prefetch("unit_grid", queryset=UnitGrid.objects.defer("geometry"))
-    return cases_visible(user).select_related(*ROWS_JOINED).prefetch_related(grids, *ROWS_PREFETCHED)
+    """The API list's rows (CaseListOutput) and references, in a shape that plans in milliseconds."""
+    return cases_visible(user).select_related(*ROWS_JOINED).prefetch_related(
+        Prefetch("street", queryset=Region.objects.only("name")),
+        Prefetch("unit_grid", queryset=UnitGrid.objects.only("code")),
+    )
 
 
 def case_detail(user: User, case_id: int) -> Case | None:
@@ -57,7 +58,7 @@ def case_detail(user: User, case_id: int) -> Case | None:
         # Six joins (planned in ~3 ms on the loaded bench machine; the earlier 13-table join took
         # 15–55 ms to plan for a 0.6 ms execution, see case_rows); the other references by primary
         # key, none when NULL.
-        .select_related(*ROWS_JOINED, "street", "unit_grid")
+        .select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
         .prefetch_related(
             "community", "reporter", "component", "responsibility_grid", "merged_into", "duplicate_of",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "pk")),
@@ -79,13 +80,7 @@ def case_receipt(case_id: int) -> Case:
 def case_queue(user: User) -> QuerySet[Case]:
     """The person's work list, most urgent deadline first."""
     cases = case_list(user)
-    role_states = {
-        Role.OPERATOR: [State.REPORTED, State.HANDLED],
-        Role.SHIFT_LEADER: [State.REPORTED, State.CHECKED],
-        Role.DISPATCHER: [State.FILED],
-        Role.HANDLER: [State.DISPATCHED],
-    }
-    states = role_states.get(user.role, OPEN_STATES)
+    states = QUEUE_STATES.get(user.role, OPEN_STATES)
     return cases.filter(state__in=states).order_by("current_deadline", "pk")
 
 

@@ -116,12 +116,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES and env_bool("DB_SERVER_SIDE_BINDING", False):
     # Server-side parameters + psycopg's prepared statements (issue 7): a query run a second time on
-    # a connection reuses its plan. The case lists and the case page join eight tables, whose
-    # planning (40–240 ms on the bench machine) costs far more than their execution (2–3 ms).
-    # Prepared statements live in the connection: they help with persistent connections
-    # (DB_CONN_MAX_AGE) and do not survive a transaction-pooling PgBouncer. The cases, hotline,
-    # assessment and grids tests pass with it on PostgreSQL; opt-in until the whole suite has run
-    # with it (bench/run.py turns it on).
+    # a connection reuses its plan. Off by default: since the lists join at most six tables their
+    # planning is cheap, and a reused generic plan cannot use a partial index (the work queues',
+    # cases.models.QUEUE_STATES), whose condition PostgreSQL proves only against literal values:
+    # at a million cases the operator's queue took 17–34 ms with it and 1 ms without. Prepared
+    # statements live in the connection and do not survive a transaction-pooling PgBouncer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,7 +167,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "citygrid.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -465,6 +465,21 @@ def test_token_authentication(city):
     assert client.get(URL).status_code in (401, 403)
 
 
+def test_token_authentication_loads_the_region_with_the_user_and_refuses_an_inactive_one(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = city.users["operator_b"]  # scoped to a district: the list filters by the region's level
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "grids_region"')]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get(URL).status_code in (401, 403)
+
+
 def test_session_authentication(city):
     from citygrid.testing import PASSWORD
 
