@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from citygrid.admin import ReadOnlyAdmin
 from citygrid.errors import ApplicationError
 
 from .counters import counter_choices
@@ -21,17 +22,6 @@ from .models import (
 )
 from .schedule import schedule_entries
 from .services import catalogue_activate, catalogue_copy, catalogue_install_default, catalogue_touch
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IndicatorForm(forms.ModelForm):

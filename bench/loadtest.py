@@ -38,20 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
+from bench.common import log, percentile  # noqa: E402
+
 PYTHON = sys.executable
 LOAD_TEXT = "压力测试上报"
 NOTE = "压力测试"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 # --- preparing the database ------------------------------------------------------------------------

@@ -30,6 +30,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
+from bench.common import log, percentile  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 BENCH_TEXT = "基准测试"  # the cases the benchmark reports itself start with this
@@ -38,17 +41,6 @@ TARGETS = {
     "detail_p95_ms": 30, "assessment_s": 10, "assessment_floor_ratio": 3, "worker_rss_mb": 300,
     "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15,
 }
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def machine() -> dict:
@@ -302,11 +294,11 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, *, workers: int, port: int):
+    def __init__(self, env: dict, *, workers: int, port: int, threads: int = 4):
         self.port = port
         self.process = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "citygrid.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
+             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30",
              "--timeout", "60", "--log-level", "info", "--preload", "--config", str(ROOT / "bench" / "gunicorn_conf.py")],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(RESULTS / "gunicorn.log", "w"),  # noqa: SIM115
             start_new_session=True)

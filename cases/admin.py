@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from citygrid.admin import ReadOnlyAdmin
+
 from .calendar import calendar_cache_clear, parse_windows
 from .models import (
     Attachment,
@@ -63,7 +65,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     """The append-only log: it can be read, never added to, changed or deleted here."""
 
     list_display = ["created_at", "case", "action", "from_state", "to_state", "actor"]
@@ -71,15 +73,6 @@ class CaseEventAdmin(admin.ModelAdmin):
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Task)
@@ -126,7 +119,7 @@ class OutboxPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """Side effects waiting for the broker (cases.outbox), read-only: the drain sends them."""
 
     list_display = ["pk", "task", "created_at", "attempts", "last_attempt_at", "sent_at", "last_error"]
@@ -134,15 +127,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "task", "kwargs", "created_at", "attempts", "last_attempt_at", "last_error",
                        "sent_at", "done_at"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CalendarCacheMixin:

@@ -1,9 +1,20 @@
 """A tiny city for tests: two districts of two unit grids each, classes, departments, an
 ownership rule, responsibility grids and one person per role; a settable clock; and `race`, which
-runs work in threads released together. Shared by every app's tests."""
+runs work in threads released together; a real Celery worker on the test database. Shared by every
+app's tests."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -183,3 +194,76 @@ def tiny_city_build() -> TinyCity:
     rgrids[1].collectors.add(town.users["collector_b"])
     grid_index_bump()
     return town
+
+
+# --- a real Celery worker --------------------------------------------------------------------------
+
+def tests_database_url() -> str:
+    """The test database as a DATABASE_URL, for a subprocess that must see what a test commits."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log_path: str
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")[-4000:]
+
+    def wait_for(self, done: Callable[[], bool], seconds: float = 90) -> bool:
+        """Poll `done` until it holds, the worker exits, or time runs out."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if done():
+                return True
+            if not self.running():
+                return done()
+            time.sleep(0.5)
+        return False
+
+
+@contextmanager
+def celery_worker(queue: str, **env: str) -> Iterator[Worker]:
+    """A Celery worker subprocess on the test database (tests_database_url) and the configured broker,
+    consuming only `queue` so that no other worker on the same broker takes the test's messages;
+    stopped, its log removed and its queue deleted from the broker on exit. `env` adds variables."""
+    from django.conf import settings
+
+    from citygrid.celery import app
+
+    environment = {**os.environ, "DATABASE_URL": tests_database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+                   "DJANGO_SETTINGS_MODULE": "citygrid.test_settings", "PYTHONUNBUFFERED": "1", **env}
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "citygrid", "worker", "-Q", queue, "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+        cwd=Path(__file__).resolve().parent.parent, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield Worker(process, log.name)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        os.unlink(log.name)
+        with app.connection_for_write() as conn:  # leave no test queue behind on the broker
+            channel = conn.default_channel
+            channel.queue_delete(queue)
+            client = getattr(channel, "client", None)  # Redis: the queue's binding sets
+            if client is not None:
+                client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
