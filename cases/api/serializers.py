@@ -91,6 +91,28 @@ class CaseListOutput(serializers.ModelSerializer):
     def get_traffic_light(self, case: Case) -> str | None:
         return traffic_light_of(case, now=self.context.get("now") or timezone.now())
 
+    def to_representation(self, case: Case) -> dict:
+        """The declared fields' output, built directly for the list (a test compares it with DRF's
+        field-by-field path, which was a third of a 50-row page's CPU); the detail, which adds
+        fields, takes the generic path."""
+        if type(self) is not CaseListOutput:
+            return super().to_representation(case)
+        fields = self.fields
+        instant = fields["reported_at"].to_representation  # one DRF DateTimeField formats them all
+        department, deadline = case.department, case.current_deadline
+        return {
+            "id": case.pk, "number": case.number, "source": case.source,
+            "source_display": fields["source_display"].to_representation(case.source), "kind": case.kind,
+            "minor_code": case.minor.code, "minor_name": case.minor.name, "state": case.state,
+            "state_display": fields["state_display"].to_representation(case.state), "urgency": case.urgency,
+            "lon": case.lon, "lat": case.lat, "address": case.address, "district_name": case.district.name,
+            "street_name": case.street.name, "unit_grid_code": case.unit_grid.code,
+            "department_name": department.name if department is not None else None,
+            "current_step": case.current_step, "current_deadline": instant(deadline) if deadline else None,
+            "traffic_light": self.get_traffic_light(case), "reported_at": instant(case.reported_at),
+            "duplicate_of": case.duplicate_of_id,
+        }
+
 
 class EventOutput(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
