@@ -77,6 +77,24 @@ def case_receipt(case_id: int) -> Case:
             .prefetch_related("attachments").get(pk=case_id))
 
 
+def case_detail_api(user: User, case_id: int) -> Case | None:
+    """case_detail with only what the API's CaseDetailOutput shows: no community, reporter,
+    responsibility grid or tasks (the page shows them), no unit grid polygon; four queries fewer."""
+    return (
+        cases_visible(user)
+        .select_related(*ROWS_JOINED)
+        .prefetch_related(
+            "suggested_department", "component",  # by key, and only when the case names one
+            Prefetch("street", queryset=Region.objects.only("name")),
+            Prefetch("unit_grid", queryset=UnitGrid.objects.only("code")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "pk")),
+            "steps", "attachments", "requests",
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+
+
 def case_queue(user: User) -> QuerySet[Case]:
     """The person's work list, most urgent deadline first."""
     cases = case_list(user)

@@ -100,7 +100,7 @@ class SelfHandledApi(APIView):
             description=fields["description"], address=fields["address"], idempotency_key=key,
             before_photos=_files(request, "photos"), after_photos=_files(request, "after_photos"),
         )
-        case = selectors.case_detail(request.user, result.case.pk)
+        case = selectors.case_detail_api(request.user, result.case.pk)
         return Response(CaseDetailOutput(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -108,7 +108,7 @@ class SelfHandledApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request, case_id: int):
-        case = selectors.case_detail(request.user, case_id)
+        case = selectors.case_detail_api(request.user, case_id)
         if case is None:
             raise NotFoundError(_("案件不存在或不在您的管辖范围内。"))
         return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
@@ -154,7 +154,7 @@ class CaseActionApi(APIView):
                                               photos=_files(request, "photos"))
         else:
             workflow.ACTIONS[action](actor=request.user, case_id=case_id, **arguments)
-        case = selectors.case_detail(request.user, case_id)
+        case = selectors.case_detail_api(request.user, case_id)
         if case is None:  # the move took the case out of the actor's scope (e.g. a return)
             return Response({"detail": _("操作成功。"), "action": action}, status=status.HTTP_200_OK)
         return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
