@@ -5,6 +5,7 @@ that every process keeps and rebuilds when GridIndexVersion changes.
 from __future__ import annotations
 
 import bisect
+import ctypes
 import math
 import threading
 import time
@@ -271,8 +272,20 @@ def grid_index() -> GridIndex:
         if _index is None or token != _index_token:
             _index = GridIndex.from_database()
             _index_token = token
+            _release_free_memory()
         _next_check = now + float(getattr(settings, "LOCATOR_VERSION_CHECK_SECONDS", 5))
         return _index
+
+
+def _release_free_memory() -> None:
+    """Give the memory freed after a build back to the operating system. Building parses every
+    polygon's GeoJSON and makes a box and a tree over the cells; glibc keeps the freed blocks in the
+    process, where they counted in every web worker's resident size (311 MB instead of 201 at
+    20,000 grids). Nothing happens where the C library is not glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def grid_index_reset() -> None:

@@ -67,7 +67,7 @@ class CaseListCreateApi(generics.ListAPIView):
     def post(self, request):
         """Answers with a receipt (CaseReceiptOutput), not the detail: a field app files reports all
         day and opens few of them again, and the receipt is built from what the intake holds, where
-        the detail would cost seven more queries per report. 200 with the first case's receipt for
+        the detail would cost nine more queries per report. 200 with the first case's receipt for
         a retried submission."""
         data = ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
