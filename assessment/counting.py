@@ -17,13 +17,14 @@ import re
 import threading
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.db import connection, connections, transaction
 
 from .counters import counters_compute, region_counters
 from .models import ObjectType
 from .periods import Window
 
+# Two connections: the machines we plan for have two cores, and a third backend would only share them.
+WORKERS = 2
 # Slowest first, so that the last one to start is a short one (seconds at a million cases).
 COST_ORDER = [ObjectType.REGION, ObjectType.DISPATCHER, ObjectType.COLLECTOR, ObjectType.DEPARTMENT,
               ObjectType.SHIFT_LEADER, ObjectType.OPERATOR]
@@ -40,7 +41,7 @@ def counters_stream(jobs: dict[str, list[str]], window: Window, *, parallel: boo
     """(object type, {level: {object id: counters}}) for every type in `jobs` ({type: its levels}),
     each as soon as it is counted. Iterate inside the computation's transaction; `parallel` says
     that transaction is the outermost one."""
-    workers = min(getattr(settings, "ASSESSMENT_WORKERS", 2), len(jobs))
+    workers = min(WORKERS, len(jobs))
     if not parallel or workers < 2 or connection.vendor != "postgresql":
         for kind, levels in jobs.items():
             yield kind, counters_of_type(kind, levels, window)
