@@ -20,11 +20,11 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case, Source, State, Task
 from citygrid.errors import ApplicationError
+from citygrid.xlsx import xlsx_response
 from grids.models import MinorClass, Region, RegionLevel
 
 from . import charts, selectors
 from .counters import PUBLIC_SOURCES, counter_get
-from .exports import xlsx_response
 from .models import ObjectType, Period, RegionLevelKey, Trigger
 from .periods import local_today, month_label, period_spec_parse
 from .schedule import schedule_entries

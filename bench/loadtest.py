@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
-from bench.common import log, percentile  # noqa: E402
+from bench.common import log, percentile, stop_process_group  # noqa: E402
 
 PYTHON = sys.executable
 LOAD_TEXT = "压力测试上报"
@@ -157,12 +156,7 @@ class Gunicorn:
         raise SystemExit(f"gunicorn did not start; see {log_path}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
 
 
 # --- the clients ---------------------------------------------------------------------------------

@@ -7,10 +7,15 @@ Phases: database (create + migrate) → demo city with about 20,000 unit grids (
 → generate_cases at scale/10 and at scale (peak memory of both; the small history is truncated
 again) → locator lookups → lifecycle transitions at the service level → gunicorn on 127.0.0.1:
 report intake over HTTP with 32 concurrent clients, then the queues, the search, the case detail
-API and page → the monthly assessment and its hand-written SQL floor → EXPLAIN ANALYZE of the queue
-and search queries (bench/results/explain-<scale>.txt). `--reuse` keeps cases a database already
-holds (the city is always kept unless `--fresh`). The history covers the calendar month before `--until` (default: the
-first of this month), so the assessed month holds every generated case.
+API and page → the search's Excel export of 100,000 cases in a process of its own → the monthly
+assessment and its hand-written SQL floor → EXPLAIN ANALYZE of the queue and search queries
+(bench/results/explain-<scale>.txt). `--reuse` keeps cases a database already holds (the city is
+always kept unless `--fresh`). The history covers the `--months` calendar months before `--until`
+(default: one month, ending the first of this month); the assessed month is the last of them.
+
+    .venv/bin/python bench/run.py --scale 10000000 --months 10 --db citygrid_bench10m   # the 10M city
+
+Every target is judged in the JSON: met, or not met with the reason this run's own figures give.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ import json
 import os
 import platform
 import random
-import signal
+import re
 import socket
 import subprocess
 import sys
@@ -31,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
-from bench.common import log, percentile  # noqa: E402
+from bench.common import log, percentile, stop_process_group  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -39,13 +44,36 @@ BENCH_TEXT = "基准测试"  # the cases the benchmark reports itself start with
 TARGETS = {
     "intake_rps": 300, "intake_p99_ms": 150, "transitions_per_s": 500, "queue_p95_ms": 50,
     "detail_p95_ms": 30, "assessment_s": 10, "assessment_floor_ratio": 3, "worker_rss_mb": 300,
-    "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15,
+    "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15, "export_rss_mb": 500,
 }
+EXPORT_ROWS = 100_000
+
+
+def _spin(_=None) -> float:
+    """Seconds for a fixed pure-Python loop (5 million additions)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
+def effective_cores() -> float:
+    """How many cores' worth of work the machine delivers: the loop alone, then once on every core
+    at the same time. A shared VM's vCPUs can give less than their number; every concurrent figure
+    (and every reason given for a missed rate) is read against this."""
+    import multiprocessing
+
+    alone = min(_spin() for _ in range(3))
+    n = os.cpu_count() or 1
+    with multiprocessing.get_context("fork").Pool(n) as pool:
+        together = pool.map(_spin, range(n))
+    return round(n * alone / (sum(together) / n), 2)
 
 
 def machine() -> dict:
     load = os.getloadavg()
-    return {
+    return {"effective_cores": effective_cores(),
         "cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         "python": platform.python_version(), "platform": platform.platform(), "load_average": [round(x, 2) for x in load],
     }
@@ -326,12 +354,7 @@ class Gunicorn:
                 pass
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process, timeout=20)
 
 
 class CeleryWorker:
@@ -347,12 +370,7 @@ class CeleryWorker:
             start_new_session=True)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
 
 
 def redis_flush(url: str) -> None:
@@ -647,12 +665,10 @@ def measure_assessment(label: str) -> dict:
         rows = cursor.fetchall()
     result["sql_floor_seconds"] = round(time.perf_counter() - started, 2)
     result["sql_floor_rows"] = len(rows)
-    try:
-        from assessment.models import IndicatorCatalogue
-        from assessment.services import assessment_compute, catalogue_install_default
-    except ImportError:
-        result["status"] = "pending: assessment.services.assessment_compute does not exist yet"
-        return result
+    from assessment import counting
+    from assessment.models import IndicatorCatalogue
+    from assessment.services import assessment_compute, catalogue_install_default
+
     if not IndicatorCatalogue.objects.filter(is_active=True).exists():
         catalogue_install_default(activate=True)
     started = time.perf_counter()
@@ -661,7 +677,25 @@ def measure_assessment(label: str) -> dict:
     result["snapshots"] = getattr(run, "snapshots", None)
     result["composites"] = getattr(run, "composites", None)
     result["ratio_to_floor"] = round(result["seconds"] / max(result["sql_floor_seconds"], 1e-3), 2)
-    result["status"] = "measured"
+    result["counting_connections"] = counting.WORKERS
+    return result
+
+
+def measure_export(env: dict, rows: int) -> dict:
+    """bench/export.py in a child process: the case search's Excel export of `rows` cases, its
+    peak resident memory, and the file read back to count its data rows."""
+    from openpyxl import load_workbook
+
+    path = RESULTS / f"export-{rows}.xlsx"
+    process = subprocess.run([PYTHON, str(ROOT / "bench" / "export.py"), "--rows", str(rows), "--out", str(path)],
+                             env=env, cwd=ROOT, capture_output=True, text=True)
+    if process.returncode:
+        raise SystemExit(f"bench/export.py failed ({process.returncode}):\n{process.stdout}\n{process.stderr}")
+    result = json.loads(process.stdout.strip().splitlines()[-1])
+    workbook = load_workbook(path, read_only=True)
+    result["data_rows_in_file"] = sum(1 for _row in workbook.active.iter_rows(min_row=2, values_only=True))
+    workbook.close()
+    path.unlink()
     return result
 
 
@@ -678,6 +712,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the cases if the database already holds as many")
     parser.add_argument("--fresh", action="store_true", help="drop the database first (the city is rebuilt)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--months", type=int, default=1,
+                        help="months of history ending at --until (the assessed month is the last one); "
+                             "--scale 10000000 --months 10 is ten million cases, a million a month")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of measured intake load")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 x cores)")
@@ -735,7 +772,7 @@ def main() -> None:
 
     until = args.until or datetime.now(UTC).astimezone().replace(day=1, hour=0, minute=0, second=0,
                                                                 microsecond=0).isoformat()
-    generate = ["generate_cases", "--months", "1", "--until", until, "--seed", str(args.seed), "--no-progress"]
+    generate = ["generate_cases", "--months", str(args.months), "--until", until, "--seed", str(args.seed), "--no-progress"]
     generation: dict = {"until": until}
     if have != args.scale:
         case_tables_truncate(env)
@@ -843,8 +880,9 @@ def main() -> None:
             meter.begin()
             result = asyncio.run(timed_gets(port, headers, paths))
             cpu = meter.end()
-            result["cpu_ms_per_request"] = round((cpu["web_cpu_seconds"] + cpu["db_cpu_seconds"])
-                                                 / (result["n"] + 3) * 1000, 1)  # the warm-up counts too
+            requests = result["n"] + 3  # the warm-up counts too
+            result["cpu_ms_per_request"] = round((cpu["web_cpu_seconds"] + cpu["db_cpu_seconds"]) / requests * 1000, 1)
+            result["web_cpu_ms_per_request"] = round(cpu["web_cpu_seconds"] / requests * 1000, 1)
             return result
 
         for name, (who, query) in QUEUE_QUERIES.items():
@@ -879,7 +917,11 @@ def main() -> None:
     results["assessment"] = measure_assessment(label)
     log(f"assessment {label}: {results['assessment']}")
 
-    # 6. plans.
+    # 6. the Excel export of 100,000 cases, in a process of its own.
+    results["export"] = measure_export(env, EXPORT_ROWS)
+    log(f"export: {results['export']}")
+
+    # 7. plans.
     sample_case = Case.objects.filter(pk__in=ids, responsibility_grid__isnull=False).first()
     params["case_id"] = sample_case.pk if sample_case else ids[0]
     if sample_case:  # the intake response is read by the reporting collector, in their own grid
@@ -905,32 +947,115 @@ def _figure(results: dict, path: str):
     return value
 
 
+def _generate_cpu(r: dict) -> tuple[float, float] | None:
+    """(python, PostgreSQL) CPU seconds of the full generate_cases run, from its last output line."""
+    match = re.search(r"python ([\d.]+) s, postgres COPY backends ([\d.]+) s",
+                      _figure(r, "generate.full.output") or "")
+    return (float(match[1]), float(match[2])) if match else None
+
+
+def _cpu_bound(rate_name: str, cpu_ms: float | None, target: float, r: dict) -> str:
+    """The reason a rate is missed when the work is CPU-bound: what the measured CPU per request
+    allows on the cores this machine delivers."""
+    cores = _figure(r, "machine.effective_cores") or r["machine"]["cpus"]
+    if not cpu_ms:
+        return "no CPU figure measured"
+    return (f"CPU-bound: {cpu_ms} CPU-ms per {rate_name} (web + database) on {cores} effective cores "
+            f"allows at most {cores * 1000 / cpu_ms:,.0f}/s; {target:,}/s needs at most "
+            f"{cores * 1000 / target:.1f} CPU-ms each")
+
+
+def _reason_queue(r: dict) -> str:
+    queues = r.get("queues", {})
+    slow = {name: q for name, q in queues.items() if q["p95_ms"] > TARGETS["queue_p95_ms"]}
+    sql = [row["execution_ms"] for row in r.get("explain", [])
+           if row.get("execution_ms") is not None and not row["query"].startswith(("case detail", "intake"))]
+    worst = max(slow.items(), key=lambda kv: kv[1]["p95_ms"])
+    return (f"{len(slow)} of {len(queues)} lists above {TARGETS['queue_p95_ms']} ms; each costs "
+            f"{min(q['cpu_ms_per_request'] for q in slow.values())}–{max(q['cpu_ms_per_request'] for q in slow.values())}"
+            f" CPU-ms per request while the lists' SQL statements run in {min(sql, default=0):.1f}–"
+            f"{max(sql, default=0):.1f} ms each (EXPLAIN ANALYZE): the rest is Django and DRF "
+            f"in Python; worst {worst[0]} at p95 {worst[1]['p95_ms']} ms")
+
+
+def _reason_detail(kind: str, r: dict) -> str:
+    cpu_ms = _figure(r, f"detail.{kind}.cpu_ms_per_request")
+    reason = f"{cpu_ms} CPU-ms per request (web + database)"
+    if cpu_ms and cpu_ms > TARGETS["detail_p95_ms"]:
+        reason += f", more than the {TARGETS['detail_p95_ms']} ms target on its own"
+    sql = [row["execution_ms"] for row in r.get("explain", [])
+           if row["query"].startswith("case detail") and row.get("execution_ms") is not None]
+    if kind == "api" and sql:
+        reason += f"; its main statement runs in {sql[0]:.1f} ms (EXPLAIN ANALYZE)"
+    return reason + ": the rest is Python (Django's middleware, authentication, the ORM, the rendering)"
+
+
+def _reason_assessment_time(r: dict) -> str:
+    a = r.get("assessment", {})
+    return (f"its one-query SQL floor alone takes {a.get('sql_floor_seconds')} s on this machine; the assessment "
+            f"counts on {a.get('counting_connections', 2)} connections and then scores and writes "
+            f"{a.get('snapshots') or 0:,} snapshots")
+
+
+def _reason_generate(r: dict) -> str:
+    cpu = _generate_cpu(r)
+    if not cpu:
+        return "no CPU breakdown in generate_cases' output"
+    python, postgres = cpu
+    cases = _figure(r, "generate.full.cases")
+    return (f"{postgres / (python + postgres):.0%} of its {python + postgres:,.0f} CPU-seconds are PostgreSQL's "
+            f"(COPY of about 16 rows per case into the case, step, event, task and request tables, then the "
+            f"index builds): {cases / (python + postgres):,.0f} cases per CPU-second")
+
+
 def targets_judge(r: dict) -> list[dict]:
-    queue_p95 = max((q["p95_ms"] for q in r.get("queues", {}).values()), default=None)
-    worst_queue = max(r.get("queues", {}).items(), key=lambda kv: kv[1]["p95_ms"], default=(None, None))[0]
-    generation = r.get("generate", {})
-    full, small = generation.get("full", {}), generation.get("small", {})
-    rate = None
-    if full:
-        rate = full["cases"] / full["seconds"]
+    """Each target with its measured figure, met or not, and for a missed one the reason as this
+    run's own measurements show it (CPU per request against the cores the machine delivers, SQL
+    time from the plans, the SQL floor)."""
+    T = TARGETS
+    queues = r.get("queues", {})
+    worst_queue = max(queues.items(), key=lambda kv: kv[1]["p95_ms"], default=(None, None))[0]
+    full, small = _figure(r, "generate.full") or {}, _figure(r, "generate.small") or {}
+    rate = round(full["cases"] / full["seconds"]) if full else None
     rss_ratio = round(full["peak_rss_mb"] / small["peak_rss_mb"], 2) if full and small else None
-    assessment = r.get("assessment", {})
+    intake_rps = _figure(r, "intake.requests_per_second")
     rows = [
-        ("intake ≥ 300 reports/s", _figure(r, "intake.requests_per_second"), lambda v: v >= 300),
-        ("intake p99 ≤ 150 ms", _figure(r, "intake.p99_ms"), lambda v: v <= 150),
-        ("transitions ≥ 500/s", _figure(r, "transitions.transitions_per_second"), lambda v: v >= 500),
-        (f"queue and search p95 ≤ 50 ms (worst: {worst_queue})", queue_p95, lambda v: v <= 50),
-        ("detail API p95 ≤ 30 ms", _figure(r, "detail.api.p95_ms"), lambda v: v <= 30),
-        ("detail page p95 ≤ 30 ms", _figure(r, "detail.page.p95_ms"), lambda v: v <= 30),
-        ("assessment of the month ≤ 10 s", assessment.get("seconds"), lambda v: v <= 10),
-        ("assessment ≤ 3 x SQL floor", assessment.get("ratio_to_floor"), lambda v: v <= 3),
-        ("web worker RSS < 300 MB", r.get("web_worker_peak_rss_mb"), lambda v: v < 300),
-        ("generate_cases ≥ 50,000 cases/s", round(rate) if rate else None, lambda v: v >= 50_000),
-        ("generate_cases peak RSS: larger ≤ 1.2 x smaller", rss_ratio, lambda v: v <= 1.2),
-        ("runner < 15 minutes", r.get("runner_minutes"), lambda v: v < 15),
+        ("intake ≥ 300 reports/s", intake_rps, lambda v: v >= T["intake_rps"],
+         lambda: _cpu_bound("report", _figure(r, "intake.cpu_ms_per_request"), T["intake_rps"], r)),
+        ("intake p99 ≤ 150 ms", _figure(r, "intake.p99_ms"), lambda v: v <= T["intake_p99_ms"],
+         lambda: f"queueing for the CPU: {r['intake']['clients']} clients at {intake_rps}/s wait "
+                 f"{r['intake']['clients'] / intake_rps * 1000:,.0f} ms per request on average (Little's law)"),
+        ("transitions ≥ 500/s", _figure(r, "transitions.transitions_per_second"),
+         lambda v: v >= T["transitions_per_s"],
+         lambda: _cpu_bound("write", _figure(r, "transitions.cpu_ms_per_write"), T["transitions_per_s"], r)),
+        (f"queue and search p95 ≤ 50 ms (worst: {worst_queue})", max((q["p95_ms"] for q in queues.values()),
+                                                                     default=None),
+         lambda v: v <= T["queue_p95_ms"], lambda: _reason_queue(r)),
+        ("detail API p95 ≤ 30 ms", _figure(r, "detail.api.p95_ms"), lambda v: v <= T["detail_p95_ms"],
+         lambda: _reason_detail("api", r)),
+        ("detail page p95 ≤ 30 ms", _figure(r, "detail.page.p95_ms"), lambda v: v <= T["detail_p95_ms"],
+         lambda: _reason_detail("page", r)),
+        ("assessment of the month ≤ 10 s", _figure(r, "assessment.seconds"), lambda v: v <= T["assessment_s"],
+         lambda: _reason_assessment_time(r)),
+        ("assessment ≤ 3 x SQL floor", _figure(r, "assessment.ratio_to_floor"),
+         lambda v: v <= T["assessment_floor_ratio"],
+         lambda: "the floor only counts; the assessment also scores, ranks and writes every snapshot and "
+                 f"composite, with {_figure(r, 'machine.effective_cores')} effective cores to overlap them"),
+        ("web worker RSS < 300 MB", r.get("web_worker_peak_rss_mb"), lambda v: v < T["worker_rss_mb"], None),
+        ("generate_cases ≥ 50,000 cases/s", rate, lambda v: v >= T["generate_cases_per_s"],
+         lambda: _reason_generate(r)),
+        ("generate_cases peak RSS: larger ≤ 1.2 x smaller", rss_ratio, lambda v: v <= T["generate_rss_ratio"], None),
+        (f"Excel export of {EXPORT_ROWS:,} cases < 500 MB resident", _figure(r, "export.peak_rss_mb"),
+         lambda v: v < T["export_rss_mb"], None),
+        ("runner < 15 minutes", r.get("runner_minutes"), lambda v: v < T["runner_minutes"], None),
     ]
-    return [{"target": name, "measured": value, "met": None if value is None else bool(check(value))}
-            for name, value, check in rows]
+    judged = []
+    for name, value, check, reason in rows:
+        row = {"target": name, "measured": value, "met": None if value is None else bool(check(value))}
+        if row["met"] is False:
+            row["reason"] = reason() if reason else "not analysed"
+        judged.append(row)
+    return judged
 
 
 def print_table(r: dict) -> None:
@@ -942,6 +1067,8 @@ def print_table(r: dict) -> None:
         verdict = "pending" if row["met"] is None else ("met" if row["met"] else "NOT MET")
         measured = "—" if row["measured"] is None else f"{row['measured']:,}"
         print(f"{row['target']:<52} {measured:>12}  {verdict}")
+        if row.get("reason"):
+            print(f"    why: {row['reason']}")
     print()
     for name, q in r.get("queues", {}).items():
         print(f"  {name:<40} p50 {q['p50_ms']:>7} ms  p95 {q['p95_ms']:>7} ms")

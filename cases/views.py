@@ -6,7 +6,6 @@ Reads go through cases.selectors (scoped) and cases.selectors_pages; every move 
 cases.workflow.ACTIONS (or cases.services for the handled report with photos), so the pages can do
 exactly what the API can, no more.
 """
-import tempfile
 import uuid
 from datetime import datetime, timedelta
 
@@ -14,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,9 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from openpyxl import Workbook
 
 from citygrid.errors import ApplicationError
+from citygrid.xlsx import xlsx_response
 from grids.models import Role
 
 from . import selectors, selectors_pages, services, workflow
@@ -462,31 +461,24 @@ def search_export(request: HttpRequest) -> HttpResponse:
     form, cases, invalid = _search(request)
     if invalid:
         return HttpResponse(_("查询条件有误，请返回修改。"), status=400, content_type="text/plain; charset=utf-8")
-    labels = {
-        "source": dict(Source.choices), "state": dict(State.choices),
-        "kind": dict(Case._meta.get_field("kind").choices),
-        "urgency": dict(Case._meta.get_field("urgency").choices),
+    choices = {
+        "source": Source.choices, "state": State.choices, "kind": Case._meta.get_field("kind").choices,
+        "urgency": Case._meta.get_field("urgency").choices,
     }
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("案件"))
-    sheet.append([str(label) for _field, label in EXPORT_COLUMNS])
     fields = [name for name, _label in EXPORT_COLUMNS]
-    rows = cases.values_list(*fields)[:EXPORT_MAX_ROWS]
-    for row in rows.iterator(chunk_size=2000):
-        out = []
-        for name, value in zip(fields, row, strict=True):
-            if name in labels:
-                value = str(labels[name].get(value, value))
-            elif hasattr(value, "tzinfo") and value is not None:
-                value = timezone.localtime(value).replace(tzinfo=None)
-            out.append(value)
-        sheet.append(out)
-    output = tempfile.TemporaryFile()
-    workbook.save(output)
-    output.seek(0)
+    labelled = [(i, {value: str(label) for value, label in choices[name]})
+                for i, name in enumerate(fields) if name in choices]
+
+    def rows():
+        for row in cases.values_list(*fields)[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
+            row = list(row)
+            for i, names in labelled:
+                row[i] = names.get(row[i], row[i])
+            yield row
+
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(output, as_attachment=True, filename=f"cases-{stamp}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(filename=f"cases-{stamp}.xlsx", title=_("案件"), headers=[label for _f, label in EXPORT_COLUMNS],
+                         rows=rows())
 
 
 # --- the live overview -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citygrid.errors import ApplicationError
+from citygrid.xlsx import xlsx_chunks
 from grids.codes import component_code_validate, unit_grid_code_validate
 from grids.geometry import label_point, polygon_from_geojson, square_metres_many
 from grids.locator import OutsideCityError, grid_index, grid_index_bump
@@ -39,7 +40,7 @@ from grids.models import (
     RegionLevel,
     UnitGrid,
 )
-from grids.tabular import csv_stream, format_from_name, rows_read, xlsx_stream
+from grids.tabular import csv_stream, format_from_name, rows_read
 
 __all__ = [
     "classification_add_local",
@@ -729,8 +730,8 @@ def components_export(*, queryset: QuerySet[Component] | None = None, format: st
             (*r[:5], "1" if r[5] else "0", *r[6:10], _date_text(r[10]), _date_text(r[11]), *r[12:]) for r in rows
         )
         return csv_stream(COMPONENT_COLUMNS, formatted)
-    return xlsx_stream(COMPONENT_COLUMNS, ((*r[:5], "是" if r[5] else "否", *r[6:]) for r in rows),
-                       sheet_title=_("部件"))
+    return xlsx_chunks(title=_("部件"), headers=COMPONENT_COLUMNS,
+                       rows=((*r[:5], "是" if r[5] else "否", *r[6:]) for r in rows))
 
 
 def _date_text(value: dt.date | None) -> str:

@@ -1,5 +1,5 @@
-"""Streaming readers and writers for the registry's tabular files: CSV (UTF-8, BOM tolerated), xlsx
-(openpyxl read-only / write-only) and GeoJSON point collections. Rows come out as (number, dict)
+"""Streaming readers for the registry's tabular files: CSV (UTF-8, BOM tolerated), xlsx (openpyxl
+read-only) and GeoJSON point collections, and the CSV writer (xlsx is written by citygrid.xlsx). Rows come out as (number, dict)
 where the number is what the user sees: the spreadsheet row (header = row 1) or the feature (1-based).
 """
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -166,21 +165,3 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk_ro
             buffer.truncate()
             pending = 0
     yield buffer.getvalue().encode("utf-8")
-
-
-def xlsx_stream(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet_title: str,
-                chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
-    """An xlsx written with openpyxl's write-only mode (rows go to a temporary file as they come,
-    memory stays flat), then yielded in chunks: a zip can only be finished once all rows are in."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title)
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    with tempfile.TemporaryFile() as out:
-        workbook.save(out)
-        out.seek(0)
-        while chunk := out.read(chunk_bytes):
-            yield chunk
