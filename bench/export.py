@@ -13,19 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def rss_mb() -> float:
-    """Current resident set size (from /proc, in MB)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+from bench.common import memory_mb  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +43,7 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     views.EXPORT_MAX_ROWS = args.rows
-    before = rss_mb()
+    before = memory_mb()
     started = time.perf_counter()
     response = client.get(reverse("cases:export"))
     size = 0
@@ -64,7 +58,7 @@ def main() -> None:
     print(json.dumps({
         "rows": args.rows, "status": response.status_code, "bytes": size, "seconds": round(seconds, 1),
         "rss_before_mb": round(before, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(memory_mb(field="VmHWM"), 1),
     }))
 
 

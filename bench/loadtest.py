@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
-from bench.common import log, percentile, stop_process_group  # noqa: E402
+from bench.common import Gunicorn, free_port, log, percentile  # noqa: E402
 
 PYTHON = sys.executable
 LOAD_TEXT = "压力测试上报"
@@ -126,38 +125,6 @@ def plan_build(operators: int, collectors: int, seed: int) -> Plan:
 
 
 # --- the server ----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn with bench/gunicorn_conf.py (the locator's index built before the fork)."""
-
-    def __init__(self, env: dict, *, workers: int, threads: int, port: int, log_path: Path):
-        self.process = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "citygrid.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-             "--keep-alive", "30", "--timeout", "120", "--backlog", "2048", "--preload",
-             "--config", str(ROOT / "bench" / "gunicorn_conf.py")],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_path.open("w"), start_new_session=True)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise SystemExit(f"gunicorn did not start; see {log_path}")
-
-    def stop(self) -> None:
-        stop_process_group(self.process)
-
 
 # --- the clients ---------------------------------------------------------------------------------
 
@@ -416,8 +383,8 @@ def main() -> int:
 
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     port = free_port()
-    server = Gunicorn(env, workers=workers, threads=args.threads, port=port,
-                      log_path=results_dir / "loadtest-gunicorn.log")
+    server = Gunicorn(env, workers=workers, threads=args.threads, port=port, timeout=120,
+                      clients=len(plan.staff) + args.intake_clients, log_path=results_dir / "loadtest-gunicorn.log")
     log(f"gunicorn: {workers} workers x {args.threads} threads on 127.0.0.1:{port}; "
         f"load for {args.seconds:.0f} s")
     results, stop = Results(), threading.Event()

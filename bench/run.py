@@ -27,16 +27,16 @@ import os
 import platform
 import random
 import re
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project: bench.common, then Django
-from bench.common import log, percentile, stop_process_group  # noqa: E402
+from bench.common import Gunicorn, free_port, log, memory_mb, percentile, stop_process_group  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -138,17 +138,22 @@ def run_command(args: list[str], env: dict, *, label: str) -> tuple[float, str]:
 
 
 def run_measured(args: list[str], env: dict, *, label: str) -> tuple[float, float, str]:
-    """Like run_command, with the child's peak resident memory from wait4."""
+    """Like run_command, with the child's peak resident memory: its VmHWM, read every 0.2 s until
+    it exits (see bench.common.memory_mb for why not wait4's ru_maxrss)."""
     started = time.perf_counter()
-    process = subprocess.Popen([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = process.stdout.read()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    peak = 0.0
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT, text=True)
+        while process.poll() is None:
+            peak = max(peak, memory_mb(process.pid, "VmHWM"))
+            time.sleep(0.2)
+        out.seek(0)
+        output = out.read()
     seconds = time.perf_counter() - started
     if process.returncode:
         raise SystemExit(f"{label} failed ({process.returncode}):\n{output}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return seconds, peak, output
 
 
 def database_prepare(env: dict, name: str, *, fresh: bool) -> None:
@@ -313,48 +318,6 @@ async def timed_gets(port: int, headers: dict, paths: list[str], *, warmup: int 
         await http.close()
     return {"n": len(times), "statuses": {str(k): v for k, v in statuses.items()},
             "p50_ms": round(percentile(times, 50) * 1000, 1), "p95_ms": round(percentile(times, 95) * 1000, 1)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    def __init__(self, env: dict, *, workers: int, port: int, threads: int = 4):
-        self.port = port
-        self.process = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "citygrid.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30",
-             "--timeout", "60", "--log-level", "info", "--preload", "--config", str(ROOT / "bench" / "gunicorn_conf.py")],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(RESULTS / "gunicorn.log", "w"),  # noqa: SIM115
-            start_new_session=True)
-        self.peak_rss_mb = 0.0
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not start; see bench/results/gunicorn.log")
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-    def probe(self) -> None:
-        for pid in self.workers():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
-            except OSError:
-                pass
-
-    def stop(self) -> None:
-        stop_process_group(self.process, timeout=20)
 
 
 class CeleryWorker:
@@ -854,7 +817,8 @@ def main() -> None:
               for lon, lat in points]
     workers = args.workers or 2 * (os.cpu_count() or 2)
     port = free_port()
-    server = Gunicorn(env, workers=workers, port=port)
+    server = Gunicorn(env, workers=workers, threads=4, port=port, clients=args.clients,
+                      log_path=RESULTS / "gunicorn.log")
     try:
         results["intake"] = asyncio.run(intake_load(port, tokens["collector"], bodies, clients=args.clients,
                                                     warmup=5.0, duration=args.duration, rss_probe=server.probe,
