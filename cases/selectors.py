@@ -1,6 +1,9 @@
 """Reads of the case loop, already limited to what the person may see, with the joins each page
 and endpoint needs so that lists cost a constant number of queries."""
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Func, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from grids.models import Region, UnitGrid, User
@@ -123,4 +126,35 @@ def tasks_for_collector(user: User, *, open_only: bool = True) -> QuerySet[Task]
 
 
 def case_search_filter(text: str) -> Q:
-    return Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
+    """Cases whose number starts with the text or whose description or address contains it. On
+    PostgreSQL a two-character term is found through the bigram indexes (cases/migrations/0008);
+    longer terms are LIKE served by the trigram indexes (0005); elsewhere, and for one character,
+    LIKE reads every case."""
+    found = Q(number__startswith=text)
+    for field in ("description", "address"):
+        if len(text) == 2 and connection.vendor == "postgresql":
+            found |= _contains_by_bigram(field, text)
+        else:
+            found |= Q(**{f"{field}__icontains": text})
+    return found
+
+
+def _contains_by_bigram(field: str, text: str) -> Q:
+    """STRPOS(UPPER(field), UPPER(text)) > 0 AND text_bigrams(UPPER(field)) @> text_bigrams(UPPER(text)).
+
+    Either half alone says "contains" for a two-character term; both are there for the planner.
+    The second is the indexed expression: a bitmap scan of the GIN index when the term is rare,
+    with an estimate of the matches from the expression's statistics. The first is what a scan
+    in deadline order checks on every row it passes when the term is common: PostgreSQL evaluates
+    the cheaper half first, and text_bigrams costs about 7 µs a row against STRPOS's fraction of
+    one (a common term's first page: 38 → 22 ms). STRPOS rather than LIKE: PostgreSQL estimates
+    LIKE's selectivity and would multiply it with the bigrams', and on that underestimate sort
+    every match of a common term instead of stopping after the page."""
+    from django.contrib.postgres.fields import ArrayField
+    from django.contrib.postgres.lookups import DataContains
+
+    bigrams = ArrayField(TextField())
+    found_anywhere = GreaterThan(StrIndex(Upper(field), Upper(Value(text))), 0)
+    indexed = DataContains(Func(Upper(field), function="text_bigrams", output_field=bigrams),
+                           Func(Upper(Value(text)), function="text_bigrams", output_field=bigrams))
+    return Q(found_anywhere) & Q(indexed)
