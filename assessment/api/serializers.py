@@ -1,16 +1,18 @@
 """Input and output serializers of the assessment API."""
 from rest_framework import serializers
 
+from citygrid.api import ModelSerializer
+
 from ..models import Composite, ObjectType, Period, RegionLevelKey, Snapshot
 
 
-class PeriodOutput(serializers.ModelSerializer):
+class PeriodOutput(ModelSerializer):
     class Meta:
         model = Period
         fields = ["label", "kind", "start", "end", "computed_at", "frozen_at"]
 
 
-class SnapshotOutput(serializers.ModelSerializer):
+class SnapshotOutput(ModelSerializer):
     percent = serializers.SerializerMethodField()
 
     class Meta:
@@ -25,7 +27,7 @@ class SnapshotOutput(serializers.ModelSerializer):
         return None if value is None else str(value)
 
 
-class CompositeOutput(serializers.ModelSerializer):
+class CompositeOutput(ModelSerializer):
     indicators = serializers.SerializerMethodField()
 
     class Meta:

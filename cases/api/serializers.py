@@ -7,6 +7,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
+from citygrid.api import ModelSerializer
+
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
 from ..steps_view import traffic_light_of
@@ -69,7 +71,7 @@ class ChoiceLabelField(serializers.Field):
         return labels.get(value, value)
 
 
-class CaseListOutput(serializers.ModelSerializer):
+class CaseListOutput(ModelSerializer):
     minor_code = serializers.CharField(source="minor.code")
     minor_name = serializers.CharField(source="minor.name")
     district_name = serializers.CharField(source="district.name")
@@ -114,7 +116,7 @@ class CaseListOutput(serializers.ModelSerializer):
         }
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
 
     class Meta:
@@ -122,19 +124,19 @@ class EventOutput(serializers.ModelSerializer):
         fields = ["action", "from_state", "to_state", "actor", "created_at", "note", "payload"]
 
 
-class StepOutput(serializers.ModelSerializer):
+class StepOutput(ModelSerializer):
     class Meta:
         model = CaseStep
         fields = ["kind", "department", "started_at", "deadline", "completed_at", "on_time", "overdue_marked_at"]
 
 
-class AttachmentOutput(serializers.ModelSerializer):
+class AttachmentOutput(ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "kind", "file", "content_type", "size", "created_at"]
 
 
-class CaseReceiptOutput(serializers.ModelSerializer):
+class CaseReceiptOutput(ModelSerializer):
     """The answer to a report: what the reporter needs to see and to follow the case up, built from
     the objects the intake already holds (no query for a new case). The timeline and the actions
     are at `url`, the case detail."""
@@ -168,13 +170,13 @@ class CaseReceiptOutput(serializers.ModelSerializer):
         return reverse("case-detail", kwargs={"case_id": case.pk}, request=self.context.get("request"))
 
 
-class RequestOutput(serializers.ModelSerializer):
+class RequestOutput(ModelSerializer):
     class Meta:
         model = CaseRequest
         fields = ["id", "kind", "status", "reason", "requested_deadline", "requested_at", "decided_at", "decision_note"]
 
 
-class TaskOutput(serializers.ModelSerializer):
+class TaskOutput(ModelSerializer):
     case_number = serializers.CharField(source="case.number")
     case_id = serializers.IntegerField(source="case.id")
     minor_name = serializers.CharField(source="case.minor.name")

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from citygrid.api import ModelSerializer
+
 from ..models import (
     Component,
     Department,
@@ -38,13 +40,13 @@ class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class RegionBriefOutput(serializers.ModelSerializer):
+class RegionBriefOutput(ModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "code", "name"]
 
 
-class RegionOutput(serializers.ModelSerializer):
+class RegionOutput(ModelSerializer):
     level_display = serializers.CharField(source="get_level_display")
     parent_code = serializers.CharField(source="parent.code", default=None)
 
@@ -53,7 +55,7 @@ class RegionOutput(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "level_display", "parent", "parent_code"]
 
 
-class UnitGridOutput(serializers.ModelSerializer):
+class UnitGridOutput(ModelSerializer):
     community_code = serializers.CharField(source="community.code")
     community_name = serializers.CharField(source="community.name")
     street_code = serializers.CharField(source="street.code")
@@ -78,7 +80,7 @@ class UnitGridOutput(serializers.ModelSerializer):
         return [obj.center_lon, obj.center_lat]
 
 
-class CollectorOutput(serializers.ModelSerializer):
+class CollectorOutput(ModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -89,7 +91,7 @@ class CollectorOutput(serializers.ModelSerializer):
         return f"{obj.last_name}{obj.first_name}" or obj.username
 
 
-class ResponsibilityGridOutput(serializers.ModelSerializer):
+class ResponsibilityGridOutput(ModelSerializer):
     district_code = serializers.CharField(source="district.code")
     district_name = serializers.CharField(source="district.name")
     patrol_class_display = serializers.CharField(source="get_patrol_class_display")
@@ -105,7 +107,7 @@ class ResponsibilityGridOutput(serializers.ModelSerializer):
         return [grid.code for grid in obj.unit_grids.all()]
 
 
-class MajorClassOutput(serializers.ModelSerializer):
+class MajorClassOutput(ModelSerializer):
     minor_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -113,7 +115,7 @@ class MajorClassOutput(serializers.ModelSerializer):
         fields = ["id", "edition", "kind", "code", "name", "is_local", "minor_count"]
 
 
-class MinorClassOutput(serializers.ModelSerializer):
+class MinorClassOutput(ModelSerializer):
     major_code = serializers.CharField(source="major.code")
     major_name = serializers.CharField(source="major.name")
     department_type_code = serializers.CharField(source="department_type.code", default=None)
@@ -127,13 +129,13 @@ class MinorClassOutput(serializers.ModelSerializer):
                   "department_type_code", "department_type_name"]
 
 
-class DepartmentTypeOutput(serializers.ModelSerializer):
+class DepartmentTypeOutput(ModelSerializer):
     class Meta:
         model = DepartmentType
         fields = ["id", "code", "name"]
 
 
-class DepartmentOutput(serializers.ModelSerializer):
+class DepartmentOutput(ModelSerializer):
     level_display = serializers.CharField(source="get_level_display")
     region_code = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
@@ -146,13 +148,13 @@ class DepartmentOutput(serializers.ModelSerializer):
                   "region_name", "department_type", "department_type_code", "department_type_name", "is_active"]
 
 
-class DepartmentBriefOutput(serializers.ModelSerializer):
+class DepartmentBriefOutput(ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "level", "region"]
 
 
-class OwnershipRuleOutput(serializers.ModelSerializer):
+class OwnershipRuleOutput(ModelSerializer):
     edition = serializers.CharField(source="major.edition")
     kind = serializers.CharField(source="major.kind")
     major_code = serializers.CharField(source="major.code")
@@ -171,7 +173,7 @@ class OwnershipRuleOutput(serializers.ModelSerializer):
                   "department_name", "note"]
 
 
-class ComponentOutput(serializers.ModelSerializer):
+class ComponentOutput(ModelSerializer):
     edition = serializers.CharField(source="minor.edition")
     minor_code = serializers.CharField(source="minor.code")
     minor_name = serializers.CharField(source="minor.name")
@@ -217,7 +219,7 @@ class LocateQuery(serializers.Serializer):
     lat = _coordinate(_("纬度"), -90, 90, help_text=_("WGS-84 纬度"))
 
 
-class ResponsibilityGridBriefOutput(serializers.ModelSerializer):
+class ResponsibilityGridBriefOutput(ModelSerializer):
     class Meta:
         model = ResponsibilityGrid
         fields = ["id", "code", "name", "patrol_class", "patrol_times"]
@@ -255,13 +257,13 @@ class OwnershipQuery(serializers.Serializer):
         return attrs
 
 
-class MinorBriefOutput(serializers.ModelSerializer):
+class MinorBriefOutput(ModelSerializer):
     class Meta:
         model = MinorClass
         fields = ["id", "edition", "kind", "code", "name"]
 
 
-class UnitGridBriefOutput(serializers.ModelSerializer):
+class UnitGridBriefOutput(ModelSerializer):
     class Meta:
         model = UnitGrid
         fields = ["id", "code"]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import Urgency
+from citygrid.api import ModelSerializer
 from citygrid.filters import ID_MAX, ID_MIN
 
 from ..masking import name_for, phone_for
@@ -53,7 +54,7 @@ class CallInput(serializers.Serializer):
                                       help_text=_("客户端生成的唯一编号；重试时返回第一次的记录（同 Idempotency-Key 头）"))
 
 
-class CallOutput(serializers.ModelSerializer):
+class CallOutput(ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display")
     kind_display = serializers.CharField(source="get_kind_display")
     caller_name = serializers.SerializerMethodField()
@@ -101,7 +102,7 @@ class FeedbackInput(serializers.Serializer):
                                       help_text=_("为空则使用来电人号码"))
 
 
-class FeedbackOutput(serializers.ModelSerializer):
+class FeedbackOutput(ModelSerializer):
     recipient = serializers.SerializerMethodField()
     case_number = serializers.CharField(source="case.number")
 
@@ -122,7 +123,7 @@ class CallbackInput(serializers.Serializer):
     reopen = serializers.BooleanField(default=False, help_text=_("不满意时退回处置部门重新处置（返工）"))
 
 
-class CallbackOutput(serializers.ModelSerializer):
+class CallbackOutput(ModelSerializer):
     case_number = serializers.CharField(source="case.number")
     case_state = serializers.CharField(source="case.state")
     minor_name = serializers.CharField(source="case.minor.name")

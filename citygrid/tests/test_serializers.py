@@ -1,0 +1,48 @@
+"""citygrid.api.ModelSerializer: the fields are built from the model once per class, and every
+instance still gets fields of its own, with the same output and validation as DRF's."""
+from unittest import mock
+
+import pytest
+from rest_framework import serializers
+
+from citygrid.api import ModelSerializer
+from grids.models import Region
+
+FIELDS = ["id", "code", "name", "level", "parent", "label"]
+
+
+def region_serializer(base):
+    """A new serializer class on `base` (so nothing is cached yet)."""
+    class RegionOutput(base):
+        label = serializers.CharField(source="name", read_only=True)
+
+        class Meta:
+            model = Region
+            fields = FIELDS
+
+    return RegionOutput
+
+
+@pytest.mark.django_db
+def test_fields_built_once_per_class_and_own_per_instance(city):
+    region = city.districts[0]
+    ours = region_serializer(ModelSerializer)
+    with mock.patch.object(serializers.ModelSerializer, "build_field", autospec=True,
+                           side_effect=serializers.ModelSerializer.build_field) as build:
+        outputs = [ours(region) for _ in range(3)]
+        fields = [output.fields for output in outputs]
+    assert build.call_count == 5  # one instance's model fields; the declared one is not built
+    assert fields[0]["code"] is not fields[1]["code"]
+    assert all(f["code"].parent is output for f, output in zip(fields, outputs, strict=True))
+    assert [o.data for o in outputs] == [region_serializer(serializers.ModelSerializer)(region).data] * 3
+
+
+@pytest.mark.django_db
+def test_validation_is_drfs(city):
+    """Input validation (the model's max_length, required fields) comes through the cached fields."""
+    data = {"code": "x" * 100, "level": 2}
+    ours, drf = region_serializer(ModelSerializer), region_serializer(serializers.ModelSerializer)
+    ours(data=data).is_valid()  # the prototype is built here; the second instance uses it
+    first, second = ours(data=data), drf(data=data)
+    assert not first.is_valid() and not second.is_valid()
+    assert first.errors == second.errors and "code" in first.errors and "name" in first.errors
