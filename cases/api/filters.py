@@ -4,13 +4,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.filters import IdFilter
+from citygrid.filters import FilterSet, IdFilter
 
 from ..models import CLOCK_RUNNING_STATES, Case, Source, State
 from ..selectors import case_search_filter
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     # One `IN (…)` on the case's own column: django-filter's default (an OR of equalities under
     # SELECT DISTINCT over every selected column) made PostgreSQL sort every match of a queue.
     state = django_filters.MultipleChoiceFilter(choices=State.choices, method="filter_in")

@@ -3,7 +3,7 @@ with plain number filters: no lookup query to validate the id, an unknown id sim
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.filters import IdFilter
+from citygrid.filters import FilterSet, IdFilter
 
 from ..models import (
     ClassKind,
@@ -23,7 +23,7 @@ from ..models import (
 )
 
 
-class RegionFilter(filters.FilterSet):
+class RegionFilter(FilterSet):
     level = filters.ChoiceFilter(choices=RegionLevel.choices, label=_("层级"))
     parent = IdFilter(field_name="parent_id", label=_("上级区域 id"))
     code = filters.CharFilter(label=_("行政区划代码"))
@@ -34,7 +34,7 @@ class RegionFilter(filters.FilterSet):
         fields = ["level", "parent", "code", "code_prefix"]
 
 
-class UnitGridFilter(filters.FilterSet):
+class UnitGridFilter(FilterSet):
     community = IdFilter(field_name="community_id", label=_("社区 id"))
     street = IdFilter(field_name="street_id", label=_("街道 id"))
     district = IdFilter(field_name="district_id", label=_("区/县 id"))
@@ -47,7 +47,7 @@ class UnitGridFilter(filters.FilterSet):
         fields = ["community", "street", "district", "responsibility_grid", "code", "code_prefix"]
 
 
-class ResponsibilityGridFilter(filters.FilterSet):
+class ResponsibilityGridFilter(FilterSet):
     district = IdFilter(field_name="district_id", label=_("区/县 id"))
     patrol_class = filters.ChoiceFilter(choices=PatrolClass.choices, label=_("巡查等级"))
     code = filters.CharFilter(label=_("责任网格编号"))
@@ -58,7 +58,7 @@ class ResponsibilityGridFilter(filters.FilterSet):
         fields = ["district", "patrol_class", "code", "collector"]
 
 
-class MajorClassFilter(filters.FilterSet):
+class MajorClassFilter(FilterSet):
     edition = filters.ChoiceFilter(choices=Edition.choices, label=_("标准版本"))
     kind = filters.ChoiceFilter(choices=ClassKind.choices, label=_("类型"))
     code = filters.CharFilter(label=_("大类代码"))
@@ -69,7 +69,7 @@ class MajorClassFilter(filters.FilterSet):
         fields = ["edition", "kind", "code", "is_local"]
 
 
-class MinorClassFilter(filters.FilterSet):
+class MinorClassFilter(FilterSet):
     edition = filters.ChoiceFilter(choices=Edition.choices, label=_("标准版本"))
     kind = filters.ChoiceFilter(choices=ClassKind.choices, label=_("类型"))
     major = IdFilter(field_name="major_id", label=_("大类 id"))
@@ -84,7 +84,7 @@ class MinorClassFilter(filters.FilterSet):
         fields = ["edition", "kind", "major", "major_code", "code", "is_active", "is_local", "department_type"]
 
 
-class DepartmentFilter(filters.FilterSet):
+class DepartmentFilter(FilterSet):
     level = filters.ChoiceFilter(choices=DepartmentLevel.choices, label=_("层级"))
     region = IdFilter(field_name="region_id", label=_("所属区域 id"))
     parent = IdFilter(field_name="parent_id", label=_("上级部门 id"))
@@ -97,7 +97,7 @@ class DepartmentFilter(filters.FilterSet):
         fields = ["level", "region", "parent", "type", "department_type", "is_active"]
 
 
-class OwnershipRuleFilter(filters.FilterSet):
+class OwnershipRuleFilter(FilterSet):
     edition = filters.ChoiceFilter(field_name="major__edition", choices=Edition.choices, label=_("标准版本"))
     major = IdFilter(field_name="major_id", label=_("大类 id"))
     minor = IdFilter(field_name="minor_id", label=_("小类 id"))
@@ -110,7 +110,7 @@ class OwnershipRuleFilter(filters.FilterSet):
         fields = ["edition", "major", "minor", "region", "department", "major_only"]
 
 
-class ComponentFilter(filters.FilterSet):
+class ComponentFilter(FilterSet):
     minor = IdFilter(field_name="minor_id", label=_("小类 id"))
     minor_code = filters.CharFilter(field_name="minor__code", label=_("小类代码"))
     edition = filters.ChoiceFilter(field_name="minor__edition", choices=Edition.choices, label=_("标准版本"))

@@ -1,10 +1,13 @@
-"""citygrid.api.ModelSerializer: the fields are built from the model once per class, and every
-instance still gets fields of its own, with the same output and validation as DRF's."""
+"""The API's base classes that build once per class what DRF and django-filter build per request:
+citygrid.api.ModelSerializer (fields from the model) and citygrid.filters.FilterSet (the form
+class). Each instance still gets fields of its own, with the same output and validation."""
 from unittest import mock
 
 import pytest
 from rest_framework import serializers
 
+from cases.api.filters import CaseFilter
+from cases.models import Case
 from citygrid.api import ModelSerializer
 from grids.models import Region
 
@@ -46,3 +49,13 @@ def test_validation_is_drfs(city):
     first, second = ours(data=data), drf(data=data)
     assert not first.is_valid() and not second.is_valid()
     assert first.errors == second.errors and "code" in first.errors and "name" in first.errors
+
+
+def test_filterset_form_class_built_once_with_fields_per_request(db):
+    valid = CaseFilter({"state": ["reported"], "ordering": "deadline"}, queryset=Case.objects.all())
+    invalid = CaseFilter({"state": ["nonsense"], "district": "x"}, queryset=Case.objects.all())
+    assert type(valid.form) is type(invalid.form)
+    assert valid.form.fields["state"] is not invalid.form.fields["state"]
+    assert valid.is_valid() and not invalid.is_valid()
+    assert set(invalid.errors) == {"state", "district"} and not valid.errors
+    assert "WHERE" in str(valid.qs.query) and "reported" in str(valid.qs.query)
