@@ -186,7 +186,10 @@ class Snapshot(ResultFields):
     """One indicator of one object in one period: its counters, rate and score, and a copy of the
     definition it was computed with (so a later catalogue change never rewrites history)."""
 
-    indicator_code = models.SlugField(_("指标代码"), max_length=40)
+    # No index of its own (SlugField's default made two: btree and LIKE): every lookup by indicator
+    # comes with the object or period first (snapshot_unique, snapshot_trend_idx), and the month's
+    # 200,000 snapshots are COPYed through every index of this table.
+    indicator_code = models.SlugField(_("指标代码"), max_length=40, db_index=False)
     indicator_name = models.CharField(_("指标"), max_length=40)
     numerator_key = models.CharField(_("分子"), max_length=40)
     denominator_key = models.CharField(_("分母"), max_length=40, blank=True)
