@@ -88,7 +88,10 @@ class StepKind(models.TextChoices):
 
 class Case(models.Model):
     number = models.CharField(_("案件编号"), max_length=16, unique=True)
-    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, db_index=True)
+    # No index of its own (nor for state below): nine sources are no filter an index serves, and
+    # at ten million cases PostgreSQL ANDed this index's 800,000 hotline entries into the district
+    # search's bitmap (91 ms instead of 1); state leads case_queue_idx, which serves it.
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     kind = models.CharField(_("类型"), max_length=10, choices=ClassKind.choices)
     minor = models.ForeignKey(MinorClass, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases")
     component = models.ForeignKey(Component, verbose_name=_("部件"), null=True, blank=True,
@@ -110,7 +113,7 @@ class Case(models.Model):
     reporter_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=64, null=True, blank=True, unique=True)
 
-    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED, db_index=True)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
     department = models.ForeignKey(Department, verbose_name=_("处置部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="cases")
     suggested_department = models.ForeignKey(Department, verbose_name=_("建议部门"), null=True, blank=True,
@@ -156,12 +159,22 @@ class Case(models.Model):
             # Every list ordered by deadline (the API's default, overdue, text search): read in
             # order and stop after the page instead of sorting every match (migration 0005).
             models.Index(fields=["current_deadline", "id"], name="case_deadline_idx"),
-            # Search by district + class + period (the most common search form).
+            # Search by district + class + period (the most common search form): counted on the
+            # first, listed in deadline order on the second (at ten million cases the deadline
+            # index alone passed 90,000 other cases before the page's fifty: 97 ms).
             models.Index(fields=["district", "minor", "reported_at"], name="case_district_class_time_idx"),
+            models.Index(fields=["district", "minor", "current_deadline", "id"],
+                         name="case_district_class_due_idx"),
             models.Index(fields=["current_deadline", "id"], condition=Q(state__in=QUEUE_STATES[Role.OPERATOR]),
                          name="case_operator_queue_idx"),
             models.Index(fields=["current_deadline", "id"], condition=Q(state__in=QUEUE_STATES[Role.SHIFT_LEADER]),
                          name="case_leader_queue_idx"),
+            # The overdue list (running clock, deadline passed, in deadline order): at ten million
+            # cases PostgreSQL estimated 1,700 overdue cases where there were 89,000, and sorted
+            # them all (475 ms) instead of reading case_deadline_idx; in this index the first
+            # fifty in order are the page, whatever the estimate.
+            models.Index(fields=["current_deadline", "id"], condition=Q(state__in=CLOCK_RUNNING_STATES),
+                         name="case_running_deadline_idx"),
         ]
 
     def __str__(self) -> str:
