@@ -58,22 +58,25 @@ def _spin(_=None) -> float:
     return time.perf_counter() - started
 
 
-def effective_cores() -> float:
-    """How many cores' worth of work the machine delivers: the loop alone, then once on every core
-    at the same time. A shared VM's vCPUs can give less than their number; every concurrent figure
-    (and every reason given for a missed rate) is read against this."""
+def core_speed() -> tuple[float, float]:
+    """(seconds for the loop on one core, effective cores). The loop alone tells how fast a core
+    is right now (a shared VM's host slows and speeds up over a day: compare runs by it); then once
+    on every core at the same time, for how many cores' worth of work the machine delivers (its
+    vCPUs can give less than their number). Every concurrent figure, and every reason given for a
+    missed rate, is read against these."""
     import multiprocessing
 
     alone = min(_spin() for _ in range(3))
     n = os.cpu_count() or 1
     with multiprocessing.get_context("fork").Pool(n) as pool:
         together = pool.map(_spin, range(n))
-    return round(n * alone / (sum(together) / n), 2)
+    return round(alone, 3), round(n * alone / (sum(together) / n), 2)
 
 
 def machine() -> dict:
     load = os.getloadavg()
-    return {"effective_cores": effective_cores(),
+    loop_seconds, cores = core_speed()
+    return {"loop_seconds": loop_seconds, "effective_cores": cores,
         "cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         "python": platform.python_version(), "platform": platform.platform(), "load_average": [round(x, 2) for x in load],
     }
