@@ -1034,7 +1034,8 @@ def targets_judge(r: dict) -> list[dict]:
 def print_table(r: dict) -> None:
     print()
     print(f"citygrid benchmark — {r['scale']:,} cases, {r['city']['unit_grids']:,} unit grids, "
-          f"{r['machine']['cpus']} cores, load average {r['machine']['load_average']}")
+          f"{r['machine']['cpus']} cores ({r['machine'].get('effective_cores')} effective, one-core loop "
+          f"{r['machine'].get('loop_seconds')} s), load average {r['machine']['load_average']}")
     print(f"{'target':<52} {'measured':>12}  result")
     for row in r["targets"]:
         verdict = "pending" if row["met"] is None else ("met" if row["met"] else "NOT MET")
