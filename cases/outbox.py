@@ -9,6 +9,7 @@ With Celery eager (no broker configured) "sending" runs the task in the sender's
 its effect and the "sent" mark commit together.
 """
 import logging
+import threading
 from datetime import timedelta
 
 from celery import current_app
@@ -22,6 +23,7 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 _tasks_imported = False
+_tasks_lock = threading.Lock()
 # The broker is unreachable: every later message would fail the same way, so the batch stops.
 BROKER_ERRORS = (KombuOperationalError, OSError)
 
@@ -99,12 +101,22 @@ def outbox_claim(key: str | None) -> bool:
     return bool(OutboxMessage.objects.filter(key=key, done_at__isnull=True).update(done_at=timezone.now()))
 
 
-def _publish(message: OutboxMessage) -> None:
+def _tasks_ready() -> None:
+    """Import every app's tasks.py once per process (web processes import task modules lazily, and
+    the registry needs them). Under a lock: with threaded workers, a second thread that called the
+    import while the first was still in it returned at once (Celery marks the import done when it
+    starts) and found the task not yet registered (NotRegistered, seen under load)."""
     global _tasks_imported
-    if not _tasks_imported:
-        # Web processes import task modules lazily; the registry needs every app's tasks.py.
-        current_app.loader.import_default_modules()
-        _tasks_imported = True
+    if _tasks_imported:
+        return
+    with _tasks_lock:
+        if not _tasks_imported:
+            current_app.loader.import_default_modules()
+            _tasks_imported = True
+
+
+def _publish(message: OutboxMessage) -> None:
+    _tasks_ready()
     task = current_app.tasks[message.task]
     # No publish retries here: a down broker must not hold a request; the drain retries.
     task.apply_async(kwargs=message.kwargs, retry=False)

@@ -399,3 +399,35 @@ def test_only_the_maintenance_context_may_forget_events(event):
     assert not CaseEvent.objects.filter(pk=event.pk).exists()
     with pytest.raises(EventLogAppendOnlyError):  # and the guard is back afterwards
         CaseEvent.objects.all().delete()
+
+
+def test_task_modules_imported_once_while_other_threads_wait(monkeypatch):
+    """Threads of a web worker publishing their first messages at once: one imports the task
+    modules, the others wait for it to finish instead of looking the task up half-imported."""
+    import threading
+    import time
+
+    from cases import outbox
+
+    imports, finished = [], threading.Event()
+
+    def slow_import():
+        imports.append(threading.get_ident())
+        time.sleep(0.2)
+        finished.set()
+
+    monkeypatch.setattr(outbox, "_tasks_imported", False)
+    monkeypatch.setattr(outbox.current_app.loader, "import_default_modules", slow_import)
+    seen = []
+
+    def publish_first():
+        outbox._tasks_ready()
+        seen.append(finished.is_set())
+
+    threads = [threading.Thread(target=publish_first) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(imports) == 1
+    assert seen == [True] * 4
