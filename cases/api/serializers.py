@@ -9,6 +9,7 @@ from rest_framework.reverse import reverse
 
 from citygrid.api import ModelSerializer
 
+from .. import selectors
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
 from ..steps_view import traffic_light_of
@@ -71,6 +72,13 @@ class ChoiceLabelField(serializers.Field):
         return labels.get(value, value)
 
 
+class CaseRowsOutput(serializers.ListSerializer):
+    """A page of CaseListOutput rows, completed with their street and unit grid (selectors)."""
+
+    def to_representation(self, data):
+        return super().to_representation(selectors.case_rows_complete(list(data)))
+
+
 class CaseListOutput(ModelSerializer):
     minor_code = serializers.CharField(source="minor.code")
     minor_name = serializers.CharField(source="minor.name")
@@ -84,6 +92,7 @@ class CaseListOutput(ModelSerializer):
 
     class Meta:
         model = Case
+        list_serializer_class = CaseRowsOutput
         fields = [
             "id", "number", "source", "source_display", "kind", "minor_code", "minor_name", "state", "state_display",
             "urgency", "lon", "lat", "address", "district_name", "street_name", "unit_grid_code", "department_name",
@@ -192,10 +201,11 @@ class TaskOutput(ModelSerializer):
 
 
 class CaseDetailOutput(CaseListOutput):
-    events = EventOutput(many=True)
-    steps = StepOutput(many=True)
-    attachments = AttachmentOutput(many=True)
-    requests = RequestOutput(many=True)
+    # The lists selectors.case_detail_api puts on the case.
+    events = EventOutput(many=True, source="detail_events")
+    steps = StepOutput(many=True, source="detail_steps")
+    attachments = AttachmentOutput(many=True, source="detail_attachments")
+    requests = RequestOutput(many=True, source="detail_requests")
     available_actions = serializers.SerializerMethodField()
     suggested_department_name = serializers.CharField(source="suggested_department.name", default=None)
     component_code = serializers.CharField(source="component.code", default=None)

@@ -59,3 +59,28 @@ def test_filterset_form_class_built_once_with_fields_per_request(db):
     assert valid.is_valid() and not invalid.is_valid()
     assert set(invalid.errors) == {"state", "district"} and not valid.errors
     assert "WHERE" in str(valid.qs.query) and "reported" in str(valid.qs.query)
+
+
+@pytest.mark.django_db
+def test_filterset_filters_are_own_copies_bound_to_their_filter_set(city):
+    """Each filter set gets its own (shallow) copy of every filter: the method filters call their own
+    filter set, and what one request sets on its filters never reaches another's or the class's."""
+    reported = CaseFilter({"state": ["reported"], "q": "井盖"}, queryset=Case.objects.all())
+    filed = CaseFilter({"state": ["filed"]}, queryset=Case.objects.all())
+    assert reported.filters["state"] is not filed.filters["state"]
+    assert reported.filters["state"] is not CaseFilter.base_filters["state"]
+    assert reported.filters["state"].parent is reported and filed.filters["state"].parent is filed
+    assert reported.filters["q"].filter.f is reported.filters["q"]  # its FilterMethod, bound to the copy
+    assert getattr(CaseFilter.base_filters["state"], "parent", None) is None
+    assert '"state" IN (reported)' in str(reported.qs.query) and "井盖" in str(reported.qs.query)
+    assert '"state" IN (filed)' in str(filed.qs.query) and "井盖" not in str(filed.qs.query)
+
+
+def test_filterset_form_fields_are_own_copies(db):
+    first = CaseFilter({"state": ["reported"]}, queryset=Case.objects.all())
+    second = CaseFilter({"state": ["closed"]}, queryset=Case.objects.all())
+    first.form.fields["state"].required = True  # a change to one form's field stays in that form
+    assert not second.form.fields["state"].required
+    assert not type(first.form).base_fields["state"].required
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["state"] == ["reported"] and second.form.cleaned_data["state"] == ["closed"]
