@@ -84,3 +84,18 @@ def test_filterset_form_fields_are_own_copies(db):
     assert not type(first.form).base_fields["state"].required
     assert first.is_valid() and second.is_valid()
     assert first.form.cleaned_data["state"] == ["reported"] and second.form.cleaned_data["state"] == ["closed"]
+
+
+def test_nested_serializers_are_own_deep_copies_and_plain_fields_own_copies():
+    """Plain fields are copied shallow, nested serializers deep: two instances share no field, and
+    no nested serializer's own fields, so neither binds the other's (each resolves its own context)."""
+    from cases.api.serializers import CaseDetailOutput
+
+    first, second = CaseDetailOutput(context={"n": 1}), CaseDetailOutput(context={"n": 2})
+    assert first.fields["number"] is not second.fields["number"]
+    assert first.fields["number"].parent is first and second.fields["number"].parent is second
+    assert first.fields["events"] is not second.fields["events"]
+    assert first.fields["events"].child is not second.fields["events"].child
+    actor = first.fields["events"].child.fields["actor"]
+    assert actor is not second.fields["events"].child.fields["actor"]
+    assert actor.context == {"n": 1} and second.fields["events"].child.fields["actor"].context == {"n": 2}
