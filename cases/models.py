@@ -93,7 +93,10 @@ class Case(models.Model):
     # search's bitmap (91 ms instead of 1); state leads case_queue_idx, which serves it.
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     kind = models.CharField(_("类型"), max_length=10, choices=ClassKind.choices)
-    minor = models.ForeignKey(MinorClass, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases")
+    # No index of their own (db_index=False): each leads a composite index of Meta.indexes, which
+    # serves its lookups as well; every index costs each intake and each move (see migration 0012).
+    minor = models.ForeignKey(MinorClass, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases",
+                              db_index=False)
     component = models.ForeignKey(Component, verbose_name=_("部件"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="cases")
     lon = models.FloatField(_("经度"))
@@ -102,7 +105,8 @@ class Case(models.Model):
     unit_grid = models.ForeignKey(UnitGrid, verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="cases")
     community = models.ForeignKey(Region, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey(Region, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey(Region, verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(Region, verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)  # leads case_district_queue_idx, see minor
     responsibility_grid = models.ForeignKey(ResponsibilityGrid, verbose_name=_("责任网格"), null=True, blank=True,
                                             on_delete=models.SET_NULL, related_name="cases")
     description = models.TextField(_("问题描述"))
@@ -115,7 +119,8 @@ class Case(models.Model):
 
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
     department = models.ForeignKey(Department, verbose_name=_("处置部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="cases")
+                                   on_delete=models.PROTECT, related_name="cases",
+                                   db_index=False)  # leads case_department_queue_idx, see minor
     suggested_department = models.ForeignKey(Department, verbose_name=_("建议部门"), null=True, blank=True,
                                              on_delete=models.SET_NULL, related_name="+")
     ownership_unknown = models.BooleanField(_("权属不明"), default=False)
@@ -380,7 +385,7 @@ class CaseEvent(models.Model):
     EventLogAppendOnlyError) and in PostgreSQL by a trigger refusing UPDATE and DELETE."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("动作"), max_length=24, db_index=True)
+    action = models.CharField(_("动作"), max_length=24)  # looked up through event_action_time_idx
     from_state = models.CharField(_("原状态"), max_length=12, blank=True)
     to_state = models.CharField(_("新状态"), max_length=12, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
