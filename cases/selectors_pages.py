@@ -3,10 +3,13 @@ always starting from cases.selectors' scoped querysets so a page never sees more
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import shapely
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from grids.locator import grid_index
 from grids.models import Component, Department, MinorClass, Region, RegionLevel, UnitGrid, User
+from grids.selectors import components_nearest
 
 from .calendar import traffic_light
 from .models import OPEN_STATES, Case, CaseEvent, Source, State, Task
@@ -130,27 +133,20 @@ class MapContext:
 
 
 def case_map(case: Case) -> MapContext:
-    """The case's unit grid, the grids around it and the components nearby, as plain data for
-    Leaflet (two queries)."""
+    """The case's unit grid, the grids around it (from the locator's in-memory index) and the
+    components nearest to it (one query), as plain data for Leaflet."""
     lon, lat, d = case.lon, case.lat, NEARBY_DEGREES
-    neighbours = (
-        UnitGrid.objects.filter(min_lon__lte=lon + d, max_lon__gte=lon - d, min_lat__lte=lat + d,
-                                max_lat__gte=lat - d)
-        .exclude(pk=case.unit_grid_id)
-        .values("code", "geometry")[:NEARBY_GRIDS_MAX]
-    )
+    grid = case.unit_grid
+    neighbours = [{"code": code, "geometry": shapely.geometry.mapping(polygon)}
+                  for code, polygon in grid_index().near(lon, lat, d, limit=NEARBY_GRIDS_MAX,
+                                                         exclude=grid.code if grid else "")]
     # Plain rows and the status labels translated once: model instances and get_status_display()
     # per component were a third of the case page's time.
-    components = (
-        Component.objects.filter(lon__range=(lon - d, lon + d), lat__range=(lat - d, lat + d), in_use=True)
-        .order_by("code")
-        .values("pk", "code", "name", "minor__name", "lon", "lat", "status")[:NEARBY_COMPONENTS_MAX]
-    )
+    components = components_nearest(lon=lon, lat=lat, degrees=d, limit=NEARBY_COMPONENTS_MAX)
     status_labels = {value: str(label) for value, label in Component._meta.get_field("status").choices}
-    grid = case.unit_grid
     return MapContext(
         grid={"code": grid.code, "geometry": grid.geometry} if grid else None,
-        neighbours=list(neighbours),
+        neighbours=neighbours,
         components=[
             {"code": c["code"], "name": c["name"] or c["minor__name"], "lon": c["lon"], "lat": c["lat"],
              "status": status_labels.get(c["status"], c["status"]), "own": c["pk"] == case.component_id}

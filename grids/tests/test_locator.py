@@ -165,3 +165,16 @@ def test_irregular_tiling_matches_brute_force():
     for x, y in points:
         expected = min(code for code, poly in polygons if poly.intersects(shapely.Point(x, y)))
         assert index.locate(x, y).unit_grid_code == expected
+
+
+def test_near_lists_the_grids_whose_bounds_reach_the_box_in_code_order(grid_block):
+    index = GridIndex.from_database()
+    inside_sw = (ORIGIN_LON + 0.0005, ORIGIN_LAT + 0.0005)
+    assert [code for code, _p in index.near(*inside_sw, 0.0001, limit=10)] == [SW]
+    assert [code for code, _p in index.near(*inside_sw, 0.0001, limit=10, exclude=SW)] == []
+    # Reaching over the edges: all four, but the excluded one, at most `limit`.
+    assert [code for code, _p in index.near(*inside_sw, SIDE, limit=10, exclude=SW)] == [NW, NE, SE]
+    assert [code for code, _p in index.near(*inside_sw, SIDE, limit=2)] == [NW, SW]
+    polygon = dict(index.near(*inside_sw, 0.0001, limit=1))[SW]
+    assert polygon.equals(index.geometry(SW)) and polygon.contains(shapely.Point(*inside_sw))
+    assert GridIndex([]).near(*inside_sw, 1, limit=5) == []

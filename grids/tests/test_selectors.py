@@ -155,3 +155,22 @@ def test_unit_grids_in_scope(grid_block, west_grid, regions, departments):
         "m": every, "m2": every, "d": {west_grid.code},
         "c": {"430102001002001", "430102001002002"}, "h": set(grid_block),
     }
+
+
+def test_components_nearest_are_in_distance_order_within_the_box(manhole, grid, django_assert_num_queries):
+    """Nearest first (on PostgreSQL through the GiST index of the point), only components in use
+    and inside the box, at most `limit`, in one query."""
+    from grids.selectors import components_nearest
+
+    x, y = 112.0005, 28.0015
+    offsets = {"4301020101000011": (0.0009, 0), "4301020101000012": (0, 0.0001), "4301020101000013": (-0.0004, 0.0003),
+               "4301020101000014": (0.0002, -0.0002), "4301020101000015": (0.004, 0)}  # the last is outside the box
+    for code, (dx, dy) in offsets.items():
+        Component.objects.create(code=code, minor=manhole, lon=x + dx, lat=y + dy, unit_grid=grid)
+    Component.objects.create(code="4301020101000016", minor=manhole, lon=x, lat=y, unit_grid=grid, in_use=False)
+    with django_assert_num_queries(1):
+        rows = components_nearest(lon=x, lat=y, degrees=0.003, limit=3)
+    assert [row["code"] for row in rows] == ["4301020101000012", "4301020101000014", "4301020101000013"]
+    assert rows[0]["minor__name"] == manhole.name and rows[0]["lat"] == pytest.approx(y + 0.0001)
+    everything = [row["code"] for row in components_nearest(lon=x, lat=y, degrees=0.003, limit=10)]
+    assert everything == ["4301020101000012", "4301020101000014", "4301020101000013", "4301020101000011"]
