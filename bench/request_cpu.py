@@ -5,7 +5,9 @@ wall-clock latencies drift with the host. Run it against a database `bench/run.p
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/citygrid_bench .venv/bin/python bench/request_cpu.py
 
 Prints, per endpoint, the Python CPU-ms and wall-ms of one request (the median of --rounds rounds of
---n requests) and its query count; `--profile NAME` prints a cProfile of one endpoint instead.
+--n requests), its Python function calls (counted by cProfile: the same for the same code and data,
+where this VM's CPU-ms move by a third between runs, so code changes are compared by it) and its
+query count; `--profile NAME` prints a cProfile of one endpoint instead.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ ENDPOINTS = {
     "empty list (case number)": ("operator", "/api/cases/?number=1", "token"),
     "dispatcher queue (50 rows)": ("dispatcher", "/api/cases/?state=filed&ordering=deadline", "token"),
     "operator queue (50 rows)": ("operator", "/api/cases/?state=reported&state=handled&ordering=deadline", "token"),
+    "text search (50 rows)": ("operator", "/api/cases/?q=%E5%B0%8F%E5%B9%BF%E5%91%8A&ordering=deadline", "token"),
     "case detail API": ("operator", "/api/cases/{case}/", "token"),
     "case detail page": ("operator", "/cases/{case}/", "session"),
 }
@@ -106,6 +109,12 @@ def main() -> None:
             profile.dump_stats("/tmp/p/last.prof")
             pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
             return
+        counting = cProfile.Profile()
+        counting.enable()
+        for _ in range(args.n):
+            client.get(path, **headers)
+        counting.disable()
+        calls = pstats.Stats(counting).total_calls / args.n
         cpu, wall = [], []
         for _ in range(args.rounds):
             cpu_started, wall_started = time.process_time(), time.perf_counter()
@@ -114,7 +123,7 @@ def main() -> None:
             cpu.append((time.process_time() - cpu_started) / args.n * 1000)
             wall.append((time.perf_counter() - wall_started) / args.n * 1000)
         print(f"{name:32} {statistics.median(cpu):6.1f} CPU-ms  {statistics.median(wall):6.1f} wall-ms  "
-              f"{len(queries):2} queries", flush=True)
+              f"{calls / 1000:6.1f}k calls  {len(queries):2} queries", flush=True)
 
 
 if __name__ == "__main__":
