@@ -7,7 +7,8 @@ wall-clock latencies drift with the host. Run it against a database `bench/run.p
 Prints, per endpoint, the Python CPU-ms and wall-ms of one request (the median of --rounds rounds of
 --n requests), its Python function calls (counted by cProfile: the same for the same code and data,
 where this VM's CPU-ms move by a third between runs, so code changes are compared by it) and its
-query count; `--profile NAME` prints a cProfile of one endpoint instead.
+query count; `--profile NAME` prints a cProfile of one endpoint instead. The report intake adds a
+few hundred cases (described "基准测试：…", as bench/run.py's own reports) to the database.
 """
 from __future__ import annotations
 
@@ -106,7 +107,6 @@ def main() -> None:
             for _ in range(args.n):
                 client.get(path, **headers)
             profile.disable()
-            profile.dump_stats("/tmp/p/last.prof")
             pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
             return
         counting = cProfile.Profile()

@@ -104,7 +104,13 @@ class ModelSerializer(serializers.ModelSerializer):
             cls._fields_prototype = prototype  # a race builds it twice, the same
         # A field of its own for each instance, to be bound to it; a plain field as a shallow copy
         # (binding sets its name, parent and source on the copy; nothing else of it changes per
-        # instance), a nested serializer as a deep one (its own fields are bound below it). DRF
-        # deep-copies every field and its validators and messages: a tenth of a case detail's CPU.
-        return {name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+        # instance), a nested serializer or a field with a child (ListField, a many relation: the
+        # child is bound to its parent once, at creation) as a deep one. DRF deep-copies every
+        # field and its validators and messages: a tenth of a case detail's CPU.
+        return {name: copy.deepcopy(field) if _has_bound_parts(field) else copy.copy(field)
                 for name, field in prototype.items()}
+
+
+def _has_bound_parts(field) -> bool:
+    return (isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+            or hasattr(field, "child_relation"))

@@ -4,6 +4,7 @@ import copy
 
 import django_filters
 from django import forms
+from django_filters.filters import QuerySetRequestMixin
 
 # A database id is a signed 64-bit integer. Bigger numbers are refused with a 400 instead of
 # reaching the database: SQLite's driver cannot even bind them (OverflowError → 500 on a
@@ -23,21 +24,27 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class _FieldsCopiedShallow(dict):
-    """A form class's base fields, copied for each form one field at a time without going deeper:
-    Django deep-copies every field (its widget, validators, choices, messages) for every form."""
+    """A form class's base fields, copied for each form one field at a time without going deeper
+    (Django deep-copies every field: its widget, validators, choices, messages); a model choice
+    field deep still, as Django clones its queryset for each form."""
 
     def __deepcopy__(self, memo):
-        return {name: copy.copy(field) for name, field in self.items()}
+        return {name: copy.deepcopy(field, memo) if isinstance(field, forms.ModelChoiceField) else copy.copy(field)
+                for name, field in self.items()}
 
 
 class _FiltersCopiedShallow(dict):
     """A filter set class's filters, copied for each filter set one filter at a time without going
     deeper; a filter with a `method` gets its own FilterMethod, bound to the copy (the parent whose
-    method it calls is set on the copy)."""
+    method it calls is set on the copy); a filter whose queryset may depend on the request
+    (ModelChoiceFilter and the like, which write it into their `extra`) is copied deep still."""
 
     def __deepcopy__(self, memo):
         copies = {}
         for name, original in self.items():
+            if isinstance(original, QuerySetRequestMixin):
+                copies[name] = copy.deepcopy(original, memo)
+                continue
             copies[name] = duplicate = copy.copy(original)
             if original.method is not None:
                 duplicate.method = original.method  # django-filter's setter binds a new FilterMethod
@@ -50,10 +57,11 @@ class FilterSet(django_filters.FilterSet):
     class, a form field per filter, for every request, and deep-copies every filter and then every
     form field: together 5 of a case list's 14 CPU-ms with no rows (bench/request_cpu.py).
 
-    Why shallow copies are enough: the project's filters never depend on the request (no per-user
-    querysets, which django-filter writes into a filter's `extra`), a filter's own state per request
-    is its `model` and `parent` (set on the copy), and the API validates these forms but never
-    renders them, so no request writes to a field's widget."""
+    Why shallow copies are enough: a filter's own state per request is its `model` and `parent`
+    (set on the copy); filters and fields that keep a queryset are still copied deep (above); and
+    nothing writes to a field's widget per request: validation does not, and the browsable API's
+    rendering of the form (DjangoFilterBackend.to_html) builds each widget's attributes anew.
+    Not to be used with django-filter's LinkWidget, which stores the request's data on itself."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         cls = type(self)

@@ -9,7 +9,6 @@ from rest_framework.reverse import reverse
 
 from citygrid.api import ModelSerializer
 
-from .. import selectors
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
 from ..steps_view import traffic_light_of
@@ -72,13 +71,6 @@ class ChoiceLabelField(serializers.Field):
         return labels.get(value, value)
 
 
-class CaseRowsOutput(serializers.ListSerializer):
-    """A page of CaseListOutput rows, completed with their street and unit grid (selectors)."""
-
-    def to_representation(self, data):
-        return super().to_representation(selectors.case_rows_complete(list(data)))
-
-
 class CaseListOutput(ModelSerializer):
     minor_code = serializers.CharField(source="minor.code")
     minor_name = serializers.CharField(source="minor.name")
@@ -92,7 +84,6 @@ class CaseListOutput(ModelSerializer):
 
     class Meta:
         model = Case
-        list_serializer_class = CaseRowsOutput
         fields = [
             "id", "number", "source", "source_display", "kind", "minor_code", "minor_name", "state", "state_display",
             "urgency", "lon", "lat", "address", "district_name", "street_name", "unit_grid_code", "department_name",

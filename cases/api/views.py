@@ -59,6 +59,10 @@ class CaseListCreateApi(generics.ListAPIView):
             return Case.objects.none()
         return selectors.case_rows(self.request.user).order_by("current_deadline", "pk")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.case_rows_complete(page)
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 

@@ -12,11 +12,22 @@ an event's `action` alone (btree and LIKE), led by event_action_time_idx.
 import django.db.models.deletion
 from django.db import migrations, models
 
-from citygrid.migration_sql import postgres_only
 
-FORWARD = ["DROP INDEX IF EXISTS cases_case_idempotency_key_44e58801_like"]
-BACKWARD = ["CREATE INDEX IF NOT EXISTS cases_case_idempotency_key_44e58801_like ON cases_case "
-            "(idempotency_key varchar_pattern_ops)"]
+
+def _like_index(schema_editor) -> str:
+    """The name Django gave the pattern index of cases_case.idempotency_key (its own naming rule)."""
+    return schema_editor._create_index_name("cases_case", ["idempotency_key"], suffix="_like")
+
+
+def drop_like_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(_like_index(schema_editor))}")
+
+
+def create_like_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(_like_index(schema_editor))} "
+                              "ON cases_case (idempotency_key varchar_pattern_ops)")
 
 
 class Migration(migrations.Migration):
@@ -47,5 +58,5 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(max_length=24, verbose_name='动作'),
         ),
-        migrations.RunPython(*postgres_only(FORWARD, BACKWARD)),
+        migrations.RunPython(drop_like_index, create_like_index),
     ]

@@ -49,3 +49,27 @@ def test_case_detail_is_scoped(city, board):
     assert selectors.case_detail(city.users["handler_a"], case.pk) == case
     assert selectors.case_detail(city.users["handler_b"], case.pk) is None
     assert selectors.case_detail(city.users["operator_b"], case.pk) is None
+
+
+@pytest.mark.postgres
+def test_case_and_event_tables_keep_only_the_indexes_their_queries_use(db):
+    """Migration 0012: no single-column index of minor, district or department (each leads a
+    composite index), no LIKE index of the idempotency key, no index of an event's action alone;
+    the composites that serve those lookups are there."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN ('cases_case', 'cases_caseevent')")
+        indexes = cursor.fetchall()
+    single = {(table, definition.rsplit("(", 1)[1].rstrip(")")) for table, definition in indexes
+              if definition.count(",") == 0}
+    for column in ("minor_id", "district_id", "department_id", "idempotency_key varchar_pattern_ops"):
+        assert ("cases_case", column) not in single
+    assert ("cases_caseevent", "action") not in single
+    assert ("cases_caseevent", "action varchar_pattern_ops") not in single
+    assert ("cases_case", "idempotency_key") in single  # the unique one
+    leading = {(table, definition.split("(", 1)[1].split(",")[0].split(")")[0]) for table, definition in indexes
+               if "WHERE" not in definition}
+    for column in ("minor_id", "district_id", "department_id"):
+        assert ("cases_case", column) in leading
+    assert ("cases_caseevent", "action") in leading

@@ -4,7 +4,8 @@ The case page shows the 200 components nearest to the case (grids.selectors.comp
 The btree of (lon, lat) finds a box's components by reading every entry in the box's longitude
 band, city-wide, and a dense city has thousands in the box itself; the GiST index of point(lon,
 lat) answers `ORDER BY point(lon, lat) <-> point(x, y) LIMIT 200` in distance order, reading about
-as many entries as it returns.
+as many entries as it returns. Built in the migration's transaction (not CONCURRENTLY): writes to
+the component table wait for it, a few seconds at a million components.
 """
 from django.db import migrations
 
