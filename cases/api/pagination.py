@@ -14,11 +14,24 @@ class CappedPaginator(Paginator):
     """`count` is exact up to COUNT_CAP and COUNT_CAP beyond it (`capped` tells which):
     SELECT COUNT(*) FROM (SELECT … LIMIT COUNT_CAP + 1)."""
 
+    capped = False
+
     @cached_property
     def count(self) -> int:
         counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
         self.capped = counted > COUNT_CAP
         return min(counted, COUNT_CAP)
+
+    def page(self, number):
+        """The first page is read before anything is counted, a row more than it shows: when that
+        row is not there, the page holds every match and is the count (one query instead of two,
+        for the case-number look-up and every short list); otherwise the count follows as usual."""
+        if str(number) != "1":
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            self.__dict__["count"] = len(rows)  # the cached_property's value
+        return self._get_page(rows[: self.per_page], 1, self)
 
 
 class CappedCountPagination(PageNumberPagination):

@@ -508,3 +508,23 @@ def test_list_rows_are_the_declared_fields_output(city, clock):
     generic = [serializers.ModelSerializer.to_representation(CaseListOutput(context=context), row) for row in rows]
     assert len(fast) == 6 and [dict(row) for row in fast] == [dict(row) for row in generic]
     assert {row["traffic_light"] for row in fast} > {None} and any(row["duplicate_of"] for row in fast)
+
+
+@pytest.mark.parametrize("page_size", [50, 2])
+def test_a_list_on_one_page_is_not_counted_again(city, client_as, listed, page_size):
+    """The first page is read a row long: when it holds every match, that is the count, and no
+    COUNT query runs; a list longer than a page is counted as before."""
+    from unittest import mock
+
+    from cases.api.pagination import CappedCountPagination
+
+    total = Case.objects.count()
+    assert 2 < total <= 50
+    with mock.patch.object(CappedCountPagination, "page_size", page_size), \
+            CaptureQueriesContext(connection) as captured:
+        body = client_as("operator").get(f"{URL}?ordering=number").json()
+    counts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert len(counts) == (0 if page_size >= total else 1)
+    assert body["count"] == total and not body["count_capped"]
+    assert len(body["results"]) == min(page_size, total)
+    assert (body["next"] is None) == (page_size >= total)
