@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseStep, Source, State, StepKind, Task, TaskKind
-from grids.models import Region, RegionLevel, Role, User
+from grids.models import Role, User
 
 from .models import ObjectType, RegionLevelKey
 from .periods import Window
@@ -300,6 +300,7 @@ def counter_choices() -> list[tuple[str, str]]:
 class Grouping:
     expr: Any  # a field path or an expression giving the object id
     base: Q = Q()  # rows that can belong to this object type at all
+    people: frozenset[int] | None = None  # grouped by a person: the ids of the people of the role
 
 
 REGION_FIELDS = {
@@ -335,7 +336,8 @@ def _by_role(column: str, role: str) -> Grouping:
     cases). A literal list is estimated from the column's statistics and gets a hash join; a
     subquery (`IN (SELECT id …)`) is estimated like the join and gets the nested loop again. The
     price is one small query for the ids."""
-    return Grouping(column, Q(**{f"{column}__in": list(User.objects.filter(role=role).values_list("pk", flat=True))}))
+    people = list(User.objects.filter(role=role).values_list("pk", flat=True))
+    return Grouping(column, Q(**{f"{column}__in": people}), frozenset(people))
 
 
 def _group_expr(expr: Any):
@@ -373,52 +375,6 @@ def counters_compute(*, object_type: str, level: str | None, window: Window) -> 
     for row in values.values():
         counters_derive(object_type, row)
     return dict(values)
-
-
-def region_counters(*, levels: list[str], window: Window) -> dict[str, dict[int, dict[str, int]]]:
-    """The region counters of several levels at once: {level: {region_id: counters}}. One query per
-    source table, grouped by the cases' own (unit grid, community, street, district) columns
-    together, then summed up each column in Python — over groups (about one per unit grid), never
-    over cases. Exact, because every case belongs to exactly one such group. The city is the
-    district's parent, looked up here rather than joined: with the join PostgreSQL estimated a
-    million groups, sorted the month's cases on disk, and took 4.4 s at a million cases where the
-    grouping without it, estimated from the column statistics (cases_case_region_ndistinct,
-    migration 0006), is hashed."""
-    counters = counters_for(ObjectType.REGION)
-    grouped = [level for level in REGION_FIELDS if level != RegionLevelKey.CITY
-               and (level in levels or level == RegionLevelKey.DISTRICT)]
-    city_of = ({}
-               if RegionLevelKey.CITY not in levels
-               else dict(Region.objects.filter(level=RegionLevel.DISTRICT).values_list("pk", "parent_id")))
-    by_source: dict[str, list[Counter]] = defaultdict(list)
-    for counter in counters:
-        if not counter.derived:
-            by_source[counter.source].append(counter)
-    result: dict[str, dict[int, dict[str, int]]] = {
-        level: defaultdict(lambda: dict.fromkeys((c.key for c in counters), 0)) for level in levels
-    }
-    for source_name, source_counters in by_source.items():
-        table = SOURCES[source_name]
-        prefix = "" if source_name == "case" else "case__"
-        keys = {f"key_{level}": F(prefix + REGION_FIELDS[level]) for level in grouped}
-        aggregates = {
-            counter.key: Count(table.count, distinct=table.distinct, filter=counter.condition(window))
-            for counter in source_counters
-        }
-        rows = table.model.objects.filter(table.prefilter(window)).values(**keys).order_by().annotate(**aggregates)
-        for row in rows:
-            row["key_city"] = city_of.get(row["key_district"])
-            for level in levels:
-                region_id = row[f"key_{level}"]
-                if region_id is None:
-                    continue
-                target = result[level][region_id]
-                for counter in source_counters:
-                    target[counter.key] += row[counter.key]
-    for per_level in result.values():
-        for row in per_level.values():
-            counters_derive(ObjectType.REGION, row)
-    return {level: dict(values) for level, values in result.items()}
 
 
 def counters_derive(object_type: str, row: dict[str, int]) -> dict[str, int]:

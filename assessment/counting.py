@@ -1,12 +1,13 @@
 """All the counters of a computation, on one snapshot of the cases, on two PostgreSQL connections.
 
-The counters of the object types are independent aggregates over the same month, each a single
-PostgreSQL backend's work, so on a machine with several cores they run side by side: the caller's
+The counters are counted in passes (assessment.passes: one aggregate query per source table, for
+every object type that counts from it), independent of each other and each a single PostgreSQL
+backend's work, so on a machine with several cores they run side by side: the caller's
 transaction exports its snapshot (pg_export_snapshot) and each worker thread opens a read-only
-REPEATABLE READ transaction on exactly that snapshot (SET TRANSACTION SNAPSHOT), then takes object
-types from a queue, largest first. Every number therefore comes from the same instant of the
-database, as it would from one connection. Each type is handed back as soon as it is counted, so
-the caller scores and writes it while the others are still counting.
+REPEATABLE READ transaction on exactly that snapshot (SET TRANSACTION SNAPSHOT), then takes passes
+from a queue. Every number therefore comes from the same instant of the database, as it would
+from one connection. Each object type is handed back as soon as its last pass is counted, so the
+caller scores and writes it while the other passes are still counting.
 
 Serial, on the caller's connection, when parallel counting cannot see what the caller sees: off
 PostgreSQL, and inside a transaction the caller opened before the computation (a test's, or a
@@ -15,36 +16,56 @@ service calling in with uncommitted cases), because an exported snapshot shows o
 import queue
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 
 from django.db import connection, connections, transaction
 
-from .counters import counters_compute, region_counters
-from .models import ObjectType
+from .passes import Pass, counters_assemble, pass_count, passes_plan
 from .periods import Window
 
 # Two connections: the machines we plan for have two cores, and a third backend would only share them.
 WORKERS = 2
-# Slowest first, so that the last one to start is a short one (seconds at a million cases).
-COST_ORDER = [ObjectType.REGION, ObjectType.DISPATCHER, ObjectType.COLLECTOR, ObjectType.DEPARTMENT,
-              ObjectType.SHIFT_LEADER, ObjectType.OPERATOR]
+# The order the passes are taken in: the regions' three first (cases, events, returned handlings),
+# because their results are the most to score and write (about 190,000 of a month's 210,000
+# snapshots) and that work overlaps the remaining passes only once they are counted; then the
+# largest of the rest (the clocked steps of the three positions), the small ones last.
+PASS_ORDER = ["case", "event", "handle_step", "step", "case_grid", "task_done", "task_grid", "task_sent"]
 
 
-def counters_of_type(object_type: str, levels: list[str], window: Window) -> dict[str | None, dict]:
-    """{level: {object id: counters}} of one object type (level None for types without levels)."""
-    if object_type == ObjectType.REGION:
-        return region_counters(levels=levels, window=window)
-    return {None: counters_compute(object_type=object_type, level=None, window=window)}
+def _ordered(plan: list[Pass]) -> list[Pass]:
+    return sorted(plan, key=lambda p: PASS_ORDER.index(p.source) if p.source in PASS_ORDER else len(PASS_ORDER))
 
 
-def counters_stream(jobs: dict[str, list[str]], window: Window, *, parallel: bool) -> Iterator[tuple[str, dict]]:
+class _Assembly:
+    """Collects the passes' answers and hands each object type over once its last pass is in."""
+
+    def __init__(self, jobs: dict[str, list[str | None]], plan: list[Pass]):
+        self.jobs = jobs
+        self.waiting = {kind: {p.source for p in plan if kind in p.types} for kind in jobs}
+        self.partials: dict[str, list[dict]] = defaultdict(list)
+
+    def add(self, source: str | None, counted: dict[str, dict]) -> Iterator[tuple[str, dict]]:
+        for kind, partial in counted.items():
+            self.partials[kind].append(partial)
+            self.waiting[kind].discard(source)
+        for kind in [kind for kind, sources in self.waiting.items() if not sources]:
+            del self.waiting[kind]
+            yield kind, counters_assemble(kind, self.jobs[kind], self.partials.pop(kind, []))
+
+
+def counters_stream(jobs: dict[str, list[str | None]], window: Window, *,
+                    parallel: bool) -> Iterator[tuple[str, dict]]:
     """(object type, {level: {object id: counters}}) for every type in `jobs` ({type: its levels}),
-    each as soon as it is counted. Iterate inside the computation's transaction; `parallel` says
-    that transaction is the outermost one."""
-    workers = min(WORKERS, len(jobs))
+    each as soon as its passes are counted. Iterate inside the computation's transaction;
+    `parallel` says that transaction is the outermost one."""
+    plan = _ordered(passes_plan(jobs))
+    assembly = _Assembly(jobs, plan)
+    workers = min(WORKERS, len(plan))
     if not parallel or workers < 2 or connection.vendor != "postgresql":
-        for kind, levels in jobs.items():
-            yield kind, counters_of_type(kind, levels, window)
+        yield from assembly.add(None, {})  # a type without counters, if any
+        for each in plan:
+            yield from assembly.add(each.source, pass_count(each, window))
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
@@ -52,9 +73,9 @@ def counters_stream(jobs: dict[str, list[str]], window: Window, *, parallel: boo
     if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):  # it is spliced into SET TRANSACTION SNAPSHOT
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     pending: queue.SimpleQueue = queue.SimpleQueue()
-    for kind in sorted(jobs, key=lambda k: COST_ORDER.index(k) if k in COST_ORDER else len(COST_ORDER)):
-        pending.put(kind)
-    done: queue.SimpleQueue = queue.SimpleQueue()  # (kind, counted) or (None, error); None when a worker ends
+    for each in plan:
+        pending.put(each)
+    done: queue.SimpleQueue = queue.SimpleQueue()  # (pass, counted) or (None, error); None when a worker ends
     stop = threading.Event()
 
     def work() -> None:
@@ -67,10 +88,10 @@ def counters_stream(jobs: dict[str, list[str]], window: Window, *, parallel: boo
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 while not stop.is_set():
                     try:
-                        kind = pending.get_nowait()
+                        each = pending.get_nowait()
                     except queue.Empty:
                         break
-                    done.put((kind, counters_of_type(kind, jobs[kind], window)))
+                    done.put((each, pass_count(each, window)))
         except BaseException as error:  # noqa: BLE001 — raised again in the caller's thread
             done.put((None, error))
         finally:
@@ -82,16 +103,17 @@ def counters_stream(jobs: dict[str, list[str]], window: Window, *, parallel: boo
         thread.start()
     running = len(threads)
     try:
+        yield from assembly.add(None, {})
         while running:
             item = done.get()
             if item is None:
                 running -= 1
                 continue
-            kind, result = item
-            if kind is None:
+            each, result = item
+            if each is None:
                 raise result
-            yield kind, result
+            yield from assembly.add(each.source, result)
     finally:
-        stop.set()  # on an error here or in a worker, the others stop after their current type
+        stop.set()  # on an error here or in a worker, the others stop after their current pass
         for thread in threads:
             thread.join()

@@ -24,13 +24,13 @@ JOBS = {kind: levels_of(kind) for kind in ObjectType.values}
 
 def _threads_used(monkeypatch) -> set[str]:
     used: set[str] = set()
-    count = counting.counters_of_type
+    count = counting.pass_count
 
-    def recording(kind, levels, window):
+    def recording(plan, window):
         used.add(threading.current_thread().name)
-        return count(kind, levels, window)
+        return count(plan, window)
 
-    monkeypatch.setattr(counting, "counters_of_type", recording)
+    monkeypatch.setattr(counting, "pass_count", recording)
     return used
 
 
@@ -67,14 +67,14 @@ def test_computation_at_top_level_counts_in_parallel_with_the_same_results(city,
 
 def test_a_failing_worker_fails_the_computation(city, catalogue, monkeypatch):
     scenario.build_october(city)
-    count = counting.counters_of_type
+    count = counting.pass_count
 
-    def failing(kind, levels, window):
-        if kind == ObjectType.OPERATOR:
+    def failing(plan, window):
+        if ObjectType.OPERATOR in plan.types:
             raise RuntimeError("counting failed")
-        return count(kind, levels, window)
+        return count(plan, window)
 
-    monkeypatch.setattr(counting, "counters_of_type", failing)
+    monkeypatch.setattr(counting, "pass_count", failing)
     with pytest.raises(RuntimeError, match="counting failed"):
         assessment_compute(period="2026-10")
     assert not Composite.objects.exists()  # nothing half-written

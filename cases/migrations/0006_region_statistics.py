@@ -1,7 +1,7 @@
 """Extended statistics (PostgreSQL) on the region columns of a case, which are nested (a unit grid
 lies in one community, street and district): without them PostgreSQL multiplies the columns'
 distinct counts and estimates a million (district, street, community, unit grid) groups where
-there are about 20,000, so the assessment's region counters (assessment.counters.region_counters)
+there are about 20,000, so the assessment's region counters (assessment.passes)
 sorted the month's cases on disk instead of hashing them."""
 from django.db import migrations
 

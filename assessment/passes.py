@@ -1,0 +1,194 @@
+"""Every object type's counters in one query per source table (a *pass*), for the computation.
+
+assessment.counters counts one object type (and region level) at a time, one query per source
+table the type uses. Computing every type that way reads the month's cases three times (regions,
+departments, collectors), its events and returned handlings twice and its clocked steps three
+times (operators, shift leaders, dispatchers), joining each to the case table again: 15 queries,
+12 s of SQL at a million cases a month. A pass reads one source table once for every type that
+counts from it:
+
+- the types' groupings become the GROUPING SETS of one aggregate (PostgreSQL). Each answer row
+  belongs to the set whose columns are not null: the other sets' columns are null by grouping. A
+  row whose own columns are all null counts for no object, as it would in its own query;
+- types grouped by the same column (the three positions on steps: completed_by) share a set, and
+  each takes the rows of its own people. The WHERE keeps the union of their people, the literal id
+  list of counters._by_role (for the plan that list buys);
+- an aggregate that two types define alike (the area counters of regions and departments) is
+  computed once.
+
+The counters' definitions, each type's grouping and the drill-down stay in assessment.counters;
+the numbers equal counters_compute's, type by type and level by level (tests). Off PostgreSQL,
+one query per grouping set.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, Q
+
+from grids.models import Region, RegionLevel
+
+from .counters import REGION_FIELDS, SOURCES, Counter, Grouping, counters_derive, counters_for, grouping
+from .models import ObjectType, RegionLevelKey
+from .periods import Window
+
+# The region levels a pass groups by, finest last: every level's counters are summed up from these
+# groups. The city is the district's parent, looked up rather than joined: with the join PostgreSQL
+# estimated a million groups, sorted the month's cases on disk, and took 4.4 s at a million cases
+# where the grouping without it, estimated from the column statistics (cases_case_region_ndistinct,
+# migration cases/0006), is hashed.
+REGION_GROUPED = [RegionLevelKey.DISTRICT, RegionLevelKey.STREET, RegionLevelKey.COMMUNITY, RegionLevelKey.GRID]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One object type's share of a pass: its grouping columns and its counters on the source."""
+
+    object_type: str
+    columns: tuple[str, ...]
+    counters: tuple[Counter, ...]
+    group: Grouping
+
+
+@dataclass
+class Pass:
+    source: str
+    members: list[Member] = field(default_factory=list)
+
+    @property
+    def types(self) -> set[str]:
+        return {member.object_type for member in self.members}
+
+
+def _member(object_type: str, source: str, counters: list[Counter]) -> Member:
+    if object_type == ObjectType.REGION:
+        prefix = "" if source == "case" else "case__"
+        columns = tuple(prefix + REGION_FIELDS[level] for level in REGION_GROUPED)
+        return Member(object_type, columns, tuple(counters), Grouping(columns[-1]))
+    group = grouping(object_type, None, source)
+    return Member(object_type, (group.expr,), tuple(counters), group)
+
+
+def passes_plan(object_types) -> list[Pass]:
+    """The passes counting every counter of these object types: one per source table."""
+    passes: dict[str, Pass] = {}
+    for object_type in object_types:
+        by_source: dict[str, list[Counter]] = defaultdict(list)
+        for counter in counters_for(object_type):
+            if not counter.derived:
+                by_source[counter.source].append(counter)
+        for source, counters in by_source.items():
+            passes.setdefault(source, Pass(source)).members.append(_member(object_type, source, counters))
+    return list(passes.values())
+
+
+def pass_count(plan: Pass, window: Window) -> dict[str, dict]:
+    """{object type: {group key: {counter key: value}}} of one pass, where the group key is the
+    object id, or for regions the (district, street, community, unit grid) tuple."""
+    table = SOURCES[plan.source]
+    sets = list(dict.fromkeys(member.columns for member in plan.members))
+    key_alias = {column: f"key_{n}" for n, column in enumerate(dict.fromkeys(c for s in sets for c in s))}
+    aggregates: dict[str, Count] = {}
+    conditions: list[tuple[Q, str]] = []  # (condition, alias): an equal condition is counted once
+    alias_of: dict[tuple[str, str], str] = {}
+    for member in plan.members:
+        for counter in member.counters:
+            condition = counter.condition(window)
+            alias = next((a for c, a in conditions if c == condition), None)
+            if alias is None:
+                alias = f"n_{len(conditions)}"
+                conditions.append((condition, alias))
+                aggregates[alias] = Count(table.count, distinct=table.distinct, filter=condition)
+            alias_of[member.object_type, counter.key] = alias
+    where = table.prefilter(window)
+    bases = [member.group.base for member in plan.members]
+    if all(bases):  # every member is a role's people: only their rows
+        people = Q()
+        for base in bases:
+            people |= base
+        where &= people
+    rows = _grouped_rows(table.model.objects.filter(where).order_by(), sets, key_alias, aggregates)
+
+    counted: dict[str, dict] = {member.object_type: {} for member in plan.members}
+    set_members = {columns: [m for m in plan.members if m.columns == columns] for columns in sets}
+    for row in rows:
+        columns = next((s for s in sets if any(row.get(key_alias[c]) is not None for c in s)), None)
+        if columns is None:
+            continue
+        key = tuple(row.get(key_alias[c]) for c in columns)
+        for member in set_members[columns]:
+            if len(key) == 1:
+                key_value = key[0]
+                if key_value is None or (member.group.people is not None and key_value not in member.group.people):
+                    continue
+            else:
+                key_value = key
+            counted[member.object_type][key_value] = {c.key: row[alias_of[member.object_type, c.key]]
+                                                      for c in member.counters}
+    return counted
+
+
+def _grouped_rows(queryset, sets, key_alias, aggregates) -> list[dict]:
+    """The aggregate rows of the queryset over the grouping sets, as dicts (absent keys None)."""
+    if len(sets) == 1 or connection.vendor != "postgresql":
+        rows = []
+        for columns in sets:
+            keys = {key_alias[c]: F(c) for c in columns}
+            rows += list(queryset.values(**keys).annotate(**aggregates))
+        return rows
+    keys = {alias: F(column) for column, alias in key_alias.items()}
+    query = queryset.values(**keys).annotate(**aggregates).query
+    sql, params = query.sql_with_params()
+    # Django groups by the keys' positions in the select list (1, 2, …): the one clause to change.
+    positions = {alias: n for n, alias in enumerate(keys, start=1)}
+    tail = "GROUP BY " + ", ".join(str(n) for n in positions.values())
+    if not sql.endswith(tail):
+        raise RuntimeError(f"unexpected GROUP BY in the pass's SQL: …{sql[-200:]}")
+    grouping_sets = ", ".join("(" + ", ".join(str(positions[key_alias[c]]) for c in columns) + ")" for columns in sets)
+    sql = sql[: -len(tail)] + f"GROUP BY GROUPING SETS ({grouping_sets})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def counters_assemble(object_type: str, levels: list[str | None], partials: list[dict]) -> dict[str | None, dict]:
+    """{level: {object id: counters}} of one type from its passes' answers (pass_count's values
+    for the type), zeros filled in and derived counters derived. Regions are summed up from their
+    (district, street, community, unit grid) groups to each level, over groups (about one per unit
+    grid), never over cases: exact, because every case is in exactly one group."""
+    keys = [c.key for c in counters_for(object_type)]
+    if object_type != ObjectType.REGION:
+        values: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(keys, 0))
+        for partial in partials:
+            for object_id, row in partial.items():
+                values[object_id].update(row)
+        return {None: {object_id: counters_derive(object_type, row) for object_id, row in values.items()}}
+    city_of = ({} if RegionLevelKey.CITY not in levels
+               else dict(Region.objects.filter(level=RegionLevel.DISTRICT).values_list("pk", "parent_id")))
+    result: dict[str, dict[int, dict[str, int]]] = {
+        level: defaultdict(lambda: dict.fromkeys(keys, 0)) for level in levels}
+    for partial in partials:
+        for group_key, row in partial.items():
+            region_of = dict(zip(REGION_GROUPED, group_key, strict=True))
+            region_of[RegionLevelKey.CITY] = city_of.get(region_of[RegionLevelKey.DISTRICT])
+            for level in levels:
+                region_id = region_of[level]
+                if region_id is None:
+                    continue
+                target = result[level][region_id]
+                for key, value in row.items():
+                    target[key] += value
+    return {level: {region_id: counters_derive(object_type, row) for region_id, row in per_level.items()}
+            for level, per_level in result.items()}
+
+
+def counters_together(jobs: dict[str, list[str | None]], window: Window) -> dict[str, dict[str | None, dict]]:
+    """{object type: {level: {object id: counters}}} of every type in `jobs` ({type: its levels}),
+    one pass after another on this connection (assessment.counting runs them side by side)."""
+    plan = passes_plan(jobs)
+    partials: dict[str, list[dict]] = defaultdict(list)
+    for each in plan:
+        for object_type, counted in pass_count(each, window).items():
+            partials[object_type].append(counted)
+    return {kind: counters_assemble(kind, levels, partials[kind]) for kind, levels in jobs.items()}
