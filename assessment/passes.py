@@ -40,6 +40,13 @@ from .periods import Window
 REGION_GROUPED = [RegionLevelKey.DISTRICT, RegionLevelKey.STREET, RegionLevelKey.COMMUNITY, RegionLevelKey.GRID]
 
 
+# Members counted in a pass of their own although they share its source table: the operators'
+# counters need no case column, so their accept steps (half the month's clocked steps) are read
+# without the join to the cases and without the other positions' aggregates: 0.3 s alone, 1.1 s
+# more inside the shift leaders' and dispatchers' pass at a million cases.
+OWN_PASS = {("step", ObjectType.OPERATOR)}
+
+
 @dataclass(frozen=True)
 class Member:
     """One object type's share of a pass: its grouping columns and its counters on the source."""
@@ -78,7 +85,8 @@ def passes_plan(object_types) -> list[Pass]:
             if not counter.derived:
                 by_source[counter.source].append(counter)
         for source, counters in by_source.items():
-            passes.setdefault(source, Pass(source)).members.append(_member(object_type, source, counters))
+            key = (source, object_type if (source, object_type) in OWN_PASS else "")
+            passes.setdefault(key, Pass(source)).members.append(_member(object_type, source, counters))
     return list(passes.values())
 
 
