@@ -245,7 +245,8 @@ def _dispatch_returned(w: Window) -> Q:
     with a returned handling, twice (two counters): 1 of its 2 s."""
     returned = CaseStep.objects.filter(_in("started_at", w), kind=StepKind.HANDLE, completed_at__isnull=False,
                                        on_time__isnull=True)
-    return Q(TupleIn(Tuple(F("case_id"), F("completed_at")), Subquery(returned.values("case_id", "started_at"))))
+    pairs = Subquery(returned.order_by().values("case_id", "started_at"))  # no ORDER BY (steps have one)
+    return Q(TupleIn(Tuple(F("case_id"), F("completed_at")), pairs))
 
 
 DISPATCHER_COUNTERS = [
@@ -376,10 +377,12 @@ def counters_compute(*, object_type: str, level: str | None, window: Window) -> 
     return dict(values)
 
 
+DERIVED: dict[str, list[Counter]] = {kind: [c for c in counters if c.derived] for kind, counters in COUNTERS.items()}
+
+
 def counters_derive(object_type: str, row: dict[str, int]) -> dict[str, int]:
-    for counter in counters_for(object_type):
-        if counter.derived:
-            row[counter.key] = sum(sign * row.get(key, 0) for key, sign in counter.parts)
+    for counter in DERIVED[object_type]:
+        row[counter.key] = sum(sign * row.get(key, 0) for key, sign in counter.parts)
     return row
 
 

@@ -173,8 +173,11 @@ class ResultFields(models.Model):
                              help_text=_("区域：city/district/street/community/grid（网格ID属于单元网格表）；"
                                          "部门与岗位：所属层级"))
     object_id = models.PositiveBigIntegerField(_("对象ID"))
+    # No index either: every row of a month has the same one or two catalogues, so the index only
+    # costs its upkeep on each COPY (0.2 s of a month's); its one reader is the PROTECT check of
+    # deleting a catalogue in the admin, a scan of the results that is rare and may take seconds.
     catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.PROTECT,
-                                  related_name="+", db_constraint=False)
+                                  related_name="+", db_constraint=False, db_index=False)
     catalogue_version = models.PositiveIntegerField(_("指标体系版本"))
     computed_at = models.DateTimeField(_("计算时间"))
 

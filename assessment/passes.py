@@ -163,32 +163,59 @@ def _grouped_rows(queryset, sets, key_alias, aggregates) -> list[dict]:
 def counters_assemble(object_type: str, levels: list[str | None], partials: list[dict]) -> dict[str | None, dict]:
     """{level: {object id: counters}} of one type from its passes' answers (pass_count's values
     for the type), zeros filled in and derived counters derived. Regions are summed up from their
-    (district, street, community, unit grid) groups to each level, over groups (about one per unit
-    grid), never over cases: exact, because every case is in exactly one group."""
+    (district, street, community, unit grid) groups, one level from the one below (communities
+    from their unit grids, streets from their communities, …): over groups, about one per unit
+    grid, never over cases, and exact because every case is in exactly one group."""
     keys = [c.key for c in counters_for(object_type)]
-    if object_type != ObjectType.REGION:
-        values: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(keys, 0))
-        for partial in partials:
-            for object_id, row in partial.items():
-                values[object_id].update(row)
-        return {None: {object_id: counters_derive(object_type, row) for object_id, row in values.items()}}
-    city_of = ({} if RegionLevelKey.CITY not in levels
-               else dict(Region.objects.filter(level=RegionLevel.DISTRICT).values_list("pk", "parent_id")))
-    result: dict[str, dict[int, dict[str, int]]] = {
-        level: defaultdict(lambda: dict.fromkeys(keys, 0)) for level in levels}
-    for partial in partials:
+    groups: dict = {}
+    for partial in partials:  # the passes count different counters: merged, not added
         for group_key, row in partial.items():
-            region_of = dict(zip(REGION_GROUPED, group_key, strict=True))
-            region_of[RegionLevelKey.CITY] = city_of.get(region_of[RegionLevelKey.DISTRICT])
-            for level in levels:
-                region_id = region_of[level]
-                if region_id is None:
-                    continue
-                target = result[level][region_id]
-                for key, value in row.items():
-                    target[key] += value
-    return {level: {region_id: counters_derive(object_type, row) for region_id, row in per_level.items()}
-            for level, per_level in result.items()}
+            if group_key not in groups:
+                groups[group_key] = dict.fromkeys(keys, 0)
+            groups[group_key].update(row)
+    if object_type != ObjectType.REGION:
+        return {None: {object_id: counters_derive(object_type, row) for object_id, row in groups.items()}}
+    sums = {RegionLevelKey.GRID: groups}
+    for level, finer, width in ((RegionLevelKey.COMMUNITY, RegionLevelKey.GRID, 3),
+                                (RegionLevelKey.STREET, RegionLevelKey.COMMUNITY, 2),
+                                (RegionLevelKey.DISTRICT, RegionLevelKey.STREET, 1)):
+        sums[level] = _rollup(sums[finer], width)
+    if RegionLevelKey.CITY in levels:
+        city_of = dict(Region.objects.filter(level=RegionLevel.DISTRICT).values_list("pk", "parent_id"))
+        sums[RegionLevelKey.CITY] = _rollup({(city_of.get(district), district): row
+                                             for (district,), row in sums[RegionLevelKey.DISTRICT].items()}, 1)
+    return {level: {region_id: counters_derive(object_type, row) for region_id, row in _by_region(sums[level]).items()}
+            for level in levels}
+
+
+def _by_region(rows: dict[tuple, dict[str, int]]) -> dict[int, dict[str, int]]:
+    """Level sums by region (the last part of the key); a region under two parents (a unit grid
+    moved to another community between two cases) is one object, its rows added."""
+    per_region: dict[int, dict[str, int]] = {}
+    for (*_parents, region_id), row in rows.items():
+        if region_id is None:
+            continue
+        target = per_region.get(region_id)
+        if target is None:
+            per_region[region_id] = row
+        else:
+            for name, value in row.items():
+                target[name] += value
+    return per_region
+
+
+def _rollup(rows: dict[tuple, dict[str, int]], width: int) -> dict[tuple, dict[str, int]]:
+    """The rows summed by the first `width` parts of their keys (new dicts; the rows are kept)."""
+    sums: dict[tuple, dict[str, int]] = {}
+    for key, row in rows.items():
+        prefix = key[:width]
+        target = sums.get(prefix)
+        if target is None:
+            sums[prefix] = dict(row)
+        else:
+            for name, value in row.items():
+                target[name] += value
+    return sums
 
 
 def counters_together(jobs: dict[str, list[str | None]], window: Window) -> dict[str, dict[str | None, dict]]:

@@ -1,8 +1,8 @@
 """From counters to scores: rates (None when the denominator is zero: "not applicable", never a
 fake 100 %), 0–100 scores (rate × 100, (1 − rate) × 100 for lower-is-better, volume bands), the
 weighted composite, the grade and the rank. Pure functions of numbers, no database."""
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -75,8 +75,7 @@ def volume_factor(days: int, kind: str) -> Decimal:
     return (Decimal(days) / Decimal(30)).quantize(Decimal("0.0001"))
 
 
-@dataclass(frozen=True)
-class ScoredItem:
+class ScoredItem(NamedTuple):  # a tuple: made for every object assessed, 20,000 a month
     weight: Decimal
     score: Decimal | None
     is_volume: bool

@@ -194,10 +194,11 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
                 (indicator.code, indicator.name, indicator.numerator, indicator.denominator, indicator.direction,
                  indicator.weight, indicator.order))
                for indicator in indicators]
+    weights = [(indicator.weight, indicator.is_volume) for indicator in indicators]
     snapshots: list[tuple] = []
     composites: list[CompositeRow] = []
     empty = counters_empty(object_type)
-    composite_cache: dict[tuple, Decimal | None] = {}
+    composite_cache: dict[tuple, tuple[Decimal | None, str]] = {}  # scores -> (composite, grade)
     for obj in objects_list(object_type, level):
         values = counters.get(obj.id) or empty
         head = (period.pk, object_type, obj.level, obj.id, catalogue.pk, catalogue.version, now)
@@ -208,13 +209,14 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
             snapshots.append((head, part, scored))
         # The composite depends only on the indicator scores (weights are fixed per type).
         key = tuple(scores)
-        if key not in composite_cache:
-            composite_cache[key] = composite_of([ScoredItem(indicator.weight, item, indicator.is_volume)
-                                                 for (indicator, _s, _p), item in zip(scorers, scores, strict=True)])
-        score = composite_cache[key]
+        graded = composite_cache.get(key)
+        if graded is None:
+            score = composite_of([ScoredItem(weight, item, is_volume)
+                                  for (weight, is_volume), item in zip(weights, scores, strict=True)])
+            graded = composite_cache[key] = (score, grade_of(score))
         composites.append(CompositeRow(
             period.pk, object_type, obj.level, obj.id, catalogue.pk, catalogue.version, now, obj.code, obj.name,
-            obj.parent_name, obj.district_id, dict(values), score, grade_of(score),
+            obj.parent_name, obj.district_id, dict(values), *graded,
         ))
     # Rank within the object type and level.
     by_level: dict[str, list[CompositeRow]] = {}
@@ -231,19 +233,35 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
 
 # COPY's text format: NULL, booleans and the characters that must be escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_CONSTANTS = {None: "\\N", True: "t", False: "f"}
+
+
+def _copy_escaped(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
+
+
+# By exact type, one dict look-up per value (a chain of isinstance tests cost more than the rest
+# of a month's formatting); other types through _copy_value's tests.
+_COPY_FORMATS = {
+    type(None): lambda _value: "\\N", bool: lambda value: "t" if value else "f", int: str, Decimal: str,
+    str: _copy_escaped, datetime: datetime.isoformat, dict: _copy_json, list: _copy_json,
+}
 
 
 def _copy_value(value) -> str:
-    if value is None or value is True or value is False:
-        return _COPY_CONSTANTS[value]
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+    format_ = _COPY_FORMATS.get(type(value))
+    if format_ is not None:
+        return format_(value)
+    if isinstance(value, str):  # lazy translations, str subclasses
+        return _copy_escaped(str(value))
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    return str(value)  # int, Decimal
+        return _copy_json(value)
+    return str(value)
 
 
 def _copy_text(values: tuple) -> str:
