@@ -1,7 +1,7 @@
 """Reads of the case loop, already limited to what the person may see, with the joins each page
 and endpoint needs so that lists cost a constant number of queries."""
 from django.db import connection
-from django.db.models import Func, Model, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models import Func, Model, Q, QuerySet, TextField, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -88,22 +88,32 @@ def references_attach(objects: list[Model], *, field: str, queryset: QuerySet | 
 def case_detail(user: User, case_id: int) -> Case | None:
     """A case with everything its page shows: six joins (planned in ~3 ms on the loaded bench
     machine; the earlier 13-table join took 15–55 ms to plan for a 0.6 ms execution, see
-    case_rows), the other references by primary key and none when NULL (references_attach), the
-    timeline, steps, photos, tasks and requests prefetched."""
-    case = (
-        cases_visible(user)
-        .select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
-        .prefetch_related(
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "pk")),
-            "steps", "attachments", "tasks",
-            Prefetch("requests", queryset=CaseRequest.objects.select_related("requested_by", "decided_by")),
-        )
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is not None:
-        for field in ("community", "reporter", "component", "responsibility_grid", "merged_into", "duplicate_of"):
-            references_attach([case], field=field)
+    case_rows), the other references by primary key and none when NULL (references_attach), and
+    its timeline, steps, photos, tasks and requests as lists on the case (case_lists_attach)."""
+    case = (cases_visible(user).select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
+            .filter(pk=case_id).first())
+    if case is None:
+        return None
+    for field in ("community", "reporter", "component", "responsibility_grid", "merged_into", "duplicate_of"):
+        references_attach([case], field=field)
+    return case_lists_attach(case, page=True)
+
+
+def case_lists_attach(case: Case, *, page: bool = False) -> Case:
+    """The case's timeline, steps, photos and requests as plain lists on it, one query each:
+    `detail_events` (with their actors, in time order), `detail_steps`, `detail_attachments`,
+    `detail_requests`; for the case page also who asked and who decided each request, and the
+    collectors' tasks (`detail_tasks`).
+    prefetch_related did the same with its machinery per relation, a third of the detail's CPU
+    (cProfile, bench/request_cpu.py)."""
+    case.detail_events = list(CaseEvent.objects.filter(case_id=case.pk).select_related("actor")
+                              .order_by("created_at", "pk"))
+    case.detail_steps = list(CaseStep.objects.filter(case_id=case.pk))  # each in its model's order
+    case.detail_attachments = list(Attachment.objects.filter(case_id=case.pk))
+    requests = CaseRequest.objects.filter(case_id=case.pk)
+    case.detail_requests = list(requests.select_related("requested_by", "decided_by") if page else requests)
+    if page:
+        case.detail_tasks = list(Task.objects.filter(case_id=case.pk))
     return case
 
 
@@ -117,10 +127,7 @@ def case_receipt(case_id: int) -> Case:
 def case_detail_api(user: User, case_id: int) -> Case | None:
     """What the API's CaseDetailOutput shows of a case (less than the page: no community, reporter,
     responsibility grid or tasks, no unit grid polygon): the case with three joins, its other
-    references by primary key (none when NULL) and its timeline, steps, photos and requests as
-    lists on the case (`detail_events`, `detail_steps`, `detail_attachments`, `detail_requests`),
-    a plain query each. prefetch_related did the same with its machinery per relation, which was a
-    third of the detail's CPU (cProfile, bench/request_cpu.py)."""
+    references by primary key (none when NULL) and its lists (case_lists_attach)."""
     case = cases_visible(user).select_related(*ROWS_JOINED).filter(pk=case_id).first()
     if case is None:
         return None
@@ -128,12 +135,7 @@ def case_detail_api(user: User, case_id: int) -> Case | None:
     references_attach([case], field="unit_grid", queryset=UnitGrid.objects.only("code"))
     references_attach([case], field="suggested_department")
     references_attach([case], field="component")
-    case.detail_events = list(CaseEvent.objects.filter(case_id=case.pk).select_related("actor")
-                              .order_by("created_at", "pk"))
-    case.detail_steps = list(CaseStep.objects.filter(case_id=case.pk))  # each in its model's order
-    case.detail_attachments = list(Attachment.objects.filter(case_id=case.pk))
-    case.detail_requests = list(CaseRequest.objects.filter(case_id=case.pk))
-    return case
+    return case_lists_attach(case)
 
 
 def case_queue(user: User) -> QuerySet[Case]:

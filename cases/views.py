@@ -257,7 +257,7 @@ def _choices_for(actions: list[str], case: Case) -> dict:
 
 def _timeline(case: Case) -> list[dict]:
     entries = []
-    for event in case.events.all():
+    for event in case.detail_events:
         transition = TRANSITIONS.get(event.action)
         payload = event.payload or {}
         facts = []
@@ -304,7 +304,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
     """Everything the case page shows. `failed` = (action, bound form, error message) re-displays
     the form the person just sent, with its errors."""
     user, now = request.user, timezone.now()
-    requests = list(case.requests.all())
+    requests = case.detail_requests
     pending = {r.kind for r in requests if r.status == RequestStatus.PENDING}
     names = _offered(user, case, pending_kinds=pending)
     choices = _choices_for(names, case)
@@ -318,7 +318,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
         entry.update(form=form, open=bool(failed and failed[0] == name), needs_reason=TRANSITIONS[name].needs_reason,
                      error=failed[2] if failed and failed[0] == name else None)
         forms.append(entry)
-    attachments = list(case.attachments.all())
+    attachments = case.detail_attachments
     map_data = selectors_pages.case_map(case)
     return {
         "case": case,
@@ -331,9 +331,9 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
         "photos_after": [a for a in attachments if a.kind == AttachmentKind.AFTER],
         "photos_other": [a for a in attachments if a.kind == AttachmentKind.OTHER],
         "timeline": _timeline(case),
-        "steps": list(case.steps.all()),
+        "steps": case.detail_steps,
         "requests": requests,
-        "tasks": list(case.tasks.all()),
+        "tasks": case.detail_tasks,
         "map": {
             "lon": case.lon, "lat": case.lat, "grid": map_data.grid, "neighbours": map_data.neighbours,
             "components": map_data.components, "tiles": settings.MAP_TILE_URL,
