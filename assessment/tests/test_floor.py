@@ -1,0 +1,50 @@
+"""The benchmark's SQL floor (bench/floor.py: every counter of every object type by one
+hand-written query) counts exactly what the assessment stores, on the hand-built October: the
+check bench/run.py makes at a million cases, kept honest here. PostgreSQL only (the floor is
+PostgreSQL's SQL)."""
+import pytest
+from django.db import connection
+
+from assessment.models import Composite, ObjectType
+from assessment.objects import POSITION_ROLE
+from assessment.periods import window_for
+from assessment.services import assessment_compute
+from bench import floor
+from grids.models import User
+
+from . import scenario
+from .conftest import at
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _floor_against_stored():
+    window = window_for(at(1).date(), at(1, month=11).date())
+    with connection.cursor() as cursor:
+        cursor.execute(floor.FLOOR_SQL, {"start": window.start, "end": window.end, "as_of": window.as_of})
+        rows = cursor.fetchall()
+    stored = {(kind, level if kind == ObjectType.REGION else None, object_id): counters
+              for kind, level, object_id, counters in Composite.objects.filter(period__label="2026-10")
+              .values_list("object_type", "level", "object_id", "counters")}
+    people = {kind: set(User.objects.filter(role=role).values_list("pk", flat=True))
+              for kind, role in POSITION_ROLE.items()}
+    return floor.floor_mismatches(floor.floor_counters(rows), stored, people)
+
+
+def test_the_floor_counts_what_the_assessment_stores(city, catalogue):
+    scenario.build_october(city)
+    assessment_compute(period="2026-10")
+    compared, differences = _floor_against_stored()
+    assert differences == []
+    assert compared > 300  # every type's counters were compared, not an empty answer
+
+
+def test_the_check_sees_a_wrong_stored_count(city, catalogue):
+    scenario.build_october(city)
+    assessment_compute(period="2026-10")
+    composite = Composite.objects.filter(period__label="2026-10", object_type=ObjectType.DISPATCHER).exclude(
+        counters__dispatched=0).first()
+    composite.counters["dispatched"] += 1
+    composite.save(update_fields=["counters"])
+    _compared, differences = _floor_against_stored()
+    assert len(differences) == 1 and "dispatched" in differences[0]
