@@ -622,12 +622,14 @@ GROUP BY kind, completed_by_id
 
 
 def _timed_query(sql: str, params: dict) -> tuple[float, list]:
-    """(seconds, rows) of one query, with the assessment's settings (no JIT, 64 MB of work_mem)."""
+    """(seconds, rows) of one query, with the assessment's settings (no JIT, 64 MB of work_mem) and
+    PostgreSQL's parallel workers (the web's connections have none, citygrid.settings)."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")  # PostgreSQL's own default, as a DBA runs it
         started = time.perf_counter()
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -114,6 +114,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Transition services lock rows; SQLite serialises writers instead, so wait for the lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USING_POSTGRES:
+    # No parallel plans by default (DB_PARALLEL_WORKERS raises PostgreSQL's max_parallel_workers_
+    # per_gather): the screens' queries are short, and on a server of a few cores a parallel plan's
+    # workers cost more to start than they save and take cores from the other requests. The text
+    # search of a rarer word read its first page in 18 ms with two workers and 5 ms alone at a
+    # million cases. The assessment's counting sets its own (assessment.counting).
+    parallel = int(os.environ.get("DB_PARALLEL_WORKERS", "0"))
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={parallel}"
 if USING_POSTGRES and env_bool("DB_SERVER_SIDE_BINDING", False):
     # Server-side parameters + psycopg's prepared statements (issue 7): a query run a second time on
     # a connection reuses its plan. Off by default: since the lists join at most six tables their

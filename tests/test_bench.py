@@ -16,7 +16,7 @@ def results(**overrides) -> dict:
         "detail": {"api": {"p95_ms": 20.0, "cpu_ms_per_request": 15.0},
                    "page": {"p95_ms": 25.0, "cpu_ms_per_request": 20.0}},
         "assessment": {"seconds": 8.0, "ratio_to_floor": 2.0, "sql_floor_seconds": 4.0, "snapshots": 1000,
-                       "counting_connections": 2},
+                       "counting_connections": 2, "floor_check": {"counts_compared": 5000, "differences": []}},
         "web_worker_peak_rss_mb": 200.0,
         "generate": {"full": {"cases": 1_000_000, "seconds": 10.0, "peak_rss_mb": 400.0,
                               "output": "cpu: python 8.0 s, postgres COPY backends 12.0 s = 50,000 cases per CPU-second"},
@@ -42,7 +42,7 @@ def verdicts(r: dict) -> dict[str, dict]:
 
 def test_every_target_met_has_no_reason():
     judged = targets_judge(results())
-    assert len(judged) == 13
+    assert len(judged) == 14
     assert all(row["met"] is True for row in judged), [row for row in judged if not row["met"]]
     assert not any("reason" in row for row in judged)
 
@@ -84,3 +84,11 @@ def test_a_phase_not_run_is_pending_not_met_or_missed():
     del r["export"]
     row = verdicts(r)["Excel export of 100,000 cases < 500 MB resident"]
     assert row["met"] is None and row["measured"] is None and "reason" not in row
+
+
+def test_counts_differing_from_the_sql_floor_are_a_missed_target_with_examples():
+    r = results()
+    r["assessment"]["floor_check"]["differences"] = ["dispatcher  3 dispatched: floor 10, stored 11"]
+    row = verdicts(r)["assessment's counts = the SQL floor's"]
+    assert row["met"] is False and row["measured"] == 1
+    assert "dispatcher  3 dispatched: floor 10, stored 11" in row["reason"]
