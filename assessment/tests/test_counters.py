@@ -252,3 +252,21 @@ def test_events_and_handlings_are_joined_to_their_cases_without_a_hash_and_the_s
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_hashjoin")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_region_levels_are_summed_from_their_groups_and_a_grid_under_two_communities_is_one_object():
+    from assessment.passes import counters_assemble
+
+    # (district, street, community, unit grid) groups of two passes, which count different counters;
+    # grid 1000 appears under communities 100 and 101 (moved between two cases).
+    cases = {(1, 10, 100, 1000): {"reports": 2}, (1, 10, 101, 1000): {"reports": 3}, (1, 11, 102, 1001): {"reports": 4},
+             (1, 11, None, 1002): {"reports": 1}}
+    events = {(1, 10, 100, 1000): {"reworked": 1}}
+    levels = [RegionLevelKey.DISTRICT, RegionLevelKey.STREET, RegionLevelKey.COMMUNITY, RegionLevelKey.GRID]
+    counted = counters_assemble(ObjectType.REGION, levels, [cases, events])
+    reports = {level: {region: row["reports"] for region, row in rows.items()} for level, rows in counted.items()}
+    assert reports == {"district": {1: 10}, "street": {10: 5, 11: 5}, "community": {100: 2, 101: 3, 102: 4},
+                       "grid": {1000: 5, 1001: 4, 1002: 1}}
+    assert counted["grid"][1000]["reworked"] == 1 and counted["district"][1]["reworked"] == 1
+    assert counted["grid"][1001]["reworked"] == 0  # zeros filled in
+    assert counted["grid"][1000]["due_handle"] == 0 and "valid_reports" in counted["street"][10]
