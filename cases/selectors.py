@@ -80,7 +80,8 @@ def references_attach(objects: list[Model], *, field: str, queryset: QuerySet | 
     relation = objects[0]._meta.get_field(field)
     queryset = queryset if queryset is not None else relation.related_model._base_manager.all()
     ids = {getattr(o, relation.attname) for o in objects} - {None}
-    targets = queryset.in_bulk(ids, field_name=relation.target_field.attname) if ids else {}
+    # No ORDER BY (a model's default ordering): a look-up by key, and compiling the ordering cost more.
+    targets = queryset.order_by().in_bulk(ids, field_name=relation.target_field.attname) if ids else {}
     for o in objects:
         relation.set_cached_value(o, targets.get(getattr(o, relation.attname)))
 
