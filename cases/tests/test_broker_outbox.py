@@ -51,3 +51,36 @@ def test_a_worker_starting_on_redis_runs_the_side_effect_kept_while_it_was_down(
             cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\\_number\\_%%'")
             for (name,) in cursor.fetchall():
                 cursor.execute(f"DROP SEQUENCE IF EXISTS {name}")
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_with_redis_up_the_commit_hook_publishes_and_marks_the_message_in_one_statement(
+        city, django_capture_on_commit_callbacks):
+    from celery import current_app
+    from django.test.utils import CaptureQueriesContext
+
+    queue = f"outbox-hook-test-{uuid.uuid4().hex[:8]}"
+    saved = {key: current_app.conf.get(key) for key in ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_DEFAULT_QUEUE")}
+    current_app.conf.update(CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=queue)
+    try:
+        client = APIClient()
+        client.force_authenticate(city.users["collector_a"])
+        lon, lat = point_in(0)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = client.post("/api/cases/", {"source": "collector", "minor_id": city.classes["garbage"].pk,
+                                                   "lon": lon, "lat": lat, "description": "路边有暴露垃圾"},
+                                   format="json")
+        assert response.status_code == 201, response.content
+        with CaptureQueriesContext(connection) as queries:
+            for callback in callbacks:
+                callback()
+        message = OutboxMessage.objects.get()
+        assert message.sent_at is not None and message.attempts == 1 and message.last_error == ""
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE"]
+        with current_app.connection_for_write() as broker:  # the task is on Redis, not run here
+            assert broker.default_channel.client.llen(queue) == 1
+            broker.default_channel.client.delete(queue)
+    finally:
+        current_app.conf.update(saved)
