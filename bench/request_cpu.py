@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", default="", help="endpoints whose name contains this")
     parser.add_argument("--profile", default="", help="cProfile the endpoint whose name contains this")
+    parser.add_argument("--sql", action="store_true", help="print the queries of one request of each endpoint")
     args = parser.parse_args()
 
     import django
@@ -101,6 +102,8 @@ def main() -> None:
 
         with connection.execute_wrapper(counted):
             client.get(path, **headers)
+        if args.sql:
+            print(f"-- {name}", *(f"{number:3}. {sql[:160]}" for number, sql in enumerate(queries, 1)), sep="\n")
         if args.profile:
             profile = cProfile.Profile()
             profile.enable()

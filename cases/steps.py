@@ -4,6 +4,7 @@ Called only from cases.workflow and cases.services inside their transactions; it
 object in memory (the caller saves it) and writes CaseStep rows.
 """
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -50,18 +51,29 @@ def step_current(case: Case, kind: str | None = None) -> CaseStep | None:
     return steps.order_by("-started_at", "-pk").first()
 
 
-def step_complete(case: Case, now: datetime, *, actor=None, kind: str | None = None,
-                  count_on_time: bool = True) -> CaseStep | None:
-    """Complete the open step (of `kind`, if given): record when, and whether within its deadline.
-    A step ended by a return or a void is completed without an on-time verdict."""
-    step = step_current(case, kind)
-    if step is None:
+class CompletedStep(NamedTuple):
+    kind: str
+    deadline: datetime
+    on_time: bool | None
+
+
+def step_complete(case: Case, now: datetime, *, actor=None, kind: str | tuple[str, ...],
+                  count_on_time: bool = True) -> CompletedStep | None:
+    """Complete the case's running step if it is of `kind` (one kind or a tuple): record when, by
+    whom and whether within its deadline (a step ended by a return or a void gets no verdict).
+
+    The running step is the case's own `current_step` and `current_deadline`, which step_open and
+    every deadline change write together with the step under the case's row lock, so the verdict
+    needs no read of the step: one UPDATE of the open step, where a SELECT and an UPDATE were."""
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if case.current_step not in kinds:
         return None
-    step.completed_at = now
-    step.completed_by = actor
-    step.on_time = (now <= step.deadline) if count_on_time else None
-    step.save(update_fields=["completed_at", "completed_by", "on_time"])
-    return step
+    on_time = (now <= case.current_deadline) if count_on_time else None
+    completed = CaseStep.objects.filter(case=case, kind=case.current_step, completed_at__isnull=True).update(
+        completed_at=now, completed_by=actor, on_time=on_time)
+    if not completed:
+        return None
+    return CompletedStep(case.current_step, case.current_deadline, on_time)
 
 
 def steps_close_all(case: Case, now: datetime) -> None:
