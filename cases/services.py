@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citygrid.errors import ApplicationError
+from citygrid.queries import row_by_key
 from grids.locator import locate
 from grids.models import Component, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
@@ -174,7 +175,7 @@ def case_report(
     """Take a report from any source. A retried submission with the same idempotency key returns
     the first case. Everything (case, photos, first step, event) is written or nothing is."""
     if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+        existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
         if existing is not None:
             return ReportResult(existing, created=False)
     if source not in Source.values:
@@ -183,13 +184,13 @@ def case_report(
         raise ApplicationError(_("紧急程度无效。"), extra={"field": "urgency"})
     if not (description or "").strip():
         raise ApplicationError(_("请填写问题描述。"), extra={"field": "description"})
-    minor = MinorClass.objects.filter(pk=minor_id, is_active=True).select_related("major").first()
+    minor = row_by_key(MinorClass.objects.filter(pk=minor_id, is_active=True).select_related("major"))
     if minor is None:
         raise ApplicationError(_("分类不存在或已停用（%(id)s）。") % {"id": minor_id}, extra={"field": "minor_id"})
     location = locate(lon, lat)
     component = None
     if component_code:
-        component = Component.objects.filter(code=component_code).first()
+        component = row_by_key(Component.objects.filter(code=component_code))
         if component is None:
             raise ApplicationError(_("部件“%(code)s”不存在。") % {"code": component_code},
                                    extra={"field": "component_code"})
@@ -224,7 +225,7 @@ def case_report(
     except IntegrityError:
         # Two retries of the same submission raced: the first one's case is the answer.
         if idempotency_key:
-            existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+            existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
             if existing is not None:
                 return ReportResult(existing, created=False)
         raise

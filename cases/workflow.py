@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from citygrid.queries import row_by_key
 from grids.models import Department, MinorClass, User
 from grids.selectors import ownership_resolve
 
@@ -41,11 +42,8 @@ def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mu
         # NO KEY UPDATE: we never change the case's key, so rows referencing it (events, steps)
         # can still be inserted concurrently; concurrent moves on the same case queue here and
         # the loser sees the winner's state below.
-        # Unordered: .first() would compile an ORDER BY for a look-up by key.
-        case = next(iter(
-            Case.objects.select_for_update(no_key=True).select_related("minor", "district")
-            .filter(pk=case_id).order_by()
-        ), None)
+        case = row_by_key(Case.objects.select_for_update(no_key=True).select_related("minor", "district")
+                          .filter(pk=case_id))
         if case is None:
             raise NotFoundError(_("案件不存在。"))
         check_can_apply(actor, case, action)
@@ -86,7 +84,7 @@ def _task_open(case: Case, kind: str, actor: User, now: datetime) -> Task:
 
 
 def _task_complete(case: Case, kind: str, actor: User, now: datetime, *, result: bool, note: str) -> Task:
-    task = Task.objects.filter(case=case, kind=kind, completed_at__isnull=True).first()
+    task = row_by_key(Task.objects.filter(case=case, kind=kind, completed_at__isnull=True))
     if task is None:
         raise ApplicationError(_("该案件没有待完成的%(kind)s任务。") % {"kind": TaskKind(kind).label})
     task.completed_at, task.completed_by, task.result, task.note = now, actor, result, note
@@ -137,7 +135,7 @@ def case_file(*, actor: User, case_id: int, minor_id: int | None = None, urgency
     def mutate(case, now):
         changes: dict[str, Any] = {}
         if minor_id and minor_id != case.minor_id:
-            minor = MinorClass.objects.filter(pk=minor_id, is_active=True).first()
+            minor = row_by_key(MinorClass.objects.filter(pk=minor_id, is_active=True))
             if minor is None:
                 raise ApplicationError(_("分类不存在或已停用。"), extra={"field": "minor_id"})
             changes["minor"] = [case.minor.code, minor.code]
@@ -176,7 +174,7 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
 
     def mutate(case, now):
         # Locked too, so the case that stays cannot be closed or merged away while we join it.
-        target = Case.objects.select_for_update(no_key=True).filter(pk=into_case_id).first()
+        target = row_by_key(Case.objects.select_for_update(no_key=True).filter(pk=into_case_id))
         if target is None or not target.is_open:
             raise ApplicationError(_("合并目标案件不存在或已办结。"), extra={"field": "into_case_id"})
         if not case_in_scope(actor, target):
@@ -198,7 +196,7 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
 
 def case_dispatch(*, actor: User, case_id: int, department_id: int, note: str = "") -> Case:
     def mutate(case, now):
-        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        department = row_by_key(Department.objects.filter(pk=department_id, is_active=True))
         if department is None:
             raise ApplicationError(_("处置部门不存在或已停用。"), extra={"field": "department_id"})
         steps.step_complete(case, now, actor=actor, kind=StepKind.DISPATCH)
@@ -242,7 +240,7 @@ def _request_open(case: Case, kind: str, actor: User, now: datetime, note: str,
 
 
 def _request_pending(case: Case, kind: str) -> CaseRequest:
-    request = CaseRequest.objects.filter(case=case, kind=kind, status=RequestStatus.PENDING).first()
+    request = row_by_key(CaseRequest.objects.filter(case=case, kind=kind, status=RequestStatus.PENDING))
     if request is None:
         raise ApplicationError(_("没有待审批的%(kind)s。") % {"kind": RequestKind(kind).label})
     return request
@@ -394,7 +392,7 @@ def case_check_fail(*, actor: User, case_id: int, note: str) -> Case:
     """Rework (返工): back to the same department with a new handling deadline."""
 
     def mutate(case, now):
-        task = Task.objects.filter(case=case, kind=TaskKind.CHECK, completed_at__isnull=True).first()
+        task = row_by_key(Task.objects.filter(case=case, kind=TaskKind.CHECK, completed_at__isnull=True))
         if task is not None:
             task.completed_at, task.completed_by, task.result, task.note = now, actor, False, note
             task.save(update_fields=["completed_at", "completed_by", "result", "note"])

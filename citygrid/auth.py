@@ -6,6 +6,8 @@ person's region is loaded with the person, since every case list and case page i
 from axes.backends import AxesStandaloneBackend
 from rest_framework import authentication
 
+from citygrid.queries import row_by_key
+
 
 class LoginRateLimitBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -16,7 +18,7 @@ class LoginRateLimitBackend(AxesStandaloneBackend):
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
-        token = self.get_model().objects.select_related("user", "user__region").filter(key=key).first()
+        token = row_by_key(self.get_model().objects.select_related("user", "user__region").filter(key=key))
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)  # refuses, with DRF's own translated message
         return token.user, token
