@@ -6,6 +6,7 @@ from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from citygrid.queries import row_by_key
 from grids.models import Region, UnitGrid, User
 
 from .models import (
@@ -91,8 +92,8 @@ def case_detail(user: User, case_id: int) -> Case | None:
     machine; the earlier 13-table join took 15–55 ms to plan for a 0.6 ms execution, see
     case_rows), the other references by primary key and none when NULL (references_attach), and
     its timeline, steps, photos, tasks and requests as lists on the case (case_lists_attach)."""
-    case = (cases_visible(user).select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
-            .filter(pk=case_id).first())
+    case = row_by_key(cases_visible(user).select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
+                      .filter(pk=case_id))
     if case is None:
         return None
     for field in ("community", "reporter", "component", "responsibility_grid", "merged_into", "duplicate_of"):
@@ -129,7 +130,7 @@ def case_detail_api(user: User, case_id: int) -> Case | None:
     """What the API's CaseDetailOutput shows of a case (less than the page: no community, reporter,
     responsibility grid or tasks, no unit grid polygon): the case with three joins, its other
     references by primary key (none when NULL) and its lists (case_lists_attach)."""
-    case = cases_visible(user).select_related(*ROWS_JOINED).filter(pk=case_id).first()
+    case = row_by_key(cases_visible(user).select_related(*ROWS_JOINED).filter(pk=case_id))
     if case is None:
         return None
     references_attach([case], field="street", queryset=Region.objects.only("name"))
