@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -385,33 +386,33 @@ def bench_users():
     }
 
 
-def transitions_worker(args) -> dict:
-    """One process: report cases at the service level and drive each through the whole loop."""
-    number, seconds, points, minors = args
-    import django
-    from django.db import connection
-
-    django.setup()
-    connection.close()
-    from cases import services, workflow
+def grid_checkers():
+    """The collector who answers a check in each responsibility grid: {grid id: User}."""
     from grids.models import ResponsibilityGrid, User
 
-    users = {k: User.objects.get(pk=v) for k, v in bench_user_ids().items()}
-    # A check is answered by a collector of the case's own responsibility grid.
-    patrol = {}
+    patrol: dict[int, int] = {}
     for rgrid_id, user_id in ResponsibilityGrid.collectors.through.objects.values_list(
             "responsibilitygrid_id", "user_id"):
         patrol.setdefault(rgrid_id, user_id)
-    collectors = User.objects.in_bulk(set(patrol.values()))
-    rnd = random.Random(number)
-    handler = users["handler"]
-    counts, times = {}, []
-    intake = []
-    from grids.locator import locate
+    people = User.objects.in_bulk(set(patrol.values()))
+    return {rgrid_id: people[user_id] for rgrid_id, user_id in patrol.items()}
 
-    locate(*points[0])  # build this process's grid index before the clock starts
-    stop_at = time.perf_counter() + seconds
-    moves = [
+
+def loop_report(users: dict, place: tuple[float, float], minor_id: int):
+    """A field collector's report at the service level, as the transitions phase makes them."""
+    from cases import services
+
+    lon, lat = place
+    return services.case_report(actor=users["collector"], source="collector", minor_id=minor_id, lon=lon,
+                                lat=lat, description=f"{BENCH_TEXT}：暴露垃圾").case
+
+
+def loop_moves(users: dict, checker) -> list[tuple[str, Callable[[int], object]]]:
+    """The moves a reported case is driven through, in order (`checker`: a collector of its grid)."""
+    from cases import workflow
+
+    handler = users["handler"]
+    return [
         ("propose_file", lambda c: workflow.case_propose_file(actor=users["operator"], case_id=c)),
         ("file", lambda c: workflow.case_file(actor=users["shift_leader"], case_id=c)),
         ("dispatch", lambda c: workflow.case_dispatch(actor=users["dispatcher"], case_id=c,
@@ -421,18 +422,35 @@ def transitions_worker(args) -> dict:
         ("check_pass", lambda c: workflow.case_check_pass(actor=checker, case_id=c)),
         ("close", lambda c: workflow.case_close(actor=users["shift_leader"], case_id=c)),
     ]
+
+
+def transitions_worker(args) -> dict:
+    """One process: report cases at the service level and drive each through the whole loop."""
+    number, seconds, points, minors = args
+    import django
+    from django.db import connection
+
+    django.setup()
+    connection.close()
+    from grids.locator import locate
+    from grids.models import User
+
+    users = {k: User.objects.get(pk=v) for k, v in bench_user_ids().items()}
+    checkers = grid_checkers()
+    rnd = random.Random(number)
+    counts, times = {}, []
+    intake = []
+    locate(*points[0])  # build this process's grid index before the clock starts
+    stop_at = time.perf_counter() + seconds
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     cpu_started, backend_started = time.process_time(), process_cpu([backend])
     while time.perf_counter() < stop_at:
-        lon, lat = points[rnd.randrange(len(points))]
         started = time.perf_counter()
-        case = services.case_report(actor=users["collector"], source="collector", minor_id=rnd.choice(minors),
-                                    lon=lon, lat=lat, description=f"{BENCH_TEXT}：暴露垃圾").case
+        case = loop_report(users, points[rnd.randrange(len(points))], rnd.choice(minors))
         intake.append(time.perf_counter() - started)
-        checker = collectors.get(patrol.get(case.responsibility_grid_id), users["collector"])
-        for name, move in moves:
+        for name, move in loop_moves(users, checkers.get(case.responsibility_grid_id, users["collector"])):
             started = time.perf_counter()
             move(case.pk)
             times.append(time.perf_counter() - started)
