@@ -47,6 +47,7 @@ TARGETS = {
     "intake_rps": 300, "intake_p99_ms": 150, "transitions_per_s": 500, "queue_p95_ms": 50,
     "detail_p95_ms": 30, "assessment_s": 10, "assessment_floor_ratio": 3, "worker_rss_mb": 300,
     "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15, "export_rss_mb": 500,
+    "flat_rss_ratio": 1.2,
 }
 EXPORT_ROWS = 100_000
 
@@ -712,6 +713,101 @@ def measure_export(env: dict, rows: int) -> dict:
     return result
 
 
+def _pair(name: str, small: dict, large: dict) -> dict:
+    ratio = round(large["peak_rss_mb"] / small["peak_rss_mb"], 2) if small["peak_rss_mb"] else None
+    log(f"memory: {name}: {small['rows']:,} rows {small['peak_rss_mb']:.0f} MB, "
+        f"{large['rows']:,} rows {large['peak_rss_mb']:.0f} MB ({ratio}x)")
+    return {"small": small, "large": large, "ratio": ratio}
+
+
+def _measured_command(args: list[str], env: dict, rows: int, label: str) -> dict:
+    seconds, peak, _output = run_measured(args, env, label=label)
+    return {"rows": rows, "peak_rss_mb": round(peak, 1), "seconds": round(seconds, 1)}
+
+
+IMPORTED_SOURCE = "基准测试导入"  # the data_source of the components the memory phase imports (removed again)
+IMPORT_CODE_OFFSET = 900_000  # added to each exported code's serial: codes no census of the demo city has
+
+
+def import_file(exported: Path, rows: int, out: Path) -> None:
+    """The first `rows` components of an export, as new ones: serials moved past the census's own,
+    the source marked, so the import creates every row and the phase can remove them again."""
+    import csv
+
+    with exported.open(encoding="utf-8-sig", newline="") as source, out.open("w", encoding="utf-8", newline="") as sink:
+        reader, writer = csv.DictReader(source), None
+        for number, row in enumerate(reader):
+            if number == rows:
+                break
+            if writer is None:
+                writer = csv.DictWriter(sink, fieldnames=reader.fieldnames)
+                writer.writeheader()
+            code = row["code"]
+            row["code"] = f"{code[:10]}{int(code[10:]) + IMPORT_CODE_OFFSET:06d}"
+            row["data_source"] = IMPORTED_SOURCE
+            writer.writerow(row)
+
+
+def imported_remove(env: dict) -> int:
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        return conn.execute("DELETE FROM grids_component WHERE data_source = %s", [IMPORTED_SOURCE]).rowcount
+
+
+def measure_memory_flat(env: dict, *, export_large: dict, month: str) -> dict:
+    """Peak resident memory of each streaming command at two sizes, each in a process of its own
+    (issue 7: memory flat in N, the larger at most 20 % above the smaller): the case search's
+    Excel export (a tenth of EXPORT_ROWS against the export phase's own), the components' export
+    in csv and xlsx (one district against the city), their import (10,000 against 100,000 new
+    components, removed again) and the assessment (one week of the month against the month: the
+    same objects, a quarter of the cases)."""
+    from grids.models import Component, Region, RegionLevel
+
+    pairs = {}
+    pairs["case search Excel export"] = _pair("case search Excel export", measure_export(env, EXPORT_ROWS // 10),
+                                              export_large)
+    district = (Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code").values_list("code", flat=True)
+                .first())
+    in_district = Component.objects.filter(unit_grid__district__code=district).count()
+    everything = Component.objects.count()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        for fmt in ("csv", "xlsx"):
+            out = folder / f"components.{fmt}"
+            small = _measured_command(["export_components", str(out), "--district", district], env, in_district,
+                                      f"export_components {fmt} (one district)")
+            large = _measured_command(["export_components", str(out)], env, everything,
+                                      f"export_components {fmt} (the city)")
+            pairs[f"components export ({fmt})"] = _pair(f"components export ({fmt})", small, large)
+        (folder / "components.csv").unlink()
+        _measured_command(["export_components", str(folder / "components.csv")], env, everything, "export_components")
+        measured = {}
+        for rows in (10_000, 100_000):
+            path = folder / f"import-{rows}.csv"
+            import_file(folder / "components.csv", rows, path)
+            imported_remove(env)
+            try:
+                measured[rows] = _measured_command(["import_components", str(path)], env, rows,
+                                                   f"import_components ({rows:,})")
+            finally:
+                imported_remove(env)
+        pairs["components import (csv)"] = _pair("components import (csv)", measured[10_000], measured[100_000])
+    first = datetime.strptime(f"{month}-01", "%Y-%m-%d")
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    year, week, _day = monday.isocalendar()
+    cases_in = {label: scalar(env, "SELECT count(*) FROM cases_case WHERE reported_at >= %s AND reported_at < %s",
+                              bounds) for label, bounds in
+                {"week": [monday, monday + timedelta(days=7)],
+                 "month": [first, (first + timedelta(days=32)).replace(day=1)]}.items()}
+    small = _measured_command(["assess", "--period", f"{year}-W{week:02d}", "--limit", "1"], env, cases_in["week"],
+                              "assess (a week)")
+    large = _measured_command(["assess", "--period", month, "--limit", "1"], env, cases_in["month"],
+                              "assess (the month)")
+    pairs["assessment"] = _pair("assessment", small, large)
+    return pairs
+
+
 # --- the run --------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -937,7 +1033,10 @@ def main() -> None:
     results["export"] = measure_export(env, EXPORT_ROWS)
     log(f"export: {results['export']}")
 
-    # 7. plans.
+    # 7. memory flat in N: every streaming command at two sizes.
+    results["memory_flat"] = measure_memory_flat(env, export_large=results["export"], month=label)
+
+    # 8. plans.
     sample_case = Case.objects.filter(pk__in=ids, responsibility_grid__isnull=False).first()
     params["case_id"] = sample_case.pk if sample_case else ids[0]
     if sample_case:  # the intake response is read by the reporting collector, in their own grid
@@ -1072,6 +1171,11 @@ def targets_judge(r: dict) -> list[dict]:
         ("generate_cases peak RSS: larger ≤ 1.2 x smaller", rss_ratio, lambda v: v <= T["generate_rss_ratio"], None),
         (f"Excel export of {EXPORT_ROWS:,} cases < 500 MB resident", _figure(r, "export.peak_rss_mb"),
          lambda v: v < T["export_rss_mb"], None),
+        *[(f"memory flat in N, {name}: larger ≤ 1.2 x", pair["ratio"],
+           lambda v: v <= T["flat_rss_ratio"],
+           lambda pair=pair: f"{pair['small']['rows']:,} rows took {pair['small']['peak_rss_mb']} MB, "
+                             f"{pair['large']['rows']:,} took {pair['large']['peak_rss_mb']} MB")
+          for name, pair in r.get("memory_flat", {}).items()],
         ("runner < 15 minutes", r.get("runner_minutes"), lambda v: v < T["runner_minutes"],
          lambda: f"generate_cases took {(full.get('seconds', 0) + small.get('seconds', 0)) / 60:.1f} of its "
                  f"minutes ({full.get('cases', 0):,} and {small.get('cases', 0):,} cases)"),
@@ -1101,6 +1205,10 @@ def print_table(r: dict) -> None:
     for name, q in r.get("queues", {}).items():
         print(f"  {name:<40} p50 {q['p50_ms']:>7} ms  p95 {q['p95_ms']:>7} ms")
     print(f"  locator: {r['locator']['lookups_per_second']:,} lookups/s")
+    for name, pair in r.get("memory_flat", {}).items():
+        small, large = pair["small"], pair["large"]
+        print(f"  peak RSS, {name + ':':<34} {small['rows']:>9,} rows {small['peak_rss_mb']:>6.0f} MB  "
+              f"{large['rows']:>9,} rows {large['peak_rss_mb']:>6.0f} MB")
     print()
 
 

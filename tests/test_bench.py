@@ -92,3 +92,19 @@ def test_counts_differing_from_the_sql_floor_are_a_missed_target_with_examples()
     row = verdicts(r)["assessment's counts = the SQL floor's"]
     assert row["met"] is False and row["measured"] == 1
     assert "dispatcher  3 dispatched: floor 10, stored 11" in row["reason"]
+
+
+def test_each_streaming_command_is_judged_flat_in_n_from_its_two_sizes():
+    r = results()
+    r["memory_flat"] = {
+        "components import (csv)": {"small": {"rows": 10_000, "peak_rss_mb": 100.0},
+                                    "large": {"rows": 100_000, "peak_rss_mb": 130.0}, "ratio": 1.3},
+        "assessment": {"small": {"rows": 250_000, "peak_rss_mb": 200.0},
+                       "large": {"rows": 1_000_000, "peak_rss_mb": 210.0}, "ratio": 1.05},
+    }
+    judged = {row["target"]: row for row in targets_judge(r)}
+    grown = judged["memory flat in N, components import (csv): larger ≤ 1.2 x"]
+    assert (grown["met"], grown["measured"]) == (False, 1.3)
+    assert grown["reason"] == "10,000 rows took 100.0 MB, 100,000 took 130.0 MB"
+    flat = judged["memory flat in N, assessment: larger ≤ 1.2 x"]
+    assert flat["met"] is True and "reason" not in flat
