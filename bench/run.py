@@ -5,11 +5,12 @@ fills it, measures, prints a table and writes bench/results/run-<scale>.json.
 
 Phases: database (create + migrate) → demo city with about 20,000 unit grids (grids.demo, scale 22)
 → generate_cases at scale/10 and at scale (peak memory of both; the small history is truncated
-again) → locator lookups → lifecycle transitions at the service level → gunicorn on 127.0.0.1:
-report intake over HTTP with 32 concurrent clients, then the queues, the search, the case detail
-API and page → the search's Excel export of 100,000 cases in a process of its own → the monthly
-assessment and its hand-written SQL floor → EXPLAIN ANALYZE of the queue and search queries
-(bench/results/explain-<scale>.txt). `--reuse` keeps cases a database already holds (the city is
+again) → locator lookups → lifecycle transitions at the service level (2 x cores processes) →
+gunicorn on 127.0.0.1: report intake over HTTP with 32 concurrent clients, then the queues, the
+search, the case detail API and page → the monthly assessment and its hand-written SQL floor →
+the search's Excel export of 100,000 cases in a process of its own → every streaming command at
+two sizes, its peak memory judged flat in N (measure_memory_flat) → EXPLAIN ANALYZE of the queue
+and search queries (bench/results/explain-<scale>.txt). `--reuse` keeps cases a database already holds (the city is
 always kept unless `--fresh`). The history covers the `--months` calendar months before `--until`
 (default: one month, ending the first of this month); the assessed month is the last of them.
 
