@@ -1,7 +1,8 @@
-"""Fixtures of the case-loop tests: the case-loop settings pinned. The clock fixture is the root
-conftest's; the helpers live in cases.tests.helpers."""
+"""Fixtures of the case-loop tests: the case-loop settings pinned, and `act`, one move through
+cases.workflow. The clock fixture is the root conftest's; the helpers live in cases.tests.helpers."""
 import pytest
 
+from cases import workflow
 from cases.calendar import calendar_cache_clear
 
 
@@ -16,3 +17,13 @@ def _case_loop_settings(settings):
     calendar_cache_clear()
     yield
     calendar_cache_clear()
+
+
+@pytest.fixture
+def act(city):
+    """act("dispatch", "dispatcher", case, department_id=…): one move through cases.workflow."""
+
+    def move(action: str, by: str, case, **arguments):
+        return workflow.ACTIONS[action](actor=city.users[by], case_id=case.pk, **arguments)
+
+    return move

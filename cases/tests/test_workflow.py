@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from cases import services, workflow
+from cases import services
 from cases.models import (
     Attachment,
     AttachmentKind,
@@ -31,15 +31,6 @@ from .helpers import START, at, events_of, media_files, photo, report, snapshot,
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def act(city):
-    """act("dispatch", "dispatcher", case, department_id=…): one move through cases.workflow."""
-
-    def move(action: str, by: str, case: Case, **arguments) -> Case:
-        return workflow.ACTIONS[action](actor=city.users[by], case_id=case.pk, **arguments)
-
-    return move
 
 
 def test_full_loop_with_return_extension_suspension_and_rework(city, clock, act, settings):

@@ -10,21 +10,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import steps, workflow
+from cases import steps
 from cases.generate import history_check
-from cases.models import Case, CaseStep, StepKind
+from cases.models import CaseStep, StepKind
 
 from .helpers import at, report
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def act(city):
-    def move(action: str, by: str, case: Case, **arguments) -> Case:
-        return workflow.ACTIONS[action](actor=city.users[by], case_id=case.pk, **arguments)
-
-    return move
 
 
 def test_histories_written_by_the_workflow_pass_the_consistency_rules(city, clock, act):
