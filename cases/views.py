@@ -456,8 +456,8 @@ EXPORT_COLUMNS = [
 @login_required
 @require_GET
 def search_export(request: HttpRequest) -> HttpResponse:
-    """The search result as an .xlsx: openpyxl's write-only workbook, rows read in chunks, written to
-    a temporary file and streamed out, so memory stays flat whatever the result's size."""
+    """The search result as an .xlsx (citygrid.xlsx), rows read in chunks, written to a temporary
+    file and streamed out, so memory stays flat whatever the result's size."""
     form, cases, invalid = _search(request)
     if invalid:
         return HttpResponse(_("查询条件有误，请返回修改。"), status=400, content_type="text/plain; charset=utf-8")
