@@ -105,7 +105,7 @@ def plan_build(operators: int, collectors: int, seed: int) -> Plan:
     for user in User.objects.filter(username__in=[name for name, _role in wanted]).order_by("username"):
         session = engine.SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "citygrid.auth.PasswordBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         staff.append(Person(user.role, Token.objects.get_or_create(user=user)[0].key, session.session_key))

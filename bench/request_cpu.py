@@ -110,7 +110,7 @@ def main() -> None:
             for _ in range(args.n):
                 client.get(path, **headers)
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
             return
         counting = cProfile.Profile()
         counting.enable()

@@ -836,6 +836,8 @@ def main() -> None:
     parser.add_argument("--skip-small", action="store_true", help="skip the scale/10 memory run")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/15",
                         help="Celery broker for the measured writes, with a worker ('' for in-process Celery)")
+    parser.add_argument("--cache", default="redis://127.0.0.1:6379/14",
+                        help="the shared cache of the web workers, as in production (CACHE_URL; '' for none)")
     args = parser.parse_args()
     run_started = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -846,6 +848,7 @@ def main() -> None:
         "SECRET_KEY": env.get("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
         "LOCATOR_VERSION_CHECK_SECONDS": "30", "SECURE_COOKIES": "0", "CELERY_BROKER_URL": args.broker,
+        "CACHE_URL": args.cache,
         "DB_SERVER_SIDE_BINDING": env.get("DB_SERVER_SIDE_BINDING", "0"),
         "PYTHONPATH": str(ROOT),
     })
@@ -923,7 +926,7 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.cached_db import SessionStore
     from django.db.models import Count
     from rest_framework.authtoken.models import Token
 
@@ -947,6 +950,9 @@ def main() -> None:
     log(f"locator: {results['locator']['lookups_per_second']:,} lookups/s over {results['locator']['grids']:,} grids")
 
     worker = None
+    if args.cache:
+        redis_flush(args.cache)
+        atexit.register(redis_flush, args.cache)
     if args.broker:
         redis_flush(args.broker)
         worker = CeleryWorker(env)
@@ -1006,7 +1012,7 @@ def main() -> None:
         results["queues"] = queues
         session = SessionStore()
         session[SESSION_KEY] = str(users["operator"].pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "citygrid.auth.PasswordBackend"
         session[HASH_SESSION_KEY] = users["operator"].get_session_auth_hash()
         session.create()
         detail_paths = [f"/api/cases/{i}/" for i in ids]

@@ -149,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "citygrid.auth.LoginRateLimitBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "citygrid.auth.PasswordBackend",
 ]
 # Login lock-out (django-axes): 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
@@ -266,6 +266,11 @@ LOGGING = {
 # Cookies: HttpOnly session, SameSite=Lax for both (top-level links from other systems keep the
 # session, cross-site POSTs do not carry it). The CSRF cookie is HttpOnly too: pages send the token
 # from the template (hx-headers in base.html), no script reads the cookie.
+# Sessions live in the database; with a shared cache (CACHE_URL) they are read from it, written to
+# both: a query fewer per page. Never from a per-process cache, where a logout in one worker would
+# leave the session alive in the others'.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if os.environ.get("CACHE_URL")
+                  else "django.contrib.sessions.backends.db")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # one long shift
