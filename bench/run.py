@@ -707,11 +707,26 @@ def measure_export(env: dict, rows: int) -> dict:
     if process.returncode:
         raise SystemExit(f"bench/export.py failed ({process.returncode}):\n{process.stdout}\n{process.stderr}")
     result = json.loads(process.stdout.strip().splitlines()[-1])
-    workbook = load_workbook(path, read_only=True)
-    result["data_rows_in_file"] = sum(1 for _row in workbook.active.iter_rows(min_row=2, values_only=True))
+    result["data_rows_in_file"] = xlsx_data_rows(path)
+    workbook = load_workbook(path, read_only=True)  # and a spreadsheet reader opens it: its first rows
+    result["first_rows_read"] = len(list(workbook.active.iter_rows(max_row=3, values_only=True)))
     workbook.close()
     path.unlink()
     return result
+
+
+def xlsx_data_rows(path: Path) -> int:
+    """The rows below the header of the workbook's sheet: its `<row` elements counted in the
+    inflated XML, read in pieces (a parse took 12 s for 100,000 rows, openpyxl's reader 55 s)."""
+    import zipfile
+
+    rows, tail = 0, b""
+    with zipfile.ZipFile(path) as package, package.open("xl/worksheets/sheet1.xml") as sheet:
+        while piece := sheet.read(1 << 20):
+            piece = tail + piece
+            rows += piece.count(b"<row ")
+            tail = piece[-4:]  # a marker cut by the piece's end is counted in the next
+    return rows - 1
 
 
 def _pair(name: str, small: dict, large: dict) -> dict:

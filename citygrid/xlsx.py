@@ -1,15 +1,16 @@
 """Excel (.xlsx) output for every export of the project, written row by row as the rows come.
 
 An .xlsx file is a zip of XML parts (ECMA-376 SpreadsheetML). The sheet's XML is formatted here, a
-string per row, and deflated into its zip member as it grows: text inline (`t="inlineStr"`, so no
-shared-string table is held in memory), dates and times as Excel serial numbers in a date format,
-so memory stays flat whatever the row count. The zip is a temporary file, streamed to the browser
-once closed (a zip's directory comes last). openpyxl wrote these files before: its write-only mode
+string per row, into a temporary file, then deflated into the zip behind the sheet's extent: text
+inline (`t="inlineStr"`, so no shared-string table is held in memory), dates and times as Excel
+serial numbers in a date format, so memory stays flat whatever the row count. The zip is a
+temporary file too, streamed to the browser once closed (a zip's directory comes last). openpyxl wrote these files before: its write-only mode
 builds and serialises an element per cell, 14 of the 18 s of a 10,000-case export; openpyxl still
 reads the files back in the tests and reads the imports (grids.tabular).
 """
 import math
 import re
+import shutil
 import tempfile
 import unicodedata
 import zipfile
@@ -137,63 +138,77 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _sheet_head(headers: Sequence[str], header_row: int) -> str:
-    """The sheet's opening: the header row frozen at the top, each column as wide as its header."""
+def _sheet_head(headers: Sequence[str], header_row: int, dimension: str) -> str:
+    """The sheet's opening: its extent (which spares a reader a pass over every row to find it),
+    the header row frozen at the top, each column as wide as its header."""
     widths = "".join(f'<col min="{n}" max="{n}" width="{max(10, _display_width(str(h)) + 2)}" customWidth="1"/>'
                      for n, h in enumerate(headers, start=1))
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}">'
+        f'<dimension ref="{dimension}"/>'
         f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
         f'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
         f'{f"<cols>{widths}</cols>" if widths else ""}<sheetData>'
     )
 
 
+def _rows_xml(out: IO[bytes], headers: Sequence[str], rows: Iterable[Iterable], note: str,
+              header_row: int) -> tuple[int, int]:
+    """The note, header and data rows' XML into `out`, in pieces of about FLUSH_CHARS; returns
+    (the last row's number, the widest row's cell count)."""
+    zone = timezone.get_current_timezone()
+    letters: list[str] = [_column_letters(n) for n in range(max(len(headers), 1))]
+    pending = []
+    if note:
+        pending.append(f'<row r="1">{_cell("A1", str(note), zone)}</row>')
+    header_cells = "".join(
+        f'<c r="{letters[n]}{header_row}" t="inlineStr" s="{STYLE_BOLD}"><is><t>{_text(str(h))}</t></is></c>'
+        for n, h in enumerate(headers))
+    pending.append(f'<row r="{header_row}">{header_cells}</row>')
+    number, width, size = header_row, max(len(headers), 1), 0
+    for row in rows:
+        number += 1
+        if number > SHEET_MAX_ROWS:
+            raise ValueError(f"more rows than an Excel sheet holds ({SHEET_MAX_ROWS:,})")
+        values = list(row)
+        if len(values) > width:
+            width = len(values)
+            letters.extend(_column_letters(n) for n in range(len(letters), width))
+        cells = "".join(_cell(f"{letters[n]}{number}", value, zone) for n, value in enumerate(values))
+        line = f'<row r="{number}">{cells}</row>'
+        pending.append(line)
+        size += len(line)
+        if size >= FLUSH_CHARS:
+            out.write("".join(pending).encode())
+            pending, size = [], 0
+    out.write("".join(pending).encode())
+    return number, width
+
+
 def xlsx_write(target: IO[bytes], *, title: str, headers: Sequence[str], rows: Iterable[Iterable],
                note: str = "") -> int:
     """Write the workbook to a binary file: an optional note row, a bold header row, the rows.
-    Returns the number of data rows."""
+    Returns the number of data rows. The rows' XML goes to a temporary file first, since the
+    sheet's extent, which comes before them, is known only after the last."""
     sheet_name = SHEET_TITLE_BAD.sub("_", title)[:31] or "Sheet"
     header_row = 2 if note else 1
-    letters: list[str] = [_column_letters(n) for n in range(max(len(headers), 1))]
-    zone = timezone.get_current_timezone()
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as package:
-        package.writestr("[Content_Types].xml", CONTENT_TYPES_XML)
-        package.writestr("_rels/.rels", PACKAGE_RELS_XML)
-        package.writestr("xl/workbook.xml", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheets>'
-            f'<sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets></workbook>'))
-        package.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS_XML)
-        package.writestr("xl/styles.xml", STYLES_XML)
-        with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            pending = [_sheet_head(headers, header_row)]
-            size = 0
-            if note:
-                pending.append(f'<row r="1">{_cell("A1", str(note), zone)}</row>')
-            header_cells = "".join(
-                f'<c r="{letters[n]}{header_row}" t="inlineStr" s="{STYLE_BOLD}"><is><t>{_text(str(h))}</t></is></c>'
-                for n, h in enumerate(headers))
-            pending.append(f'<row r="{header_row}">{header_cells}</row>')
-            number = header_row
-            for row in rows:
-                number += 1
-                if number > SHEET_MAX_ROWS:
-                    raise ValueError(f"more rows than an Excel sheet holds ({SHEET_MAX_ROWS:,})")
-                values = list(row)
-                while len(letters) < len(values):
-                    letters.append(_column_letters(len(letters)))
-                cells = "".join(_cell(f"{letters[n]}{number}", value, zone) for n, value in enumerate(values))
-                line = f'<row r="{number}">{cells}</row>'
-                pending.append(line)
-                size += len(line)
-                if size >= FLUSH_CHARS:
-                    sheet.write("".join(pending).encode())
-                    pending, size = [], 0
-            pending.append("</sheetData></worksheet>")
-            sheet.write("".join(pending).encode())
-            written = number - header_row
-    return written
+    with tempfile.TemporaryFile() as rows_xml:
+        last_row, width = _rows_xml(rows_xml, headers, rows, note, header_row)
+        rows_xml.seek(0)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as package:
+            package.writestr("[Content_Types].xml", CONTENT_TYPES_XML)
+            package.writestr("_rels/.rels", PACKAGE_RELS_XML)
+            package.writestr("xl/workbook.xml", (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheets>'
+                f'<sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets></workbook>'))
+            package.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS_XML)
+            package.writestr("xl/styles.xml", STYLES_XML)
+            with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+                sheet.write(_sheet_head(headers, header_row, f"A1:{_column_letters(width - 1)}{last_row}").encode())
+                shutil.copyfileobj(rows_xml, sheet, 1024 * 1024)
+                sheet.write(b"</sheetData></worksheet>")
+    return last_row - header_row
 
 
 def xlsx_file(*, title: str, headers: Sequence[str], rows: Iterable[Iterable], note: str = "") -> IO[bytes]:

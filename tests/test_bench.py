@@ -108,3 +108,13 @@ def test_each_streaming_command_is_judged_flat_in_n_from_its_two_sizes():
     assert grown["reason"] == "10,000 rows took 100.0 MB, 100,000 took 130.0 MB"
     flat = judged["memory flat in N, assessment: larger ≤ 1.2 x"]
     assert flat["met"] is True and "reason" not in flat
+
+
+def test_the_export_check_counts_the_data_rows_of_the_file(tmp_path):
+    from bench.run import xlsx_data_rows
+    from citygrid.xlsx import xlsx_write
+
+    path = tmp_path / "export.xlsx"
+    with path.open("wb") as target:
+        xlsx_write(target, title="案件", headers=["编号", "描述"], rows=([n, f"第{n}行"] for n in range(1234)))
+    assert xlsx_data_rows(path) == 1234

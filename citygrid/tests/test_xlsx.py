@@ -101,3 +101,12 @@ def test_more_rows_than_a_sheet_holds_is_refused(monkeypatch):
 def test_not_a_number_written_as_text():
     got = list(_workbook(rows=[[float("nan"), float("inf")]]).active.iter_rows(min_row=2, values_only=True))
     assert got == [("nan", "inf")]
+
+
+def test_the_sheet_states_its_extent_so_a_reader_need_not_scan_it():
+    rows = [["a", 1], ["b", 2, "wider"], []]
+    package = zipfile.ZipFile(xlsx.xlsx_file(title="t", headers=["x", "y"], note="说明", rows=rows))
+    sheet = ElementTree.fromstring(package.read("xl/worksheets/sheet1.xml"))
+    dimension = sheet.find(f"{{{xlsx.NS_MAIN}}}dimension")
+    assert dimension is not None and dimension.get("ref") == "A1:C5"  # note, header, three rows; three wide
+    assert load_workbook(package.fp, read_only=True).active.max_row == 5
