@@ -35,7 +35,16 @@ def _xlsx(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     body = b"".join(response.streaming_content)
-    return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+    rows = load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True)
+    return [_without_trailing_blanks(row) for row in rows]
+
+
+def _without_trailing_blanks(row: tuple) -> tuple:
+    """A row as written: the reader pads every row to the sheet's widest (its stated extent)."""
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row[:end]
 
 
 def test_only_managers(city, catalogue, client_as, collector_a, operator):
