@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -614,40 +614,62 @@ def components_import(*, file: Any, format: str | None = None, batch_size: int =
         district_codes=dict(Region.objects.filter(level=RegionLevel.DISTRICT).values_list("pk", "code")),
     )
     index = grid_index()
-    seen: dict[str, int] = {}
-    batch: list[tuple[int, Component]] = []
+    # Codes repeated in the file: within a batch by the batch's own codes, across batches by the
+    # database (a code this import wrote has a key above every key before it), so that memory
+    # stays flat however long the file; the earlier row of a repeat is then found by reading the
+    # file again, on that error only.
+    first_new_pk = (Component.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    batch: dict[str, tuple[int, Component]] = {}
     created = 0
+    unit = _("个要素") if is_feature else _("行")
+
+    def repeated(number: int, code: str, other: int | None) -> ApplicationError:
+        if other is None:  # the file cannot be read again
+            return _row_error(number, _("部件标识码“%(code)s”在文件中重复") % {"code": code},
+                              feature=is_feature, code=code)
+        return _row_error(number, _("部件标识码“%(code)s”与第 %(other)d %(unit)s重复")
+                          % {"code": code, "other": other, "unit": unit}, feature=is_feature, code=code)
+
+    def flush() -> int:
+        taken = dict(Component.objects.filter(code__in=batch).values_list("code", "pk"))
+        if taken:
+            number, code = min((batch[code][0], code) for code in taken)
+            if taken[code] >= first_new_pk:  # written by this import, unless by another one meanwhile
+                other = _first_row_with_code(file, fmt, code)
+                if other is None or other < number:
+                    raise repeated(number, code, other)
+            raise _row_error(number, _("部件标识码“%(code)s”已存在") % {"code": code}, feature=is_feature, code=code)
+        Component.objects.bulk_create([component for _number, component in batch.values()])
+        return len(batch)
+
+    rows_seen = 0
     # closing(): a bad row ends the loop with an exception; the reader must still close the file.
     with transaction.atomic(), closing(rows_read(file, fmt, aliases=COMPONENT_HEADER_ALIASES)) as rows:
         for number, row in rows:
+            rows_seen += 1
             component = _component_from_row(number, row, context, index, is_feature=is_feature)
-            if component.code in seen:
-                raise _row_error(number, _("部件标识码“%(code)s”与第 %(other)d %(unit)s重复")
-                                 % {"code": component.code, "other": seen[component.code],
-                                    "unit": _("个要素") if is_feature else _("行")},
-                                 feature=is_feature, code=component.code)
-            seen[component.code] = number
-            batch.append((number, component))
+            if component.code in batch:
+                raise repeated(number, component.code, batch[component.code][0])
+            batch[component.code] = (number, component)
             if len(batch) >= batch_size:
-                created += _components_flush(batch, is_feature)
-                batch = []
-        created += _components_flush(batch, is_feature)
-        if not seen:
+                created += flush()
+                batch = {}
+        if batch:
+            created += flush()
+        if not rows_seen:
             raise ApplicationError(_("文件中没有任何部件数据"))
     return created
 
 
-def _components_flush(batch: list[tuple[int, Component]], is_feature: bool) -> int:
-    if not batch:
-        return 0
-    codes = {c.code: n for n, c in batch}
-    taken = set(Component.objects.filter(code__in=codes).values_list("code", flat=True))
-    if taken:
-        number = min(codes[c] for c in taken)
-        code = next(c.code for n, c in batch if n == number)
-        raise _row_error(number, _("部件标识码“%(code)s”已存在") % {"code": code}, feature=is_feature, code=code)
-    Component.objects.bulk_create([c for _n, c in batch])
-    return len(batch)
+def _first_row_with_code(file: Any, fmt: str, code: str) -> int | None:
+    """The number of the first row of the file whose code is `code`, read again from its start;
+    None when it cannot be (an open file that cannot seek)."""
+    if not isinstance(file, (str, Path, bytes, bytearray)):
+        if not (getattr(file, "seekable", lambda: False)()):
+            return None
+        file.seek(0)
+    with closing(rows_read(file, fmt, aliases=COMPONENT_HEADER_ALIASES)) as rows:
+        return next((number for number, row in rows if _cell_text(row.get("code")) == code), None)
 
 
 def _component_from_row(number: int, row: dict[str, Any], context: _ComponentContext, index: Any, *,

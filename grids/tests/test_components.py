@@ -178,3 +178,38 @@ def test_export_is_a_stream_with_constant_queries(census, django_assert_max_num_
     assert [r[0] for r in rows[1:]] == sorted(row[0] for row in GOOD)
     with pytest.raises(ApplicationError):
         components_export(queryset=Component.objects.all(), format="pdf")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [2, 1000], ids=["repeat in a later batch", "repeat in the same batch"])
+def test_a_code_repeated_in_the_file_names_its_first_row(census, tmp_path, batch_size):
+    path = tmp_path / "census.csv"
+    path.write_bytes(csv_bytes(GOOD + [GOOD[1][:4]]))
+    with pytest.raises(ApplicationError) as exc:
+        components_import(file=str(path), batch_size=batch_size)
+    assert exc.value.message == f"第 5 行：部件标识码“{GOOD[1][0]}”与第 3 行重复"
+    assert not Component.objects.exists()
+
+
+class _Stream(io.RawIOBase):
+    """An upload read once, front to back (a pipe): it cannot seek back to its start."""
+
+    def __init__(self, data: bytes):
+        self._data = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._data.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.django_db
+def test_a_repeat_in_a_file_that_cannot_be_read_again_is_still_refused(census):
+    stream = io.BufferedReader(_Stream(csv_bytes(GOOD + [GOOD[0][:4]])))
+    with pytest.raises(ApplicationError) as exc:
+        components_import(file=stream, format="csv", batch_size=2)
+    assert exc.value.message == f"第 5 行：部件标识码“{GOOD[0][0]}”在文件中重复"
+    assert not Component.objects.exists()
