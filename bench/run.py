@@ -6,7 +6,7 @@ fills it, measures, prints a table and writes bench/results/run-<scale>.json.
 Phases: database (create + migrate) → demo city with about 20,000 unit grids (grids.demo, scale 22)
 → generate_cases at scale/10 and at scale (peak memory of both; the small history is truncated
 again) → locator lookups → lifecycle transitions at the service level (2 x cores processes) →
-gunicorn on 127.0.0.1: report intake over HTTP with 32 concurrent clients, then the queues, the
+gunicorn on 127.0.0.1 (Redis cache, --cache): report intake over HTTP with 32 concurrent clients, then the queues, the
 search, the case detail API and page → the monthly assessment and its hand-written SQL floor →
 the search's Excel export of 100,000 cases in a process of its own → every streaming command at
 two sizes, its peak memory judged flat in N (measure_memory_flat) → EXPLAIN ANALYZE of the queue
