@@ -266,11 +266,10 @@ LOGGING = {
 # Cookies: HttpOnly session, SameSite=Lax for both (top-level links from other systems keep the
 # session, cross-site POSTs do not carry it). The CSRF cookie is HttpOnly too: pages send the token
 # from the template (hx-headers in base.html), no script reads the cookie.
-# Sessions live in the database; with a shared cache (CACHE_URL) they are read from it, written to
-# both: a query fewer per page. Never from a per-process cache, where a logout in one worker would
-# leave the session alive in the others'.
-SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if os.environ.get("CACHE_URL")
-                  else "django.contrib.sessions.backends.db")
+# Sessions stay in the database alone, not cached_db: Django 5.2's cached_db fails every page while
+# Redis is down (load() fills the cache unguarded after reading the database), and a logout in an
+# outage would leave the session in the cache to come back with it. One query is not worth that.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # one long shift

@@ -1,13 +1,6 @@
-"""Excel (.xlsx) output for every export of the project, written row by row as the rows come.
-
-An .xlsx file is a zip of XML parts (ECMA-376 SpreadsheetML). The sheet's XML is formatted here, a
-string per row, into a temporary file, then deflated into the zip behind the sheet's extent: text
-inline (`t="inlineStr"`, so no shared-string table is held in memory), dates and times as Excel
-serial numbers in a date format, so memory stays flat whatever the row count. The zip is a
-temporary file too, streamed to the browser once closed (a zip's directory comes last). openpyxl wrote these files before: its write-only mode
-builds and serialises an element per cell, 14 of the 18 s of a 10,000-case export; openpyxl still
-reads the files back in the tests and reads the imports (grids.tabular).
-"""
+"""Excel (.xlsx) output for every export of the project: our own streaming SpreadsheetML writer
+(xlsx_write), a string per row, so memory stays flat whatever the row count; openpyxl reads the
+files back in the tests and reads the imports (grids.tabular)."""
 import math
 import re
 import shutil
@@ -22,6 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citygrid.errors import ApplicationError
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")
@@ -30,6 +26,7 @@ SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 CELL_TEXT_MAX = 32_767  # Excel's limits: the characters of one cell, the rows of a sheet
 SHEET_MAX_ROWS = 1_048_576
+COLUMN_WIDTH_MAX = 255
 EXCEL_EPOCH = datetime(1899, 12, 30)  # serial day 0 in the 1900 date system (past 1900-03-01)
 DAY = timedelta(days=1)
 FLUSH_CHARS = 256 * 1024
@@ -115,15 +112,14 @@ def _cell(ref: str, value: Any, zone: tzinfo) -> str:
     if kind is bool:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if kind is float or kind is Decimal:
-        value = float(value)
-        if not math.isfinite(value):  # Excel has no NaN nor infinity: shown as text
-            return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
-        return f'<c r="{ref}"><v>{value!r}</v></c>'
+        if not (math.isfinite(value) if kind is float else value.is_finite()):
+            return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'  # Excel has no NaN nor infinity
+        return f'<c r="{ref}"><v>{float(value)!r}</v></c>'
     if kind is date:
         return f'<c r="{ref}" s="{STYLE_DATE}"><v>{(value - EXCEL_EPOCH.date()).days}</v></c>'
     # Subclasses (SafeString, a TextChoices member, …) as their base type; anything else as text.
     if isinstance(value, str):
-        return _cell(ref, value.encode().decode(), zone)  # an exact str
+        return _cell(ref, str.__str__(value), zone)  # an exact str
     if isinstance(value, int | float | Decimal):
         return _cell(ref, int(value) if isinstance(value, int) else float(value), zone)
     if isinstance(value, datetime):
@@ -141,7 +137,7 @@ def _display_width(text: str) -> int:
 def _sheet_head(headers: Sequence[str], header_row: int, dimension: str) -> str:
     """The sheet's opening: its extent (which spares a reader a pass over every row to find it),
     the header row frozen at the top, each column as wide as its header."""
-    widths = "".join(f'<col min="{n}" max="{n}" width="{max(10, _display_width(str(h)) + 2)}" customWidth="1"/>'
+    widths = "".join(f'<col min="{n}" max="{n}" width="{min(COLUMN_WIDTH_MAX, max(10, _display_width(str(h)) + 2))}" customWidth="1"/>'
                      for n, h in enumerate(headers, start=1))
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}">'
@@ -169,7 +165,8 @@ def _rows_xml(out: IO[bytes], headers: Sequence[str], rows: Iterable[Iterable], 
     for row in rows:
         number += 1
         if number > SHEET_MAX_ROWS:
-            raise ValueError(f"more rows than an Excel sheet holds ({SHEET_MAX_ROWS:,})")
+            raise ApplicationError(_("超过 Excel 工作表的行数上限（%(rows)s 行），请缩小范围或导出为 csv")
+                                   % {"rows": f"{SHEET_MAX_ROWS:,}"})
         values = list(row)
         if len(values) > width:
             width = len(values)
@@ -188,12 +185,24 @@ def _rows_xml(out: IO[bytes], headers: Sequence[str], rows: Iterable[Iterable], 
 def xlsx_write(target: IO[bytes], *, title: str, headers: Sequence[str], rows: Iterable[Iterable],
                note: str = "") -> int:
     """Write the workbook to a binary file: an optional note row, a bold header row, the rows.
-    Returns the number of data rows. The rows' XML goes to a temporary file first, since the
-    sheet's extent, which comes before them, is known only after the last."""
-    sheet_name = SHEET_TITLE_BAD.sub("_", title)[:31] or "Sheet"
+    Returns the number of data rows.
+
+    An .xlsx file is a zip of XML parts (ECMA-376 SpreadsheetML). The rows' XML goes to a temporary
+    file first, since the sheet's extent, which comes before them, is known only after the last
+    (the extent spares a reader a pass over every row: openpyxl opened a 100,000-row export in
+    8 ms with it, 12 s without). Text is inline (`t="inlineStr"`: no shared-string table held in
+    memory), dates and times Excel serial numbers in a date style. openpyxl's write-only mode,
+    used before, built and serialised an element per cell: 14 of the 18 s of a 10,000-case export."""
+    sheet_name = _sheet_name(title)
     header_row = 2 if note else 1
     with tempfile.TemporaryFile() as rows_xml:
         last_row, width = _rows_xml(rows_xml, headers, rows, note, header_row)
+        head = _sheet_head(headers, header_row, f"A1:{_column_letters(width - 1)}{last_row}").encode()
+        tail = b"</sheetData></worksheet>"
+        member = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=timezone.localtime().timetuple()[:6])
+        member.compress_type = zipfile.ZIP_DEFLATED
+        # Its size told in advance: zipfile writes ZIP64 headers only for a sheet that needs them.
+        member.file_size = len(head) + rows_xml.tell() + len(tail)
         rows_xml.seek(0)
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as package:
             package.writestr("[Content_Types].xml", CONTENT_TYPES_XML)
@@ -204,11 +213,18 @@ def xlsx_write(target: IO[bytes], *, title: str, headers: Sequence[str], rows: I
                 f'<sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets></workbook>'))
             package.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS_XML)
             package.writestr("xl/styles.xml", STYLES_XML)
-            with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-                sheet.write(_sheet_head(headers, header_row, f"A1:{_column_letters(width - 1)}{last_row}").encode())
+            with package.open(member, "w") as sheet:
+                sheet.write(head)
                 shutil.copyfileobj(rows_xml, sheet, 1024 * 1024)
-                sheet.write(b"</sheetData></worksheet>")
+                sheet.write(tail)
     return last_row - header_row
+
+
+def _sheet_name(title: str) -> str:
+    """A name Excel takes for a sheet: without the characters it forbids (and those XML cannot
+    carry), not starting or ending with an apostrophe, at most 31 characters, not "History"."""
+    name = SHEET_TITLE_BAD.sub("_", XML_ILLEGAL.sub("", title)).strip("'")[:31].strip("'")
+    return "Sheet" if not name or name.lower() == "history" else name
 
 
 def xlsx_file(*, title: str, headers: Sequence[str], rows: Iterable[Iterable], note: str = "") -> IO[bytes]:

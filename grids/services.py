@@ -619,13 +619,14 @@ def components_import(*, file: Any, format: str | None = None, batch_size: int =
     # stays flat however long the file; the earlier row of a repeat is then found by reading the
     # file again, on that error only.
     first_new_pk = (Component.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    start = file.tell() if getattr(file, "seekable", lambda: False)() else None  # an open file's
     batch: dict[str, tuple[int, Component]] = {}
     created = 0
     unit = _("个要素") if is_feature else _("行")
 
     def repeated(number: int, code: str, other: int | None) -> ApplicationError:
-        if other is None:  # the file cannot be read again
-            return _row_error(number, _("部件标识码“%(code)s”在文件中重复") % {"code": code},
+        if other is None:  # the file cannot be read again: this import's, or another's meanwhile
+            return _row_error(number, _("部件标识码“%(code)s”已存在或在文件中重复") % {"code": code},
                               feature=is_feature, code=code)
         return _row_error(number, _("部件标识码“%(code)s”与第 %(other)d %(unit)s重复")
                           % {"code": code, "other": other, "unit": unit}, feature=is_feature, code=code)
@@ -635,7 +636,7 @@ def components_import(*, file: Any, format: str | None = None, batch_size: int =
         if taken:
             number, code = min((batch[code][0], code) for code in taken)
             if taken[code] >= first_new_pk:  # written by this import, unless by another one meanwhile
-                other = _first_row_with_code(file, fmt, code)
+                other = _first_row_with_code(file, fmt, code, start)
                 if other is None or other < number:
                     raise repeated(number, code, other)
             raise _row_error(number, _("部件标识码“%(code)s”已存在") % {"code": code}, feature=is_feature, code=code)
@@ -661,13 +662,13 @@ def components_import(*, file: Any, format: str | None = None, batch_size: int =
     return created
 
 
-def _first_row_with_code(file: Any, fmt: str, code: str) -> int | None:
-    """The number of the first row of the file whose code is `code`, read again from its start;
-    None when it cannot be (an open file that cannot seek)."""
+def _first_row_with_code(file: Any, fmt: str, code: str, start: int | None) -> int | None:
+    """The number of the first row of the file whose code is `code`, read again from its start
+    (an open file's position `start`); None when it cannot be (an open file that cannot seek)."""
     if not isinstance(file, (str, Path, bytes, bytearray)):
-        if not (getattr(file, "seekable", lambda: False)()):
+        if start is None:
             return None
-        file.seek(0)
+        file.seek(start)
     with closing(rows_read(file, fmt, aliases=COMPONENT_HEADER_ALIASES)) as rows:
         return next((number for number, row in rows if _cell_text(row.get("code")) == code), None)
 

@@ -1,6 +1,8 @@
 """The scale runner's verdicts (bench/run.py, issue 7): every target is judged from the run's
 figures, and a missed one carries the reason those figures give. The runner itself is not run
 here (it builds a city of a million cases); its judging is plain arithmetic over its JSON."""
+import pytest
+
 from bench.run import TARGETS, targets_judge
 
 
@@ -110,11 +112,12 @@ def test_each_streaming_command_is_judged_flat_in_n_from_its_two_sizes():
     assert flat["met"] is True and "reason" not in flat
 
 
-def test_the_export_check_counts_the_data_rows_of_the_file(tmp_path):
+@pytest.mark.parametrize("piece_bytes", [7, 1 << 20], ids=["markers cut between pieces", "one piece"])
+def test_the_export_check_counts_the_data_rows_of_the_file(tmp_path, piece_bytes):
     from bench.run import xlsx_data_rows
     from citygrid.xlsx import xlsx_write
 
     path = tmp_path / "export.xlsx"
     with path.open("wb") as target:
         xlsx_write(target, title="案件", headers=["编号", "描述"], rows=([n, f"第{n}行"] for n in range(1234)))
-    assert xlsx_data_rows(path) == 1234
+    assert xlsx_data_rows(path, piece_bytes) == 1234

@@ -8,10 +8,12 @@ from xml.etree import ElementTree
 
 import pytest
 from django.db.models import TextChoices
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
 from citygrid import xlsx
+from citygrid.errors import ApplicationError
 
 
 class Colour(TextChoices):
@@ -61,7 +63,9 @@ def test_header_width_counts_wide_characters_twice():
 def test_sheet_title_cleaned_and_cut_to_excels_limit():
     assert _workbook(title="2026/11 [区县]: 排名*").active.title == "2026_11 _区县__ 排名_"
     assert _workbook(title="长" * 40).active.title == "长" * 31
+    assert _workbook(title="'东区\x01环卫所'").active.title == "东区环卫所"  # from the database: anything
     assert _workbook(title="").active.title == "Sheet"
+    assert _workbook(title="History").active.title == "Sheet"  # a name Excel keeps for itself
 
 
 def test_characters_xml_cannot_carry_are_dropped_and_long_text_cut():
@@ -93,14 +97,36 @@ def test_every_part_is_well_formed_xml_and_the_sheet_is_written_in_pieces(monkey
 
 def test_more_rows_than_a_sheet_holds_is_refused(monkeypatch):
     monkeypatch.setattr(xlsx, "SHEET_MAX_ROWS", 5)
-    with pytest.raises(ValueError, match="more rows"):
+    with pytest.raises(ApplicationError, match="超过 Excel 工作表的行数上限（5 行）"):
         xlsx.xlsx_file(title="t", headers=["n"], rows=([n] for n in range(10)))
     assert xlsx.xlsx_write(io.BytesIO(), title="t", headers=["n"], rows=([n] for n in range(4))) == 4
 
 
 def test_not_a_number_written_as_text():
-    got = list(_workbook(rows=[[float("nan"), float("inf")]]).active.iter_rows(min_row=2, values_only=True))
-    assert got == [("nan", "inf")]
+    rows = [[float("nan"), float("inf"), Decimal("NaN"), Decimal("sNaN"), Decimal("-Infinity")]]
+    got = list(_workbook(rows=rows, headers=list("ABCDE")).active.iter_rows(min_row=2, values_only=True))
+    assert got == [("nan", "inf", "NaN", "sNaN", "-Infinity")]
+
+
+def test_aware_times_shown_in_the_current_time_zone():
+    moment = datetime(2026, 11, 3, 1, 2, 3, tzinfo=UTC)
+    with timezone.override("UTC"):
+        utc = list(_workbook(rows=[[moment]]).active.iter_rows(min_row=2, values_only=True))
+    with timezone.override("Asia/Shanghai"):
+        shanghai = list(_workbook(rows=[[moment]]).active.iter_rows(min_row=2, values_only=True))
+    assert utc == [(datetime(2026, 11, 3, 1, 2, 3), None)]
+    assert shanghai == [(datetime(2026, 11, 3, 9, 2, 3), None)]
+
+
+def test_a_small_sheet_gets_plain_zip_headers():
+    """ZIP64 headers only where a part needs them: some readers (Excel among them, reportedly)
+    refuse ZIP64 where the sizes do not call for it."""
+    target = io.BytesIO()
+    xlsx.xlsx_write(target, title="t", headers=["n"], rows=([n] for n in range(100)))
+    info = zipfile.ZipFile(target).getinfo("xl/worksheets/sheet1.xml")
+    local_header = target.getvalue()[info.header_offset:info.header_offset + 30]
+    assert local_header[:4] == b"PK\x03\x04"
+    assert int.from_bytes(local_header[4:6], "little") == 20  # 45 is the version that needs ZIP64
 
 
 def test_the_sheet_states_its_extent_so_a_reader_need_not_scan_it():

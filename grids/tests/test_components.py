@@ -211,5 +211,16 @@ def test_a_repeat_in_a_file_that_cannot_be_read_again_is_still_refused(census):
     stream = io.BufferedReader(_Stream(csv_bytes(GOOD + [GOOD[0][:4]])))
     with pytest.raises(ApplicationError) as exc:
         components_import(file=stream, format="csv", batch_size=2)
-    assert exc.value.message == f"第 5 行：部件标识码“{GOOD[0][0]}”在文件中重复"
+    assert exc.value.message == f"第 5 行：部件标识码“{GOOD[0][0]}”已存在或在文件中重复"
+    assert not Component.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_repeat_in_an_open_file_is_found_from_where_the_file_was_handed_over(census):
+    """An upload positioned after a preamble: the file is read again from there, not from byte 0."""
+    upload = io.BytesIO(b"preamble, not csv\n" + csv_bytes(GOOD + [GOOD[0][:4]]))
+    upload.seek(len(b"preamble, not csv\n"))
+    with pytest.raises(ApplicationError) as exc:
+        components_import(file=upload, format="csv", batch_size=2)
+    assert exc.value.message == f"第 5 行：部件标识码“{GOOD[0][0]}”与第 2 行重复"
     assert not Component.objects.exists()
