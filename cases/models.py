@@ -432,6 +432,26 @@ class CalendarDay(models.Model):
         return f"{self.date} {_('工作日') if self.is_workday else _('休息日')}"
 
 
+class CalendarYear(models.Model):
+    """A year whose schedule the city entered (cases.calendar_import): from then on every day of
+    that year is answered from the city's entries (CalendarDay) over the Monday–Friday week, never
+    from the weekday fallback, and the warning for that year disappears."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    entered_at = models.DateTimeField(_("录入时间"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    source_text = models.TextField(_("录入内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("已录入年度日历")
+        verbose_name_plural = _("已录入年度日历")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class WorkSchedule(models.Model):
     """Work windows, e.g. "08:30-12:00,14:00-18:00". The row without a department is the city's
     default (settings.WORK_WINDOWS when there is none); a department's row overrides it."""
