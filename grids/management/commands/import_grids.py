@@ -1,10 +1,11 @@
 """manage.py import_grids <file.geojson>: import unit grids (all or nothing)."""
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citygrid.commands import BaseCommand
 from citygrid.errors import ApplicationError
 from grids.services import unit_grids_import_geojson
 

@@ -1,8 +1,9 @@
 """manage.py load_classes: load the national classification editions with the project's defaults."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citygrid.commands import BaseCommand
 from citygrid.errors import ApplicationError
 from grids.services import EDITION_FILES, classification_load
 
