@@ -1,15 +1,23 @@
 """Admin of the case loop. Cases are read here and moved only through the workflow (pages/API);
 the event log is read-only for everyone; the work calendar is edited here."""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from citygrid.admin import ReadOnlyAdmin
+from citygrid.errors import ApplicationError
 
 from .calendar import calendar_cache_clear, parse_windows
+from .calendar_import import calendar_day_delete, calendar_day_save, calendar_year_import
+from .deadlines import work_schedule_delete, work_schedule_save
 from .models import (
     Attachment,
     CalendarDay,
+    CalendarYear,
     Case,
     CaseEvent,
     CaseRequest,
@@ -129,23 +137,76 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class CalendarCacheMixin:
-    """Calendar edits take effect at once in this process (other processes within the TTL)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        calendar_cache_clear()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        calendar_cache_clear()
+class CalendarImportForm(forms.Form):
+    text = forms.CharField(
+        label=_("年度安排"), widget=forms.Textarea(attrs={"rows": 16, "cols": 60}),
+        help_text=_("每行：开始日期,结束日期,休|班[,说明]；单日可省略结束日期。例如 2027-01-01,2027-01-01,休,元旦 "
+                    "与 2027-02-07,,班,春节调休。未列出的日子按周一至周五。"),
+    )
+    year = forms.IntegerField(label=_("年份"), required=False, min_value=2000, max_value=2100,
+                              help_text=_("留空则取各行日期的最大年份"))
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(CalendarCacheMixin, admin.ModelAdmin):
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Single days by hand; a whole year at once through 录入年度安排 (import_view), which also
+    recomputes the running deadlines."""
+
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+    change_list_template = "admin/cases/calendarday/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="cases_calendarday_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Paste the year's lines, see what changes (预览), then save (确认保存) with the same text."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None)
+        schedule = error = None
+        if request.method == "POST" and form.is_valid():
+            confirm = "confirm" in request.POST
+            try:
+                schedule = calendar_year_import(text=form.cleaned_data["text"], year=form.cleaned_data["year"],
+                                                actor=request.user, dry_run=not confirm)
+            except ApplicationError as problem:
+                error = problem
+            else:
+                if schedule.saved:
+                    messages.success(request, schedule.summary() + " " + str(_("受影响的在办时限已重新计算。")))
+                    return redirect("admin:cases_calendaryear_changelist")
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("录入年度安排"),
+            "form": form, "schedule": schedule, "error": error,
+        }
+        return TemplateResponse(request, "admin/cases/calendarday/import.html", context,
+                                status=400 if error or (request.method == "POST" and not form.is_valid()) else 200)
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("date") if change and "date" in form.changed_data else None
+        calendar_day_save(day=obj, previous_date=previous, actor=request.user)
+        calendar_cache_clear()
+
+    def delete_model(self, request, obj):
+        calendar_day_delete(day=obj, actor=request.user)
+        calendar_cache_clear()
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            self.delete_model(request, day)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    """The years the city entered; entered (and entered again) through 录入年度安排."""
+
+    list_display = ["year", "entered_at", "entered_by"]
+    readonly_fields = ["year", "entered_at", "entered_by", "source_text"]
 
 
 class WorkScheduleForm(forms.ModelForm):
@@ -163,9 +224,24 @@ class WorkScheduleForm(forms.ModelForm):
 
 
 @admin.register(WorkSchedule)
-class WorkScheduleAdmin(CalendarCacheMixin, admin.ModelAdmin):
+class WorkScheduleAdmin(admin.ModelAdmin):
+    """Saving or deleting windows goes through cases.deadlines, which recomputes the running
+    deadlines they touch."""
+
     form = WorkScheduleForm
     list_display = ["__str__", "windows", "works_on_holidays"]
     list_select_related = ["department"]
     autocomplete_fields = ["department"]
     help_texts = {"windows": _("例如 08:30-12:00,14:00-18:00；全天为 00:00-24:00")}
+
+    def save_model(self, request, obj, form, change):
+        work_schedule_save(schedule=obj, actor=request.user)
+        calendar_cache_clear()
+
+    def delete_model(self, request, obj):
+        work_schedule_delete(schedule=obj, actor=request.user)
+        calendar_cache_clear()
+
+    def delete_queryset(self, request, queryset):
+        for schedule in queryset:
+            self.delete_model(request, schedule)

@@ -1,5 +1,6 @@
-"""The work calendar and the clock: which days are working days, the work windows inside them,
-deadlines in working hours or working days, working time between two instants, the traffic light.
+"""The work calendar and the clock: which days are working days (and where each answer comes from),
+the work windows inside them, deadlines in working hours or working days, working time between two
+instants, the traffic light.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ import threading
 import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from .models import CalendarDay, WorkSchedule
+from .models import CalendarDay, CalendarYear, WorkSchedule
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +71,39 @@ def _parse_clock(text: str) -> int:
     return hours * 3600 + minutes * 60
 
 
+class DaySource(StrEnum):
+    """Where the answer "working day or not" for a date comes from."""
+
+    CHINESE_CALENDAR = "chinese_calendar"  # the package's statutory holidays and adjusted days
+    CITY = "city"  # a day or a year the city entered (CalendarDay, CalendarYear), or a 24-hour department
+    FALLBACK = "fallback"  # nobody knows this year: Monday–Friday, a guess the administrator is warned of
+
+
+DAY_SOURCE_LABELS = {
+    DaySource.CHINESE_CALENDAR: gettext_lazy("法定节假日（chinese-calendar）"),
+    DaySource.CITY: gettext_lazy("本市录入"),
+    DaySource.FALLBACK: gettext_lazy("未录入，按周一至周五推算"),
+}
+
+
 @lru_cache(maxsize=8192)
-def _statutory_workday(day: date) -> bool:
-    """chinese-calendar's answer (holidays and adjusted working weekends); Mon–Fri for years it
-    does not know, which the city extends with CalendarDay rows."""
+def _statutory_answer(day: date) -> bool | None:
+    """chinese-calendar's answer (holidays and adjusted working weekends), None for a year it does
+    not know (it raises NotImplementedError there)."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        return None
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the city (settings.TIME_ZONE), aware."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def statutory_known(day: date) -> bool:
+    """Whether chinese-calendar knows the day's year."""
+    return _statutory_answer(day) is not None
 
 
 @dataclass(eq=False)
@@ -90,6 +117,9 @@ class WorkCalendar:
     windows: tuple[Window, ...]
     works_on_holidays: bool = False
     overrides: dict[date, bool] = field(default_factory=dict)
+    # Years whose schedule the city entered (CalendarYear): their days not in `overrides` are
+    # Monday–Friday by the city's word, whatever chinese-calendar says or does not know.
+    entered_years: frozenset[int] = frozenset()
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(settings.TIME_ZONE))
     _memo: dict[date, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict, repr=False)
 
@@ -108,16 +138,35 @@ class WorkCalendar:
     # -- days -------------------------------------------------------------------------------
 
     def is_workday(self, day: date) -> bool:
-        """CalendarDay override first, then chinese-calendar, then Mon–Fri. A works_on_holidays
-        department works every day."""
+        """CalendarDay override first, then a year the city entered (Mon–Fri), then chinese-calendar,
+        then Mon–Fri as a fallback (see day_source). A works_on_holidays department works every day."""
+        return self.day_answer(day)[0]
+
+    def day_source(self, day: date) -> DaySource:
+        """Where is_workday's answer for `day` comes from."""
+        return self.day_answer(day)[1]
+
+    def day_answer(self, day: date) -> tuple[bool, DaySource]:
         if isinstance(day, datetime):
             day = self._local(day).date()
         if self.works_on_holidays:
-            return True
+            return True, DaySource.CITY
         override = self.overrides.get(day)
         if override is not None:
-            return override
-        return _statutory_workday(day)
+            return override, DaySource.CITY
+        if day.year in self.entered_years:
+            return day.weekday() < 5, DaySource.CITY
+        statutory = _statutory_answer(day)
+        if statutory is not None:
+            return statutory, DaySource.CHINESE_CALENDAR
+        return day.weekday() < 5, DaySource.FALLBACK
+
+    def fallback_years(self, first: date, last: date) -> list[int]:
+        """The years of [first, last] (dates) in which some day is answered by the fallback."""
+        if self.works_on_holidays:
+            return []
+        return [year for year in range(first.year, last.year + 1)
+                if year not in self.entered_years and not statutory_known(date(year, 1, 1))]
 
     @property
     def seconds_per_workday(self) -> int:
@@ -264,10 +313,13 @@ def traffic_light(
 
 
 @dataclass
-class _Snapshot:
+class CalendarSnapshot:
+    """The calendar tables at one moment; calendar_for builds (and keeps) each department's calendar."""
+
     loaded_at: float
     overrides: dict[date, bool]
     schedules: dict[int | None, tuple[str, bool]]
+    entered_years: frozenset[int] = frozenset()
     calendars: dict[int | None, WorkCalendar] = field(default_factory=dict)
 
     def calendar_for(self, department_id: int | None) -> WorkCalendar:
@@ -277,6 +329,20 @@ class _Snapshot:
             calendar = self.calendars.get(key) or self._build(key)
             self.calendars[key] = self.calendars[department_id] = calendar
         return calendar
+
+    def patched(self, *, days: dict[date, bool] | None = None,
+                schedule: tuple[int | None, tuple[str, bool] | None] | None = None) -> CalendarSnapshot:
+        """This snapshot with some days answered otherwise and/or one department's schedule row
+        replaced (None: no row of its own): the calendar as it was before a change."""
+        overrides = {**self.overrides, **(days or {})}
+        schedules = dict(self.schedules)
+        if schedule is not None:
+            department_id, row = schedule
+            if row is None:
+                schedules.pop(department_id, None)
+            else:
+                schedules[department_id] = row
+        return CalendarSnapshot(self.loaded_at, overrides, schedules, self.entered_years)
 
     def _build(self, key: int | None) -> WorkCalendar:
         windows_text, works_on_holidays = self.schedules.get(key, (settings.WORK_WINDOWS, False))
@@ -289,14 +355,14 @@ class _Snapshot:
                 "Invalid work windows %r for department %s; using settings.WORK_WINDOWS", windows_text, key
             )
             windows = parse_windows(settings.WORK_WINDOWS)
-        return WorkCalendar(windows, works_on_holidays, self.overrides)
+        return WorkCalendar(windows, works_on_holidays, self.overrides, self.entered_years)
 
 
-_snapshot: _Snapshot | None = None
+_snapshot: CalendarSnapshot | None = None
 _snapshot_lock = threading.Lock()
 
 
-def _cached_snapshot() -> _Snapshot:
+def _cached_snapshot() -> CalendarSnapshot:
     global _snapshot
     snapshot = _snapshot
     now = monotonic_time.monotonic()
@@ -304,21 +370,31 @@ def _cached_snapshot() -> _Snapshot:
         return snapshot
     with _snapshot_lock:
         if _snapshot is None or now - _snapshot.loaded_at >= CACHE_TTL_SECONDS:
-            _snapshot = _Snapshot(
-                loaded_at=now,
-                overrides=dict(CalendarDay.objects.values_list("date", "is_workday")),
-                schedules={
-                    department_id: (windows, works_on_holidays)
-                    for department_id, windows, works_on_holidays in WorkSchedule.objects.values_list(
-                        "department_id", "windows", "works_on_holidays"
-                    )
-                },
-            )
+            _snapshot = calendar_snapshot_load(loaded_at=now)
         return _snapshot
 
 
+def calendar_snapshot_load(*, loaded_at: float = 0.0) -> CalendarSnapshot:
+    """The calendar as the database holds it now (no cache): overrides, schedules, entered years."""
+    return CalendarSnapshot(
+        loaded_at=loaded_at,
+        overrides=dict(CalendarDay.objects.values_list("date", "is_workday")),
+        schedules={
+            department_id: (windows, works_on_holidays)
+            for department_id, windows, works_on_holidays in WorkSchedule.objects.values_list(
+                "department_id", "windows", "works_on_holidays"
+            )
+        },
+        entered_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+    )
+
+
 def calendar_cache_clear() -> None:
-    """Forget cached overrides, schedules and calendars (tests, and admin saves in this process)."""
+    """Forget cached overrides, schedules and calendars (tests, and admin saves in this process),
+    and the fallback report built on them."""
     global _snapshot
     with _snapshot_lock:
         _snapshot = None
+    from .calendar_health import calendar_health_clear  # the report reads this module
+
+    calendar_health_clear()

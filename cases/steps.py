@@ -3,6 +3,7 @@
 Called only from cases.workflow and cases.services inside their transactions; it changes the case
 object in memory (the caller saves it) and writes CaseStep rows.
 """
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -14,21 +15,35 @@ from .models import Case, CaseStep, StepKind, Urgency
 
 def handling_limit(case: Case) -> tuple[int, str]:
     """The handling limit from the case's class and urgency: (amount, unit)."""
-    minor = case.minor
+    return minor_handling_limit(case.minor, case.urgency)
+
+
+def minor_handling_limit(minor, urgency: str) -> tuple[int, str]:
+    """The handling limit of a class (a MinorClass, or any object with its limit fields) at an
+    urgency: (amount, unit)."""
     amount = {
         Urgency.URGENT: minor.limit_urgent,
         Urgency.ENGINEERING: minor.limit_engineering,
-    }.get(case.urgency, minor.limit_normal)
+    }.get(urgency, minor.limit_normal)
     return amount, minor.limit_unit
 
 
 def step_deadline(case: Case | None, kind: str, start: datetime, *, department_id: int | None = None) -> datetime:
     """When a step of `kind` started at `start` is due (the case matters only for handling, whose
     limit depends on its class and urgency)."""
+    return deadline_on(kind, start, limit=handling_limit(case) if kind == StepKind.HANDLE else None,
+                       department_id=department_id, calendar_for=WorkCalendar.for_department)
+
+
+def deadline_on(kind: str, start: datetime, *, limit: tuple[int, str] | None, department_id: int | None,
+                calendar_for: Callable[[int | None], WorkCalendar]) -> datetime:
+    """A step's deadline on the calendars `calendar_for` gives (cases.deadlines recomputes with the
+    calendars before and after a change): handling on its department's calendar with the class's
+    `limit`, every other step on the city's with STEP_LIMITS_HOURS."""
     if kind == StepKind.HANDLE:
-        amount, unit = handling_limit(case)
-        return WorkCalendar.for_department(department_id).deadline(start, amount=amount, unit=unit)
-    return WorkCalendar.for_department(None).add_work_time(start, hours=settings.STEP_LIMITS_HOURS[kind])
+        amount, unit = limit
+        return calendar_for(department_id).deadline(start, amount=amount, unit=unit)
+    return calendar_for(None).add_work_time(start, hours=settings.STEP_LIMITS_HOURS[kind])
 
 
 def step_open(case: Case, kind: str, now: datetime, *, department_id: int | None = None,

@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "report": gettext_lazy("上报"),
     "self_handle": gettext_lazy("自行处置结案"),
     "overdue": gettext_lazy("超时"),
+    "deadline_recompute": gettext_lazy("工作日历调整，时限重算"),
 }
 
 

@@ -1,0 +1,28 @@
+"""The work calendar's warning banner (cases.calendar_health), shown in the admin and on the shift
+leader's page while running deadlines or the coming days rest on the weekday fallback."""
+from django import template
+from django.utils.html import format_html
+
+from cases.calendar_health import calendar_health
+
+register = template.Library()
+
+
+@register.simple_tag
+def calendar_banner(where: str = "page") -> str:
+    """The warning in the look of the page's own messages (no inline style: the CSP forbids it):
+    `{% calendar_banner "admin" %}` in the admin, `{% calendar_banner %}` on the workbench pages."""
+    health = calendar_health()
+    if health.ok:
+        return ""
+    if where == "admin":
+        return format_html('<ul class="messagelist calendar-banner" role="alert"><li class="warning">{}</li></ul>',
+                           health.message())
+    return format_html('<ul class="messages calendar-banner" role="alert"><li class="msg msg-warning">{}</li></ul>',
+                       health.message())
+
+
+@register.simple_tag
+def calendar_health_report():
+    """The report itself, for a page that words it its own way (the overview's health line)."""
+    return calendar_health()
