@@ -87,10 +87,10 @@ def plan_build(operators: int, collectors: int, seed: int) -> Plan:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from rest_framework.authtoken.models import Token
     from shapely.geometry import shape
 
     from cases.models import Case
+    from citygrid.services import token_issue
     from grids.models import Department, MinorClass, Region, Role, UnitGrid, User
 
     rng = random.Random(seed)
@@ -108,8 +108,8 @@ def plan_build(operators: int, collectors: int, seed: int) -> Plan:
         session[BACKEND_SESSION_KEY] = "citygrid.auth.PasswordBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        staff.append(Person(user.role, Token.objects.get_or_create(user=user)[0].key, session.session_key))
-    reporters = [Person(Role.COLLECTOR, Token.objects.get_or_create(user=user)[0].key)
+        staff.append(Person(user.role, token_issue(user=user)[1], session.session_key))
+    reporters = [Person(Role.COLLECTOR, token_issue(user=user)[1])
                  for user in User.objects.filter(role=Role.COLLECTOR, is_active=True).order_by("pk")[:collectors]]
     grids = list(UnitGrid.objects.order_by("?").values_list("geometry", flat=True)[:600])
     points = []

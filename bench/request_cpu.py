@@ -55,9 +55,9 @@ def main() -> None:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from cases.models import Case
+    from citygrid.services import token_issue
     from grids.models import User
 
     def person(role: str) -> User:
@@ -82,7 +82,7 @@ def main() -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         headers = {}
         if auth == "token":
-            headers["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+            headers["HTTP_AUTHORIZATION"] = f"Token {token_issue(user=user)[1]}"
         else:
             client.force_login(user)
         path = path.format(case=case_id)

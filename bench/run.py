@@ -943,9 +943,9 @@ def main() -> None:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
     from django.db.models import Count
-    from rest_framework.authtoken.models import Token
 
     from cases.models import Case
+    from citygrid.services import token_issue
     from grids.models import MinorClass
 
     users = bench_users()
@@ -980,7 +980,7 @@ def main() -> None:
         f"(p95 {results['transitions']['p95_ms']} ms)")
 
     # 4. HTTP: intake, queues, search, detail.
-    tokens = {k: Token.objects.get_or_create(user=u)[0].key for k, u in users.items()}
+    tokens = {k: token_issue(user=u)[1] for k, u in users.items()}
     rnd = random.Random(5)
     bodies = [json.dumps({"source": "collector", "minor_id": rnd.choice(top_minors), "lon": lon, "lat": lat,
                           "description": f"{BENCH_TEXT}上报：暴露垃圾，请尽快处理", "address": "基准路"}).encode()

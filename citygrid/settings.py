@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # staff API tokens, hashed (issue 17; replaces rest_framework.authtoken)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -405,3 +405,41 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "FeedbackChannelEnum": "hotline.models.FeedbackChannel",
     "FeedbackKindEnum": "hotline.models.FeedbackKind",
 })
+
+# --- API tokens and mail (issue 17) ---------------------------------------------------------------
+# Staff API tokens (the field apps): django-rest-knox, with our token model (citygrid.models.ApiToken)
+# and authentication (citygrid.auth.TokenAuthentication). Stored as a SHA-512 digest, shown once, valid
+# API_TOKEN_TTL_HOURS (default 12, one long shift, like the session), refused and deleted once
+# the person's password changed or they were deactivated. POST /api/auth/login/ issues one,
+# /api/auth/logout/ revokes it, /api/auth/logoutall/ every token of the person.
+from datetime import timedelta  # noqa: E402
+
+from citygrid.mail import mail_settings  # noqa: E402
+
+KNOX_TOKEN_MODEL = "citygrid.ApiToken"
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
+if API_TOKEN_TTL_HOURS <= 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be a positive number of hours.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "TOKEN_PREFIX": "cgt_",  # recognisable by secret scanners, as the Open311 keys' "cg_"
+    "AUTH_HEADER_PREFIX": "Token",  # the header the field apps already send
+    "AUTO_REFRESH": False,  # a token's life is fixed: no write on every request
+}
+# Mail: EMAIL_URL (smtp://user:pass@host:25, smtp+tls://…:587 for STARTTLS, smtps://…:465) or
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL;
+# DEFAULT_FROM_EMAIL, SERVER_EMAIL, EMAIL_TIMEOUT (seconds, default 10). With none: the console
+# backend when DEBUG (the demo), otherwise nothing is sent and the password-reset page says to ask
+# an administrator (MAIL_CONFIGURED is false).
+_mail = mail_settings(os.environ, debug=DEBUG)
+EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+EMAIL_HOST = _mail.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _mail.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _mail.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _mail.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _mail.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _mail.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = _mail["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = _mail["SERVER_EMAIL"]
+MAIL_CONFIGURED = _mail["MAIL_CONFIGURED"]

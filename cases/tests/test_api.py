@@ -7,12 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import workflow
 from cases.calendar import calendar_cache_clear
 from cases.models import Attachment, Case, CaseEvent, State
+from citygrid.services import token_issue
 from citygrid.testing import point_in
 
 from .helpers import at, case_build, media_files, photo, report, row_counts, snapshot
@@ -455,10 +455,10 @@ def test_detail_uses_a_bounded_number_of_queries(city, client_as, django_assert_
 
 
 def test_token_authentication(city):
-    token = Token.objects.create(user=city.users["collector_a"])
+    _token, raw = token_issue(user=city.users["collector_a"])
     client = APIClient()
     assert client.get(URL).status_code in (401, 403)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     assert client.get(URL).status_code == 200
     assert client.post(URL, report_body(city), format="json").status_code == 201
     assert Case.objects.get().reporter == city.users["collector_a"]
@@ -472,7 +472,7 @@ def test_token_authentication_loads_the_region_with_the_user_and_refuses_an_inac
 
     user = city.users["operator_b"]  # scoped to a district: the list filters by the region's level
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
     assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "grids_region"')]

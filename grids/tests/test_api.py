@@ -243,10 +243,10 @@ def test_anonymous_is_refused(city, db, path):
 
 
 def test_token_authentication_works(city, db):
-    from rest_framework.authtoken.models import Token
+    from citygrid.services import token_issue
 
-    token = Token.objects.create(user=User.objects.get(username="collector"))
-    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, raw = token_issue(user=User.objects.get(username="collector"))
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {raw}")
     assert client.get(f"{API}regions/").status_code == 200
 
 

@@ -50,11 +50,11 @@ def fuzz_city(city):
 
 @pytest.fixture
 def token_of(fuzz_city):
-    """token_of("operator") → the value of an Authorization header for that person."""
-    from rest_framework.authtoken.models import Token
+    """token_of("operator") → the value of an Authorization header for that person: a new token on
+    every call, since a generated call of /api/auth/logout/ revokes the one it was sent with."""
+    from citygrid.services import token_issue
 
     def make(username: str) -> str:
-        token, _created = Token.objects.get_or_create(user=fuzz_city.users[username])
-        return f"Token {token.key}"
+        return f"Token {token_issue(user=fuzz_city.users[username])[1]}"
 
     return make
