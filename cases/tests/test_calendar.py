@@ -302,6 +302,32 @@ def test_overrides_extend_beyond_chinese_calendar():
 
 
 @pytest.mark.django_db
+def test_an_entered_year_is_monday_to_friday_by_the_citys_word_over_its_own_days():
+    from cases.calendar import DaySource
+    from cases.models import CalendarYear
+
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
+    CalendarYear.objects.create(year=2027, entered_at=at(2026, 12, 6, 10))
+    calendar = WorkCalendar.for_department(None)
+    assert calendar.day_answer(date(2027, 1, 1)) == (False, DaySource.CITY)
+    assert calendar.day_answer(date(2027, 1, 4)) == (True, DaySource.CITY)  # Monday
+    assert calendar.day_answer(date(2027, 1, 9)) == (False, DaySource.CITY)  # Saturday
+    assert calendar.day_answer(date(2028, 1, 3)) == (True, DaySource.FALLBACK)
+    # Across the year end: Thu 2026-12-31 10:00 + 1 working day -> Mon 2027-01-04 10:00.
+    assert calendar.add_work_time(at(2026, 12, 31, 10), days=1) == at(2027, 1, 4, 10)
+
+
+@pytest.mark.django_db
+def test_a_departments_windows_and_overrides_across_the_year_end():
+    department = make_department("D-YEAR")
+    WorkSchedule.objects.create(department=department, windows="09:00-12:00")
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False)
+    calendar = WorkCalendar.for_department(department.pk)
+    # Thu 2026-12-31 11:00 + 2 h: 1 h on Dec 31, Jan 1 off, weekend, Mon 2027-01-04 09:00 + 1 h.
+    assert calendar.add_work_time(at(2026, 12, 31, 11), hours=2) == at(2027, 1, 4, 10)
+
+
+@pytest.mark.django_db
 def test_24_hour_sanitation_department_works_through_holidays():
     sanitation = make_department("HW01", "环卫处")
     WorkSchedule.objects.create(department=sanitation, windows="00:00-24:00", works_on_holidays=True)
@@ -359,7 +385,7 @@ def test_invalid_schedule_falls_back_to_settings_windows():
 
 @pytest.mark.django_db
 def test_cache_holds_until_cleared(django_assert_num_queries):
-    with django_assert_num_queries(2):  # overrides + schedules, once
+    with django_assert_num_queries(3):  # overrides + schedules + entered years, once
         first = WorkCalendar.for_department(None)
         WorkCalendar.for_department(None)
         WorkCalendar.for_department(12345)
