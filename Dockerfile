@@ -9,7 +9,9 @@ COPY cases ./cases
 COPY hotline ./hotline
 COPY assessment ./assessment
 COPY locale ./locale
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
+# Static files collected at build time (hashed and compressed; WhiteNoise serves them at run time).
 RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput
+ENV GUNICORN_BIND=0.0.0.0:8000
 EXPOSE 8000
-CMD ["gunicorn", "citygrid.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "citygrid.wsgi:application"]

@@ -4,6 +4,8 @@ decision (extension, suspension), attachments, the append-only event log, and th
 The case's `state` is written only by cases.workflow; every other write goes through cases.services.
 Side effects that leave the database are rows of the outbox (OutboxMessage, see cases.outbox).
 """
+import os
+import secrets
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -309,10 +311,21 @@ class AttachmentKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Where a photo is stored: cases/YYYY/MM/<128 random bits>.<ext>. The uploaded name is never
+    used: it could be guessed, and it may say things about the person who sent it."""
+    extension = os.path.splitext(filename)[1].lower()
+    return f"cases/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{extension}"
+
+
 class Attachment(models.Model):
+    """A photo of a case, with the thumbnail made once at upload. Served only through
+    cases.media (the case's scope), never as a public file."""
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("类型"), max_length=8, choices=AttachmentKind.choices, default=AttachmentKind.BEFORE)
-    file = models.ImageField(_("照片"), upload_to="cases/%Y/%m/")
+    file = models.ImageField(_("照片"), upload_to=attachment_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, blank=True)
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

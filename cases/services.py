@@ -1,5 +1,6 @@
 """Writes of the case loop other than state moves: intake (idempotent, located, checked for
 duplicates), self-handled cases, photos, case numbers, and marking overdue steps."""
+import json
 import math
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -9,10 +10,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from citygrid.errors import ApplicationError, IdempotencyKeyReusedError
 from citygrid.queries import row_by_key
+from citygrid.text import text_clean
 from grids.locator import locate
 from grids.models import Component, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
@@ -33,7 +36,7 @@ from .models import (
 )
 from .notifiers import ReportNotice, notifier_get
 from .outbox import outbox_claim, outbox_enqueue
-from .photos import photo_clean, photo_validate
+from .photos import photo_clean, photo_thumbnail, photo_validate
 
 
 @dataclass(frozen=True)
@@ -88,15 +91,19 @@ def attachments_add(*, case: Case, photos: list[UploadedFile], kind: str, actor:
         cleaned = photo_clean(photo)
         attachment = Attachment(case=case, kind=kind, content_type=content_type, size=cleaned.size,
                                 uploaded_by=actor)
+        thumbnail = photo_thumbnail(cleaned)
         try:
             attachment.file.save(cleaned.name, cleaned, save=False)
+            if stored is not None:
+                stored.files.append(attachment.file)
+            attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
+            if stored is not None:
+                stored.files.append(attachment.thumbnail)
         except OSError as exc:
             # Storage full or unavailable: the whole submission fails (files already written are
             # removed by StoredFiles) and the client is told to retry, not shown a bare 500.
             raise ApplicationError(_("照片未能保存，本次提交未生效，请稍后重试。"), status_code=503,
                                    extra={"field": "photos"}) from exc
-        if stored is not None:
-            stored.files.append(attachment.file)
         attachment.save()
         attachments.append(attachment)
     return attachments
@@ -173,10 +180,18 @@ def case_report(
     idempotency_key: str | None = None,
 ) -> ReportResult:
     """Take a report from any source. A retried submission with the same idempotency key returns
-    the first case. Everything (case, photos, first step, event) is written or nothing is."""
+    the first case; the same key with another submission is refused (422). Everything (case,
+    photos, first step, event) is written or nothing is."""
+    description, address, reporter_name = text_clean(description), text_clean(address), text_clean(reporter_name)
+    digest = None
     if idempotency_key:
+        digest = _submission_digest(
+            source=source, minor_id=minor_id, lon=lon, lat=lat, description=description, urgency=urgency,
+            address=address, component_code=component_code, reporter_name=reporter_name,
+            reporter_phone=reporter_phone, photos=[photo.size for photo in photos or []])
         existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
         if existing is not None:
+            _retry_check(existing, digest)
             return ReportResult(existing, created=False)
     if source not in Source.values:
         raise ApplicationError(_("来源“%(source)s”无效。") % {"source": source}, extra={"field": "source"})
@@ -213,7 +228,8 @@ def case_report(
             steps.step_open(case, StepKind.ACCEPT, now, deadline=case.current_deadline)
             CaseEvent.objects.create(
                 case=case, action="report", to_state=case.state, actor=actor, created_at=now,
-                payload={"source": source, "duplicate_of": case.duplicate_of.number if case.duplicate_of else None},
+                payload={"source": source, "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
+                         **({"digest": digest} if digest else {})},
             )
             attachments = []
             if photos:
@@ -227,9 +243,26 @@ def case_report(
         if idempotency_key:
             existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
             if existing is not None:
+                _retry_check(existing, digest)
                 return ReportResult(existing, created=False)
         raise
     return ReportResult(case, created=True, attachments=attachments)
+
+
+def _submission_digest(**fields) -> str:
+    """What a keyed submission said, as a digest kept in its report event: a retry under the same
+    key is told from another submission that reuses it. Keyed (HMAC), as the fields hold a phone
+    number, which a plain hash of so few digits would give away to whoever reads the event."""
+    return salted_hmac("cases.submission", json.dumps(fields, sort_keys=True, default=str)).hexdigest()
+
+
+def _retry_check(case: Case, digest: str | None) -> None:
+    """Refuse (422) a submission whose key names a case reported with other content. A case from
+    before digests were kept is taken as the retry it most likely is."""
+    payload = CaseEvent.objects.filter(case=case, action="report").values_list("payload", flat=True).first()
+    recorded = (payload or {}).get("digest")
+    if recorded and digest and recorded != digest:
+        raise IdempotencyKeyReusedError()
 
 
 def case_report_announce(*, case_id: int, outbox_key: str | None = None) -> bool:
@@ -259,7 +292,7 @@ def _case_create(*, actor, source, minor, location, lon, lat, description, urgen
         source=source, kind=minor.kind, minor=minor, component=component, lon=lon, lat=lat, address=address,
         unit_grid=unit_grid, community_id=location.community_id, street_id=location.street_id,
         district_id=location.district_id, responsibility_grid_id=location.responsibility_grid_id,
-        description=description.strip(), urgency=urgency, reporter=actor if actor and actor.is_authenticated else None,
+        description=description, urgency=urgency, reporter=actor if actor and actor.is_authenticated else None,
         reporter_name=reporter_name, reporter_phone=reporter_phone, idempotency_key=idempotency_key,
         suggested_department=ownership.department, ownership_unknown=ownership.unknown,
         duplicate_of=duplicate_candidate(minor=minor, lon=lon, lat=lat, at=now),

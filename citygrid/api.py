@@ -1,13 +1,12 @@
 """Shared API pieces: the exception handler that turns ApplicationError and Django's errors into 4xx
-(every error body carries a readable `detail`), the schema class of the OpenAPI document, the 404 of
-unroutable API URLs, and the ModelSerializer every app's serializers derive from."""
+(every error body carries a readable `detail`), the schema class of the OpenAPI document, and the
+ModelSerializer every app's serializers derive from. Errors outside DRF: citygrid.error_pages."""
 import copy
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
@@ -17,11 +16,13 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
+from .parsers import request_limit_error
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response({"detail": str(exc.message), **exc.extra}, status=exc.status_code)
+    exc = request_limit_error(exc) or untranslated_replaced(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, PermissionDenied):
@@ -30,6 +31,32 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = _with_detail(response.data)
     return response
+
+
+def untranslated_replaced(exc: Exception) -> Exception:
+    """The exception, or one saying the same in the user's language where Django or DRF wrote an
+    English message that no catalogue translates: get_object_or_404's "No Call matches the given
+    query.", the CSRF refusal of DRF's session authentication, a multipart body it cannot parse,
+    and a body of JSON `null` ("No data provided")."""
+    message = str(exc.args[0]) if isinstance(exc, Http404) and exc.args else ""
+    if isinstance(exc, Http404) and (not message or message.endswith("matches the given query.")):
+        return exceptions.NotFound(_("未找到。"))
+    detail = str(getattr(exc, "detail", ""))
+    if isinstance(exc, exceptions.PermissionDenied) and detail.startswith("CSRF Failed"):
+        return exceptions.PermissionDenied(_("安全校验失败（CSRF），请刷新页面后重试。"))
+    if isinstance(exc, exceptions.ParseError) and detail.startswith("Multipart form parse error"):
+        return exceptions.ParseError(_("multipart 表单格式有误。"))
+    if isinstance(exc, exceptions.ValidationError) and _has_no_data(exc.detail):
+        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("请求中没有数据。")]})
+    return exc
+
+
+def _has_no_data(detail) -> bool:
+    if isinstance(detail, dict):
+        return any(_has_no_data(value) for value in detail.values())
+    if isinstance(detail, list):
+        return any(_has_no_data(value) for value in detail)
+    return str(detail) == "No data provided"
 
 
 def _with_detail(data):
@@ -76,16 +103,6 @@ class AutoSchema(SpectacularAutoSchema):
         if direction == "response" and getattr(field, "default", empty) is None:
             meta["nullable"] = True
         return meta
-
-
-def not_found(request, exception=None):
-    """The project's 404 handler: a URL under /api/ or /open311/ that matches no route answers in the
-    API's own error shape (JSON), not with the HTML page a browser gets."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("未找到。")}, status=404)
-    if request.path.startswith("/open311/"):
-        return JsonResponse([{"code": 404, "description": _("未找到。")}], status=404, safe=False)
-    return page_not_found(request, exception)
 
 
 class ModelSerializer(serializers.ModelSerializer):

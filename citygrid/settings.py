@@ -71,8 +71,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the application itself, compressed and with hashed names (see STORAGES).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "citygrid.middleware.RequestLimitsMiddleware",  # NUL characters, bodies over the size cap
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,6 +161,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# A refused CSRF check is a page of its own in the site's layout (citygrid.error_pages).
+CSRF_FAILURE_VIEW = "citygrid.error_pages.csrf_failure"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -171,8 +176,22 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "citygrid" / "static"]
+# Static files: `manage.py collectstatic` writes them to STATIC_ROOT with a content hash in each name
+# and gzip/brotli copies; WhiteNoise serves them from the application with a year's cache (the hash
+# changes with the content), so no front server is needed. A reverse proxy stays optional.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Photos live in MEDIA_ROOT and are never served as files: cases.media checks the case's scope
+# first. MEDIA_URL is not routed (a /media/ URL is a 404).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Optional hand-off of the photo's bytes to the front server once the scope is checked:
+# PHOTO_SENDFILE_HEADER=X-Accel-Redirect (nginx, with an `internal` location PHOTO_SENDFILE_PREFIX
+# aliased to MEDIA_ROOT) or X-Sendfile (Apache mod_xsendfile, lighttpd). Unset: gunicorn sends them.
+PHOTO_SENDFILE_HEADER = os.environ.get("PHOTO_SENDFILE_HEADER", "").strip()
+PHOTO_SENDFILE_PREFIX = os.environ.get("PHOTO_SENDFILE_PREFIX", "/protected-media/")
 # Photos: anything bigger is refused with a clear message (see cases.photos.photo_validate), and so
 # is an image of more pixels (a decompression bomb: a small file that decodes to gigabytes).
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
@@ -443,3 +462,23 @@ EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = _mail["DEFAULT_FROM_EMAIL"]
 SERVER_EMAIL = _mail["SERVER_EMAIL"]
 MAIL_CONFIGURED = _mail["MAIL_CONFIGURED"]
+
+# --- request limits (issue 17) --------------------------------------------------------------------
+# A request with photos (multipart) may carry at most UPLOAD_MAX_FILES files and REQUEST_MAX_BYTES in
+# all (by default five full-size photos); any other body at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+# Bodies over the cap are refused by their Content-Length before they are read
+# (citygrid.middleware), a file over MAX_UPLOAD_BYTES as soon as that many bytes of it have arrived
+# (citygrid.parsers.UploadLimitHandler). JSON nests at most citygrid.parsers.JSON_MAX_DEPTH deep.
+UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(5 * MAX_UPLOAD_BYTES + 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "citygrid.parsers.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "citygrid.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]

@@ -17,3 +17,6 @@ SECURE_HSTS_SECONDS = 0
 # assert their effects synchronously. The real-broker tests (marker `broker`) use send_task, which
 # always goes to the broker, and a worker subprocess of their own.
 CELERY_TASK_ALWAYS_EAGER = True
+# The suite renders pages without running collectstatic: plain static storage, no manifest. The
+# production pass of CI (tests/production) runs the real one behind gunicorn.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,6 +1,4 @@
 """Top-level URLs: admin, accounts, the API with its schema and docs, and each app's pages."""
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -28,7 +26,7 @@ urlpatterns = [
     path("", include("cases.urls")),
 ]
 
-handler404 = "citygrid.api.not_found"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler400 = "citygrid.error_pages.bad_request"
+handler403 = "citygrid.error_pages.permission_denied"
+handler404 = "citygrid.error_pages.page_not_found"
+handler500 = "citygrid.error_pages.server_error"

@@ -8,6 +8,7 @@ from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
 from citygrid.api import ModelSerializer
+from citygrid.dates import ApiDateTimeField
 
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
@@ -51,7 +52,7 @@ class ActionInput(serializers.Serializer):
     filing_condition = serializers.CharField(required=False, allow_blank=True, default="")
     department_id = serializers.IntegerField(required=False)
     into_case_id = serializers.IntegerField(required=False)
-    requested_deadline = serializers.DateTimeField(required=False)
+    requested_deadline = ApiDateTimeField(required=False)
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
@@ -131,9 +132,21 @@ class StepOutput(ModelSerializer):
 
 
 class AttachmentOutput(ModelSerializer):
+    """A photo by the URLs that serve it within the case's scope (cases.media), never its file."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
     class Meta:
         model = Attachment
-        fields = ["id", "kind", "file", "content_type", "size", "created_at"]
+        fields = ["id", "kind", "url", "thumbnail_url", "content_type", "size", "created_at"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse("cases:photo", kwargs={"attachment_id": attachment.pk}, request=self.context.get("request"))
+
+    def get_thumbnail_url(self, attachment: Attachment) -> str:
+        return reverse("cases:photo_thumbnail", kwargs={"attachment_id": attachment.pk},
+                       request=self.context.get("request"))
 
 
 class CaseReceiptOutput(ModelSerializer):
