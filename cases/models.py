@@ -251,6 +251,12 @@ class Task(models.Model):
                                      related_name="completed_tasks")
     result = models.BooleanField(_("结果"), null=True, blank=True, help_text=_("核实：属实；核查：通过"))
     note = models.TextField(_("说明"), blank=True)
+    # Where the answer was given (the phone's position, issue 20) and how far that is from the case:
+    # shown to the operator, flagged beyond FIELD_ANSWER_RADIUS_M, never refused.
+    answered_lon = models.FloatField(_("作答经度"), null=True, blank=True)
+    answered_lat = models.FloatField(_("作答纬度"), null=True, blank=True)
+    answered_accuracy_m = models.FloatField(_("作答定位精度（米）"), null=True, blank=True)
+    distance_m = models.FloatField(_("作答位置距案件（米）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("任务")
