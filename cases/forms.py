@@ -6,6 +6,8 @@ A form only checks what the person typed and turns it into the arguments of the 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citygrid.dates import DateField, DateTimeField
+from citygrid.text import text_clean
 from grids.models import User
 
 from .models import Case, Source, State, Urgency
@@ -53,6 +55,9 @@ class ActionForm(forms.Form):
 
     def setup(self) -> None:
         """Subclasses add their fields here (they know the case and the person)."""
+
+    def clean_note(self) -> str:
+        return text_clean(self.cleaned_data.get("note", ""))
 
     def arguments(self) -> dict:
         return {"note": self.cleaned_data.get("note", "")}
@@ -117,7 +122,7 @@ class MergeForm(ActionForm):
 
 
 class ExtensionForm(ActionForm):
-    requested_deadline = forms.DateTimeField(
+    requested_deadline = DateTimeField(
         label=_("申请延期至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": _("请填写申请的延期时限。"), "invalid": _("时间格式应为 年-月-日 时:分。")},
@@ -176,9 +181,9 @@ class SearchForm(forms.Form):
     district = forms.TypedChoiceField(label=_("区/县"), required=False, coerce=int, empty_value=None)
     street = forms.TypedChoiceField(label=_("街道"), required=False, coerce=int, empty_value=None)
     department = forms.TypedChoiceField(label=_("处置部门"), required=False, coerce=int, empty_value=None)
-    reported_from = forms.DateField(label=_("上报日期自"), required=False,
+    reported_from = DateField(label=_("上报日期自"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
-    reported_to = forms.DateField(label=_("上报日期至"), required=False,
+    reported_to = DateField(label=_("上报日期至"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.ChoiceField(label=_("超时"), required=False,
                                 choices=[("", _("全部")), ("true", _("仅超时")), ("false", _("未超时"))])

@@ -3,7 +3,7 @@ and command). Used alike by the workflow, the API, the pages and the admin."""
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ConflictError, PermissionDeniedError
+from citygrid.errors import ConflictError, NotFoundError, PermissionDeniedError
 from grids.models import RegionLevel, ResponsibilityGrid, Role, User
 
 from .models import Case
@@ -77,10 +77,19 @@ def available_actions(actor: User, case: Case) -> list[str]:
     return [name for name in allowed_actions(case.state) if actor.role in TRANSITIONS[name].roles]
 
 
+def case_not_found() -> NotFoundError:
+    """The one answer for a case that does not exist and for one the person may not see: alike, so
+    that nobody learns from it which ids exist or which number another scope's case has."""
+    return NotFoundError(_("案件不存在或不在您的管辖范围内。"))
+
+
 def check_can_apply(actor: User, case: Case, action: str) -> None:
-    """Raise 403 for a wrong role or a case out of scope, 409 (naming the allowed moves) for a
-    move the case's state does not allow."""
+    """Raise 404 for a case out of the actor's read scope (as if it did not exist), 403 for a wrong
+    role or a case they may read but not move, 409 (naming the allowed moves) for a move the
+    case's state does not allow."""
     transition = TRANSITIONS[action]
+    if not case_in_scope(actor, case):
+        raise case_not_found()
     if actor.role not in transition.roles:
         raise PermissionDeniedError(
             _("角色“%(role)s”不能执行“%(action)s”。") % {"role": actor.get_role_display(), "action": transition.label}

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from citygrid.errors import ApplicationError, NotFoundError
 from citygrid.queries import row_by_key
 from grids.models import Department, MinorClass, User
 from grids.selectors import ownership_resolve
@@ -29,7 +29,7 @@ from .models import (
     TaskKind,
     Urgency,
 )
-from .permissions import case_in_scope, check_can_apply
+from .permissions import case_in_scope, case_not_found, check_can_apply
 from .transitions import TRANSITIONS
 
 # A mutation changes the locked case in memory and returns the event payload.
@@ -45,7 +45,7 @@ def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mu
         case = row_by_key(Case.objects.select_for_update(no_key=True).select_related("minor", "district")
                           .filter(pk=case_id))
         if case is None:
-            raise NotFoundError(_("案件不存在。"))
+            raise case_not_found()
         check_can_apply(actor, case, action)
         # After the permission check: who may not make the move is told so, not asked for a reason.
         if transition.needs_reason and not (note or "").strip():
@@ -174,15 +174,13 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
         raise ApplicationError(_("不能把案件合并到它自己。"), extra={"field": "into_case_id"})
 
     def mutate(case, now):
-        # Locked too, so the case that stays cannot be closed or merged away while we join it.
-        target = row_by_key(Case.objects.select_for_update(no_key=True).filter(pk=into_case_id))
-        if target is None or not target.is_open:
-            raise ApplicationError(_("合并目标案件不存在或已办结。"), extra={"field": "into_case_id"})
-        if not case_in_scope(actor, target):
-            raise PermissionDeniedError(
-                _("合并目标案件 %(number)s 不在您的管辖范围内。") % {"number": target.number},
-                extra={"field": "into_case_id"},
-            )
+        # Locked too (above, in id order), so the case that stays cannot be closed or merged away
+        # while we join it.
+        target = row_by_key(Case.objects.filter(pk=into_case_id))
+        if target is None or not case_in_scope(actor, target):
+            raise NotFoundError(_("合并目标案件不存在或不在您的管辖范围内。"), extra={"field": "into_case_id"})
+        if not target.is_open:
+            raise ApplicationError(_("合并目标案件已办结。"), extra={"field": "into_case_id"})
         if target.minor_id != case.minor_id:
             raise ApplicationError(_("只能合并同一小类的案件。"), extra={"field": "into_case_id"})
         Task.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now, completed_by=actor)
@@ -190,7 +188,13 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
         case.merged_into = target
         return {"into": target.number}
 
-    return _apply(actor=actor, case_id=case_id, action="merge", note=note, mutate=mutate)
+    with transaction.atomic():
+        # Both cases locked in id order before _apply locks the merged one (again, a no-op): two
+        # opposite merges at once (A into B, B into A) would otherwise each hold one lock and wait
+        # for the other's, a deadlock.
+        list(Case.objects.select_for_update(no_key=True).filter(pk__in=[case_id, into_case_id])
+             .order_by("pk").values_list("pk", flat=True))
+        return _apply(actor=actor, case_id=case_id, action="merge", note=note, mutate=mutate)
 
 
 # --- dispatch and handling ------------------------------------------------------------------

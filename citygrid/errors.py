@@ -5,6 +5,8 @@ user's language; `extra` carries machine-readable detail (for example the allowe
 """
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -29,3 +31,14 @@ class ConflictError(ApplicationError):
 
 class NotFoundError(ApplicationError):
     status_code = 404
+
+
+class IdempotencyKeyReusedError(ApplicationError):
+    """A retry key sent again with a different submission (HTTP 422): answering with the first
+    record would silently drop the second submission."""
+
+    status_code = 422
+
+    def __init__(self):
+        super().__init__(_("该幂等键（Idempotency-Key）已用于另一份内容不同的提交；新的提交请使用新的键。"),
+                         extra={"field": "idempotency_key"})

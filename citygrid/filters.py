@@ -1,9 +1,10 @@
 """Shared query-string filters of the API (django-filter): the FilterSet every list's filters derive
-from, and the id filter."""
+from, the id filter, and a boolean filter that refuses what is not a boolean. Dates: citygrid.dates."""
 import copy
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
 
 # A database id is a signed 64-bit integer. Bigger numbers are refused with a 400 instead of
@@ -21,6 +22,32 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", ID_MIN)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
+
+
+TRUE_WORDS = {"true", "1", "yes", "on"}
+FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (1/0, yes/no, on/off); anything else is an error, not "no filter" (Django's
+    NullBooleanField reads `?overdue=maybe` as absent, so the list came back unfiltered)."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("“%(value)s”不是有效的布尔值，请使用 true 或 false。")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class _FieldsCopiedShallow(dict):

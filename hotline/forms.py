@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Urgency
+from citygrid.dates import DateTimeField
 
 from .catalog import services_active
 from .models import CallKind, Channel, FeedbackChannel, FeedbackKind, Satisfaction
@@ -34,7 +35,7 @@ class CallForm(forms.Form):
     case_number = forms.CharField(label=_("案件编号"), max_length=16, required=False,
                                   help_text=_("来电人提供编号时填写：反映问题则并入该案件，查询则关联该案件"))
     transfer_number = forms.CharField(label=_("12345工单号"), max_length=40, required=False)
-    transfer_deadline = forms.DateTimeField(label=_("12345办理时限"), required=False,
+    transfer_deadline = DateTimeField(label=_("12345办理时限"), required=False,
                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
                              required=False)

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from cases.calendar import WorkCalendar
 from cases.models import Case, Source, State, Urgency
 from cases.outbox import outbox_enqueue
+from cases.permissions import case_in_scope, case_not_found
 from cases.services import StoredFiles, case_report
 from cases.workflow import case_reopen
-from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from citygrid.errors import ApplicationError, IdempotencyKeyReusedError, NotFoundError, PermissionDeniedError
+from citygrid.text import text_clean
 from grids.locator import locate
 from grids.models import User
 
@@ -107,8 +109,12 @@ def call_log(
     """
     _require_hotline_staff(actor)
     transfer_number = (transfer_number or "").strip()
+    content, answer, address = text_clean(content), text_clean(answer), text_clean(address)
+    caller_name = text_clean(caller_name)
     existing = _call_existing(idempotency_key, transfer_number)
     if existing is not None:
+        if idempotency_key and existing.idempotency_key == idempotency_key:
+            _retry_check(existing, channel=channel, kind=kind, phone=phone, content=content)
         return CallResult(existing, created=False)
     if channel not in Channel.values:
         raise ApplicationError(_("来电渠道无效。"), extra={"field": "channel"})
@@ -123,7 +129,6 @@ def call_log(
     if called_at > now + timedelta(minutes=5):
         raise ApplicationError(_("来电时间不能晚于当前时间。"), extra={"field": "called_at"})
     phone = phone_normalize(phone)
-    caller_name = (caller_name or "").strip()
 
     case, link = None, ""
     if case_number:
@@ -151,7 +156,7 @@ def call_log(
             district_id = case.district_id
         call = Call.objects.create(
             channel=channel, kind=kind, caller=caller, caller_name=caller_name, called_at=called_at, agent=actor,
-            content=content.strip(), answer=(answer or "").strip(), transfer_number=transfer_number,
+            content=content, answer=answer, transfer_number=transfer_number,
             transfer_deadline=transfer_deadline, case=case, case_link=link, district_id=district_id,
             idempotency_key=idempotency_key or None,
         )
@@ -166,6 +171,19 @@ def _call_existing(idempotency_key: str | None, transfer_number: str) -> Call | 
     if transfer_number:
         return Call.objects.filter(transfer_number=transfer_number).select_related("case").first()
     return None
+
+
+def _retry_check(call: Call, *, channel: str, kind: str, phone: str, content: str) -> None:
+    """Refuse (422) a call logged again under the key of another call: another channel, kind,
+    number or text."""
+    same = (call.channel, call.kind, call.content) == (channel, kind, content)
+    if same:
+        try:
+            same = call.caller.phone == phone_normalize(phone)
+        except ApplicationError:
+            same = False
+    if not same:
+        raise IdempotencyKeyReusedError()
 
 
 def _case_by_number(number: str, kind: str) -> tuple[Case, str]:
@@ -225,11 +243,12 @@ def feedback_send(
         raise ApplicationError(_("答复方式无效。"), extra={"field": "channel"})
     if kind not in FeedbackKind.values:
         raise ApplicationError(_("答复类型无效。"), extra={"field": "kind"})
-    if not (message or "").strip():
+    message = text_clean(message)
+    if not message:
         raise ApplicationError(_("请填写答复内容。"), extra={"field": "message"})
     case = Case.objects.filter(pk=case_id).first()
-    if case is None:
-        raise NotFoundError(_("案件不存在。"))
+    if case is None or (actor is not None and not case_in_scope(actor, case)):
+        raise case_not_found()
     now = timezone.now()
     closed_at = due_at = on_time = None
     if kind == FeedbackKind.RESULT:
@@ -246,7 +265,7 @@ def feedback_send(
     by_phone = channel == FeedbackChannel.PHONE
     with transaction.atomic():
         feedback = Feedback.objects.create(
-            case=case, kind=kind, channel=channel, recipient=recipient, message=message.strip(),
+            case=case, kind=kind, channel=channel, recipient=recipient, message=message,
             automatic=automatic, created_by=actor, created_at=now, case_closed_at=closed_at, due_at=due_at,
             on_time=on_time, status=DeliveryStatus.SENT if by_phone else DeliveryStatus.PENDING,
             sent_at=now if by_phone else None,
@@ -297,7 +316,8 @@ def callback_record(
         raise ApplicationError(_("只有不满意的回访才能要求重新处置。"), extra={"field": "reopen"})
     with transaction.atomic():
         callback = Callback.objects.select_for_update().select_related("case").filter(pk=callback_id).first()
-        if callback is None:
+        # One answer for a missing callback and one of a case the agent may not see.
+        if callback is None or not case_in_scope(actor, callback.case):
             raise NotFoundError(_("回访任务不存在。"))
         if callback.status not in (CallbackStatus.PENDING, CallbackStatus.UNREACHABLE):
             raise ApplicationError(
@@ -307,7 +327,7 @@ def callback_record(
         now = timezone.now()
         callback.attempts += 1
         callback.agent = actor
-        callback.comment = (comment or "").strip()
+        callback.comment = text_clean(comment)
         if not reached:
             callback.status = CallbackStatus.UNREACHABLE
         else:
@@ -429,7 +449,7 @@ def public_report(
     with StoredFiles(), transaction.atomic():
         result = case_report(
             actor=None, source=Source.PUBLIC, minor_id=minor_id, lon=lon, lat=lat, description=description,
-            address=address, component_code=component_code, reporter_name=(contact_name or "").strip()[:64],
+            address=address, component_code=component_code, reporter_name=text_clean(contact_name)[:64],
             reporter_phone=phone, photos=photos or [], idempotency_key=key,
         )
         if not result.created:

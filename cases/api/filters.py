@@ -4,7 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.filters import FilterSet, IdFilter
+from citygrid.dates import IsoDateTimeFilter
+from citygrid.filters import BooleanFilter, FilterSet, IdFilter
+from grids.models import ClassKind
 
 from ..models import CLOCK_RUNNING_STATES, Case, Source, State
 from ..selectors import case_search_filter
@@ -17,18 +19,18 @@ class CaseFilter(FilterSet):
     source = django_filters.MultipleChoiceFilter(choices=Source.choices, method="filter_in")
     minor = IdFilter(field_name="minor_id")
     minor_code = django_filters.CharFilter(field_name="minor__code")
-    kind = django_filters.CharFilter(field_name="kind")
+    kind = django_filters.ChoiceFilter(field_name="kind", choices=ClassKind.choices)
     district = IdFilter(field_name="district_id")
     street = IdFilter(field_name="street_id")
     community = IdFilter(field_name="community_id")
     unit_grid = django_filters.CharFilter(field_name="unit_grid__code")
     department = IdFilter(field_name="department_id")
     number = django_filters.CharFilter(field_name="number")
-    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
-    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已超时"))
+    reported_after = IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    closed_after = IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    overdue = BooleanFilter(method="filter_overdue", label=_("已超时"))
     q = django_filters.CharFilter(method="filter_text", label=_("编号、描述或地址"))
     ordering = django_filters.OrderingFilter(fields=(("current_deadline", "deadline"), ("reported_at", "reported_at"),
                                                      ("number", "number")))

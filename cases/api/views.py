@@ -6,14 +6,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citygrid.errors import ApplicationError, NotFoundError
+from citygrid.parsers import JSONParser
+from citygrid.text import text_clean
 
 from .. import selectors, services, workflow
 from ..models import Case, Task
+from ..permissions import case_not_found
 from ..transitions import TRANSITIONS
 from .filters import CaseFilter
 from .pagination import CappedCountPagination
@@ -114,7 +117,7 @@ class CaseDetailApi(APIView):
     def get(self, request, case_id: int):
         case = selectors.case_detail_api(request.user, case_id)
         if case is None:
-            raise NotFoundError(_("案件不存在或不在您的管辖范围内。"))
+            raise case_not_found()
         return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
 
 
@@ -141,7 +144,7 @@ class CaseActionApi(APIView):
         data = ActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        arguments = {"note": fields.get("note", "")}
+        arguments = {"note": text_clean(fields.get("note", ""))}
         for name in ACTION_ARGUMENTS.get(action, []):
             if name in fields:
                 arguments[name] = fields[name]

@@ -101,11 +101,19 @@ def test_idempotency_key_header_returns_the_first_case(city, client_as, clock, s
 def test_client_id_returns_the_first_case(city, client_as, clock):
     client = client_as("collector_a")
     first = client.post(URL, report_body(city, client_id="app-42"), format="json")
-    again = client.post(URL, report_body(city, client_id="app-42", description="重试"), format="json")
+    again = client.post(URL, report_body(city, client_id="app-42"), format="json")
     other = client.post(URL, report_body(city, client_id="app-43"), format="json")
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert first.json()["id"] == again.json()["id"] != other.json()["id"]
     assert Case.objects.count() == 2
+
+
+def test_a_reused_client_id_with_another_report_is_422(city, client_as, clock):
+    client = client_as("collector_a")
+    client.post(URL, report_body(city, client_id="app-42"), format="json")
+    reused = client.post(URL, report_body(city, client_id="app-42", description="另一个问题"), format="json")
+    assert reused.status_code == 422 and "Idempotency-Key" in reused.json()["detail"]
+    assert Case.objects.count() == 1
 
 
 def test_retry_keys_are_per_person(city, client_as, clock):
@@ -176,7 +184,7 @@ def test_image_too_large(city, client_as, unchanged, settings):
     settings.MAX_UPLOAD_BYTES = 64
     check = unchanged()
     response = client_as("collector_a").post(URL, report_body(city, photos=[photo()]), format="multipart")
-    assert response.status_code == 400
+    assert response.status_code == 413  # stopped while it streamed in (citygrid.parsers)
     assert "过大" in response.json()["detail"]
     check()
 

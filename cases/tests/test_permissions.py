@@ -1,12 +1,13 @@
-"""Who may do what to which case: roles × actions × in-scope / out-of-scope (403 from the services
-and from the API), and what each person may read (cases_visible, the tasks of a collector)."""
+"""Who may do what to which case: roles × actions × in-scope / out-of-scope (403 for a wrong role;
+out of scope, 404 as for a case that does not exist, from the services and from the API), and what
+each person may read (cases_visible, the tasks of a collector)."""
 import pytest
 
 from cases import selectors, workflow
 from cases.models import Case, RequestKind, State
 from cases.permissions import case_in_scope
 from cases.transitions import TRANSITIONS
-from citygrid.errors import PermissionDeniedError
+from citygrid.errors import NotFoundError, PermissionDeniedError
 from grids.models import Role, User
 
 from .helpers import case_build, report, request_add, row_counts, snapshot
@@ -70,16 +71,20 @@ def test_role_matrix(city, people, action, username):
 
 @pytest.mark.parametrize("action", list(TRANSITIONS))
 def test_scope_matrix(city, people, action):
-    """The right role, the wrong district / department / grid: 403 and nothing written."""
+    """The right role, the wrong district / department / grid: 404 as for a missing case (its
+    number not named), and nothing written."""
     case = case_for(city, action)
     arguments = valid_arguments(city, action)
     in_scope = [username for username in IN_SCOPE if people[username].role in TRANSITIONS[action].roles]
     for username in in_scope:
         outsider = people[OUT_OF_SCOPE[username]]
         before = snapshot(case.pk)
-        with pytest.raises(PermissionDeniedError) as refused:
+        with pytest.raises(NotFoundError) as refused:
             workflow.ACTIONS[action](actor=outsider, case_id=case.pk, **arguments)
-        assert case.number in refused.value.message
+        with pytest.raises(NotFoundError) as missing:
+            workflow.ACTIONS[action](actor=outsider, case_id=case.pk + 1000, **arguments)
+        assert refused.value.status_code == 404 and case.number not in refused.value.message
+        assert (refused.value.message, refused.value.extra) == (missing.value.message, missing.value.extra)
         assert snapshot(case.pk) == before
     # …while the person in scope may.
     workflow.ACTIONS[action](actor=people[ACTORS[action]], case_id=case.pk, **arguments)
@@ -88,9 +93,9 @@ def test_scope_matrix(city, people, action):
 def test_another_department_cannot_touch_a_case_sent_elsewhere(city):
     case = case_build(city, State.DISPATCHED)  # sent to sanitation_a
     for username in ("handler_b", "handler_municipal"):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             workflow.case_report_handled(actor=city.users[username], case_id=case.pk)
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             workflow.case_return(actor=city.users[username], case_id=case.pk, note="不是我们的")
     assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
 
@@ -112,7 +117,7 @@ def test_an_inactive_person_may_do_nothing(city):
     operator = city.users["operator"]
     operator.is_active = False
     operator.save()
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         workflow.case_send_verify(actor=operator, case_id=case.pk)
 
 
@@ -121,30 +126,35 @@ def test_a_handler_without_a_department_sees_and_does_nothing(city):
     lost = User.objects.create_user(username="handler_nowhere", role=Role.HANDLER)
     assert not case_in_scope(lost, case)
     assert not selectors.cases_visible(lost).exists()
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         workflow.case_report_handled(actor=lost, case_id=case.pk)
 
 
 # --- the same through the API -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("username", "state", "action", "body"), [
-    ("collector_a", State.REPORTED, "file", {}),  # wrong role
-    ("handler_a", State.FILED, "dispatch", {"department_id": "sanitation_a"}),  # wrong role
-    ("operator_b", State.REPORTED, "send_verify", {}),  # district B on a district-A case
-    ("shift_leader_b", State.CHECKED, "close", {}),
-    ("handler_b", State.DISPATCHED, "report_handled", {}),  # another department's case
-    ("handler_b", State.DISPATCHED, "return", {"note": "不归我们"}),
-    ("collector_b", State.CHECKING, "check_pass", {}),  # a district-A task
+@pytest.mark.parametrize(("username", "state", "action", "body", "status"), [
+    ("collector_a", State.REPORTED, "file", {}, 403),  # wrong role
+    ("handler_a", State.FILED, "dispatch", {"department_id": "sanitation_a"}, 403),  # wrong role
+    # Out of scope: as if the case did not exist.
+    ("operator_b", State.REPORTED, "send_verify", {}, 404),  # district B on a district-A case
+    ("shift_leader_b", State.CHECKED, "close", {}, 404),
+    ("handler_b", State.DISPATCHED, "report_handled", {}, 404),  # another department's case
+    ("handler_b", State.DISPATCHED, "return", {"note": "不归我们"}, 404),
+    ("collector_b", State.CHECKING, "check_pass", {}, 404),  # a district-A task
 ])
-def test_api_403(city, client_as, username, state, action, body):
+def test_api_refusals(city, client_as, username, state, action, body, status):
     case = case_build(city, state)
     if "department_id" in body:
         body = {"department_id": city.departments[body["department_id"]].pk}
     before, counts = snapshot(case.pk), row_counts()
     response = client_as(username).post(f"/api/cases/{case.pk}/actions/{action}/", body, format="json")
-    assert response.status_code == 403, response.content
+    assert response.status_code == status, response.content
     assert any("\u4e00" <= char <= "\u9fff" for char in response.json()["detail"])  # Chinese
     assert snapshot(case.pk) == before and row_counts() == counts
+    if status == 404:
+        assert case.number not in response.content.decode()
+        missing = client_as(username).post(f"/api/cases/{case.pk + 1000}/actions/{action}/", body, format="json")
+        assert (missing.status_code, missing.json()) == (404, response.json())
 
 
 def test_wrong_role_is_403_even_without_a_reason(city, client_as):
@@ -241,7 +251,7 @@ def test_collector_tasks(city, client_as, clock):
     # collector_b may not answer district A's task, through the API either.
     refused = client_as("collector_b").post(f"/api/cases/{in_a.pk}/actions/verify/", {"is_true": True},
                                             format="json")
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     answered = client_as("collector_a").post(f"/api/cases/{in_a.pk}/actions/verify/", {"is_true": True},
                                              format="json")
     assert answered.status_code == 200, answered.content

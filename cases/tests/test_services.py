@@ -7,7 +7,7 @@ from django.db import IntegrityError
 
 from cases import services, tasks, workflow
 from cases.models import Attachment, Case, CaseEvent, CaseStep, State, StepKind, Task
-from citygrid.errors import ApplicationError
+from citygrid.errors import ApplicationError, IdempotencyKeyReusedError
 from grids.models import Component
 
 from .helpers import at, case_build, media_files, photo, report, row_counts, snapshot
@@ -245,13 +245,22 @@ def test_self_handled_is_idempotent(city, settings):
 
 
 def test_idempotent_intake_returns_the_first_case(city):
-    first = services.case_report(actor=city.users["collector_a"], source="collector",
-                                 minor_id=city.classes["garbage"].pk, lon=112.9805, lat=28.1905,
-                                 description="垃圾", idempotency_key="key-1")
-    again = services.case_report(actor=city.users["collector_a"], source="collector",
-                                 minor_id=city.classes["manhole"].pk, lon=112.9825, lat=28.1905,
-                                 description="换了内容的重试", idempotency_key="key-1")
+    submission = dict(actor=city.users["collector_a"], source="collector", minor_id=city.classes["garbage"].pk,
+                      lon=112.9805, lat=28.1905, description="垃圾", idempotency_key="key-1")
+    first = services.case_report(**submission)
+    again = services.case_report(**submission)
     assert (first.created, again.created, again.case) == (True, False, first.case)
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("change", [{"description": "换了内容"}, {"lon": 112.9825}, {"reporter_phone": "13900000000"}])
+def test_a_reused_idempotency_key_with_another_submission_is_refused(city, change):
+    submission = dict(actor=city.users["collector_a"], source="collector", minor_id=city.classes["garbage"].pk,
+                      lon=112.9805, lat=28.1905, description="垃圾", idempotency_key="key-1")
+    services.case_report(**submission)
+    with pytest.raises(IdempotencyKeyReusedError) as refused:
+        services.case_report(**{**submission, **change})
+    assert refused.value.status_code == 422 and "Idempotency-Key" in refused.value.message
     assert Case.objects.count() == 1
 
 

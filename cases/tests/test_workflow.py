@@ -25,7 +25,7 @@ from cases.models import (
     Task,
     TaskKind,
 )
-from citygrid.errors import ApplicationError, ConflictError, PermissionDeniedError
+from citygrid.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 
 from .helpers import START, at, events_of, media_files, photo, report, snapshot, steps_of
 
@@ -351,10 +351,15 @@ def test_merge_refuses_itself_another_class_and_a_closed_target(city, act):
 
 
 def test_merge_target_must_be_in_the_actors_scope(city, act):
+    """A target out of scope is refused as one that does not exist: 404, its number not named."""
     in_a = report(city, grid=0)
     in_b = report(city, by="collector_b", grid=2)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError) as refused:
         act("merge", "operator_b", in_b, into_case_id=in_a.pk)
+    with pytest.raises(NotFoundError) as missing:
+        act("merge", "operator_b", in_b, into_case_id=in_a.pk + 1000)
+    assert (refused.value.status_code, refused.value.message) == (404, missing.value.message)
+    assert in_a.number not in refused.value.message
     assert Case.objects.get(pk=in_b.pk).state == State.REPORTED
 
 

@@ -3,7 +3,7 @@ with plain number filters: no lookup query to validate the id, an unknown id sim
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.filters import FilterSet, IdFilter
+from citygrid.filters import BooleanFilter, FilterSet, IdFilter
 
 from ..models import (
     ClassKind,
@@ -62,7 +62,7 @@ class MajorClassFilter(FilterSet):
     edition = filters.ChoiceFilter(choices=Edition.choices, label=_("标准版本"))
     kind = filters.ChoiceFilter(choices=ClassKind.choices, label=_("类型"))
     code = filters.CharFilter(label=_("大类代码"))
-    is_local = filters.BooleanFilter(label=_("地方扩展"))
+    is_local = BooleanFilter(label=_("地方扩展"))
 
     class Meta:
         model = MajorClass
@@ -75,8 +75,8 @@ class MinorClassFilter(FilterSet):
     major = IdFilter(field_name="major_id", label=_("大类 id"))
     major_code = filters.CharFilter(field_name="major__code", label=_("大类代码"))
     code = filters.CharFilter(label=_("小类代码"))
-    is_active = filters.BooleanFilter(label=_("启用"))
-    is_local = filters.BooleanFilter(label=_("地方扩展"))
+    is_active = BooleanFilter(label=_("启用"))
+    is_local = BooleanFilter(label=_("地方扩展"))
     department_type = filters.CharFilter(field_name="department_type__code", label=_("处置部门类型代码"))
 
     class Meta:
@@ -90,7 +90,7 @@ class DepartmentFilter(FilterSet):
     parent = IdFilter(field_name="parent_id", label=_("上级部门 id"))
     type = filters.CharFilter(field_name="department_type__code", label=_("部门类型代码"))
     department_type = IdFilter(field_name="department_type_id", label=_("部门类型 id"))
-    is_active = filters.BooleanFilter(label=_("启用"))
+    is_active = BooleanFilter(label=_("启用"))
 
     class Meta:
         model = Department
@@ -103,7 +103,7 @@ class OwnershipRuleFilter(FilterSet):
     minor = IdFilter(field_name="minor_id", label=_("小类 id"))
     region = IdFilter(field_name="region_id", label=_("区域 id"))
     department = IdFilter(field_name="department_id", label=_("责任部门 id"))
-    major_only = filters.BooleanFilter(field_name="minor", lookup_expr="isnull", label=_("仅大类规则"))
+    major_only = BooleanFilter(field_name="minor", lookup_expr="isnull", label=_("仅大类规则"))
 
     class Meta:
         model = OwnershipRule
@@ -120,8 +120,8 @@ class ComponentFilter(FilterSet):
     street = IdFilter(field_name="unit_grid__street_id", label=_("街道 id"))
     community = IdFilter(field_name="unit_grid__community_id", label=_("社区 id"))
     status = filters.ChoiceFilter(choices=ComponentStatus.choices, label=_("状态"))
-    in_use = filters.BooleanFilter(label=_("在用"))
-    owner_unknown = filters.BooleanFilter(field_name="owner_department", lookup_expr="isnull",
+    in_use = BooleanFilter(label=_("在用"))
+    owner_unknown = BooleanFilter(field_name="owner_department", lookup_expr="isnull",
                                           label=_("未登记权属单位"))
 
     class Meta:

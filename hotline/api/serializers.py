@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from cases.models import Urgency
 from citygrid.api import ModelSerializer
+from citygrid.dates import ApiDateField, ApiDateTimeField
 from citygrid.filters import ID_MAX, ID_MIN
 
 from ..masking import name_for, phone_for
@@ -47,9 +48,9 @@ class CallInput(serializers.Serializer):
                                         default="", help_text=_("来电人提供的案件编号：反映问题时并入该案件，查询时关联该案件"))
     transfer_number = serializers.CharField(label=_("12345工单号"), max_length=40, required=False, allow_blank=True,
                                             default="")
-    transfer_deadline = serializers.DateTimeField(label=_("12345办理时限"), required=False, allow_null=True,
+    transfer_deadline = ApiDateTimeField(label=_("12345办理时限"), required=False, allow_null=True,
                                                   default=None)
-    called_at = serializers.DateTimeField(label=_("来电时间"), required=False, allow_null=True, default=None)
+    called_at = ApiDateTimeField(label=_("来电时间"), required=False, allow_null=True, default=None)
     client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
                                       help_text=_("客户端生成的唯一编号；重试时返回第一次的记录（同 Idempotency-Key 头）"))
 
@@ -138,8 +139,8 @@ class CallbackOutput(ModelSerializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    start = serializers.DateField(help_text=_("起始日期（含）"))
-    end = serializers.DateField(help_text=_("截止日期（不含）"))
+    start = ApiDateField(help_text=_("起始日期（含）"))
+    end = ApiDateField(help_text=_("截止日期（不含）"))
     district_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=ID_MIN,
                                            max_value=ID_MAX)
 

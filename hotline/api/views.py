@@ -7,16 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from citygrid.parsers import JSONParser
 
 from .. import selectors, services
 from ..catalog import minor_by_service_code, service_code, services_active
 from ..masking import can_see_personal_data
-from ..models import Callback, CallbackStatus
+from ..models import Callback, CallbackStatus, Channel
 from ..progress import public_case, public_status, state_words
 from ..ratelimit import client_ip, rate_limit_request
 from .serializers import (
@@ -62,7 +63,7 @@ class CallListCreateApi(generics.ListAPIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("case_number", str, required=False),
-        OpenApiParameter("channel", str, required=False),
+        OpenApiParameter("channel", str, required=False, enum=Channel.values),
         OpenApiParameter("phone", str, required=False, description=_("仅热线坐席可按号码查询")),
     ])
     def get(self, request, *args, **kwargs):
@@ -74,6 +75,8 @@ class CallListCreateApi(generics.ListAPIView):
         if params.get("case_number"):
             calls = calls.filter(case__number=params["case_number"].strip())
         if params.get("channel"):
+            if params["channel"] not in Channel.values:
+                raise ApplicationError(_("来电渠道无效。"), extra={"field": "channel"})
             calls = calls.filter(channel=params["channel"])
         if params.get("phone"):
             # Searching by number would let masked readers confirm who called: hotline staff only.

@@ -24,7 +24,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case, Source, State
+from citygrid.dates import moment_problem
 from citygrid.errors import ApplicationError
+from citygrid.parsers import request_limit_error
+from citygrid.text import text_clean
 
 from .. import services
 from ..catalog import minor_by_service_code, service_code, services_active
@@ -54,6 +57,7 @@ class Open311Error(APIException):
 
 def open311_exception_handler(exc, context):
     """Every client error as [{"code": …, "description": …}] with the same HTTP code."""
+    exc = request_limit_error(exc) or exc
     if isinstance(exc, ApplicationError):
         code, description = exc.status_code, str(exc.message)
         field = exc.extra.get("field")
@@ -243,6 +247,9 @@ def _parse_when(value: str, name: str) -> datetime:
     if moment is None:
         raise Open311Error(400, _("%(name)s 不是有效的 w3c 日期时间（例如 2026-03-01T00:00:00+08:00）。")
                            % {"name": name})
+    problem = moment_problem(moment)
+    if problem:
+        raise Open311Error(400, f"{name}: {problem}")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -343,8 +350,8 @@ class RequestsApi(Open311Api):
         name = " ".join(part for part in (data.get("last_name", ""), data.get("first_name", "")) if part).strip()
         result = services.public_report(
             channel=PublicChannel.OPEN311, minor_id=minor.pk, lon=lon, lat=lat,
-            description=(data.get("description") or "").strip() or minor.name,
-            address=(data.get("address_string") or "").strip()[:200], component_code=str(component_code).strip(),
+            description=text_clean(data.get("description")) or minor.name,
+            address=text_clean(data.get("address_string"))[:200], component_code=str(component_code).strip(),
             contact_name=name, contact_phone=data.get("phone") or "", contact_email=data.get("email") or "",
             photos=media, api_key=api_key, client_ip=client_ip(request), device_id=data.get("device_id") or "",
             account_id=data.get("account_id") or "", attributes=attributes,
