@@ -1,6 +1,10 @@
 """Excel (.xlsx) output for every export of the project: our own streaming SpreadsheetML writer
 (xlsx_write), a string per row, so memory stays flat whatever the row count; openpyxl reads the
-files back in the tests and reads the imports (grids.tabular)."""
+files back in the tests and reads the imports (grids.tabular).
+
+Kept over XlsxWriter's constant-memory mode because it is three times faster on the case export's
+shape: 100,000 rows × 14 columns in 3.6–4.1 s against 12.0–12.3 s, each in a process of its own
+(`bench/xlsx_writers.py`, 2026-12-06); both stay flat in memory."""
 import math
 import re
 import shutil
