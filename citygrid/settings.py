@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "citygrid",
     "grids",
     "cases",
+    "patrol",
     "hotline",
     "assessment",
 ]
@@ -482,3 +483,19 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+
+# --- patrol (issue 20) ----------------------------------------------------------------------------
+# Track points are kept PATROL_RETENTION_DAYS (default 90) and removed in bulk, an hour's range at a
+# time, by the nightly beat task below (with the grid visits, check-ins and write receipts). The
+# field app sends a point every PATROL_POINT_SECONDS while on duty. A 核实/核查 answer or a handled
+# report given more than FIELD_ANSWER_RADIUS_M from the case is flagged to the operator (not
+# refused). A check-in within PATROL_CHECKIN_WINDOW_MINUTES of a post's time meets it; points less
+# accurate than PATROL_TRACK_MAX_ACCURACY_M are left out of the metres walked.
+PATROL_RETENTION_DAYS = float(os.environ.get("PATROL_RETENTION_DAYS", "90"))
+if PATROL_RETENTION_DAYS <= 0:
+    raise ImproperlyConfigured("PATROL_RETENTION_DAYS must be a positive number of days.")
+PATROL_POINT_SECONDS = int(os.environ.get("PATROL_POINT_SECONDS", "15"))
+FIELD_ANSWER_RADIUS_M = float(os.environ.get("FIELD_ANSWER_RADIUS_M", "200"))
+PATROL_CHECKIN_WINDOW_MINUTES = int(os.environ.get("PATROL_CHECKIN_WINDOW_MINUTES", "30"))
+PATROL_TRACK_MAX_ACCURACY_M = float(os.environ.get("PATROL_TRACK_MAX_ACCURACY_M", "100"))
+CELERY_BEAT_SCHEDULE["patrol-purge"] = {"task": "patrol.purge", "schedule": crontab(hour=2, minute=40)}

@@ -20,9 +20,11 @@ urlpatterns = [
     path("api/cases/", include("cases.api.urls")),
     path("api/hotline/", include("hotline.api.urls")),
     path("api/assessment/", include("assessment.api.urls")),
+    path("api/patrol/", include("patrol.api.urls")),
     path("open311/", include("hotline.open311.urls")),
     path("hotline/", include("hotline.urls")),
     path("assessment/", include("assessment.urls")),
+    path("patrol/", include("patrol.urls")),
     path("", include("cases.urls")),
 ]
 

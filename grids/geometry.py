@@ -89,3 +89,22 @@ def polygon_from_geojson(value: Any) -> BaseGeometry:
     if not geometry.is_valid:
         raise ValueError(_("多边形无效：%(reason)s") % {"reason": shapely.is_valid_reason(geometry)})
     return geometry
+
+
+_EARTH_RADIUS_M = 6371008.8  # mean radius: a great-circle distance within 0.5 % of the ellipsoid's
+
+
+def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def path_metres(lons: np.ndarray, lats: np.ndarray) -> float:
+    """The length in metres of the path through the points in order (haversine per step)."""
+    if len(lons) < 2:
+        return 0.0
+    phi = np.radians(lats)
+    h = np.sin(np.diff(phi) / 2) ** 2 + np.cos(phi[:-1]) * np.cos(phi[1:]) * np.sin(np.radians(np.diff(lons)) / 2) ** 2
+    return float(np.sum(2 * _EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))))

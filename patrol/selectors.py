@@ -1,0 +1,160 @@
+"""Patrol reads: who may see which collectors, the collector's own state (duty, posts, the day's
+work log), one collector's track of a day, and the command center's map of every collector."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from cases.models import Case, Task
+from grids.models import RegionLevel, Role, User
+
+from .models import CheckIn, DutyShift, PatrolPoint, Post
+
+# Who sees positions: the command center (and the collectors' supervisors, the shift leaders and
+# managers of their region); never handlers, hotline agents or other collectors.
+VIEWER_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
+
+
+def city_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def city_day(moment: datetime) -> date:
+    """The city's calendar day of an instant."""
+    return timezone.localtime(moment, city_zone()).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a city day, as aware instants."""
+    start = datetime.combine(day, time.min, tzinfo=city_zone())
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=city_zone())
+
+
+# --- scope -----------------------------------------------------------------------------------------
+
+def can_view_patrol(user: User) -> bool:
+    return user.is_active and (user.is_superuser or user.role in VIEWER_ROLES)
+
+
+def collectors_visible(user: User) -> QuerySet[User]:
+    """The collectors whose positions `user` may see: every one for the city level, those of the
+    viewer's region (or below it) otherwise, none for other roles."""
+    collectors = User.objects.filter(role=Role.COLLECTOR, is_active=True)
+    if not can_view_patrol(user):
+        return collectors.none()
+    if user.is_superuser or user.region_id is None or user.region.level == RegionLevel.CITY:
+        return collectors
+    # A collector's region is a district, street or community; the viewer's region covers it when
+    # it is that region or one of its ancestors (the tree is at most four deep).
+    region = user.region_id
+    return collectors.filter(Q(region_id=region) | Q(region__parent_id=region) | Q(region__parent__parent_id=region))
+
+
+# --- the collector's own -----------------------------------------------------------------------------
+
+def shift_current(collector: User) -> DutyShift | None:
+    """The open shift, else the last one."""
+    return (DutyShift.objects.filter(collector=collector, ended_at__isnull=True).first()
+            or DutyShift.objects.filter(collector=collector).order_by("-started_at").first())
+
+
+def posts_of(collector: User, *, now: datetime | None = None) -> QuerySet[Post]:
+    """The collector's active posts, each with `checked_in_today`."""
+    start, end = day_bounds(city_day(now or timezone.now()))
+    checked = CheckIn.objects.filter(post=OuterRef("pk"), collector=collector, at__gte=start, at__lt=end)
+    return (Post.objects.filter(collectors=collector, is_active=True)
+            .annotate(checked_in_today=Exists(checked)).order_by("name", "pk"))
+
+
+def shift_seconds_within(shifts: list[tuple[datetime, datetime | None]], start: datetime, end: datetime,
+                         now: datetime) -> float:
+    """Seconds of the shifts ([started, ended or now)) that fall within [start, end)."""
+    total = 0.0
+    for started, ended in shifts:
+        lower, upper = max(started, start), min(ended or now, end)
+        if upper > lower:
+            total += (upper - lower).total_seconds()
+    return total
+
+
+@dataclass(frozen=True)
+class WorkLog:
+    on_duty_seconds: int
+    distance_m: float
+    reports: int
+    tasks_done: int
+    checkins: int
+    checkins_due: int
+
+
+def work_log(collector: User, *, day: date | None = None, now: datetime | None = None) -> WorkLog:
+    """The day's work log (工作日志): time on duty, metres walked, reports, tasks answered,
+    check-ins made and due."""
+    from .counters import checkin_slots, patrol_calendar
+    from .services import shift_distance
+
+    now = now or timezone.now()
+    day = day or city_day(now)
+    start, end = day_bounds(day)
+    shifts = list(DutyShift.objects.filter(collector=collector, started_at__lt=end)
+                  .exclude(ended_at__lt=start).order_by("started_at"))
+    distance = sum(shift_distance(shift) if shift.ended_at is None else shift.distance_m for shift in shifts)
+    due = 0
+    if patrol_calendar().is_workday(day):
+        due = sum(len(checkin_slots(post.checkin_times)) for post in Post.objects.filter(collectors=collector,
+                                                                                          is_active=True))
+    return WorkLog(
+        on_duty_seconds=round(shift_seconds_within([(s.started_at, s.ended_at) for s in shifts], start, end, now)),
+        distance_m=round(distance, 1),
+        reports=Case.objects.filter(reporter=collector, reported_at__gte=start, reported_at__lt=end).count(),
+        tasks_done=Task.objects.filter(completed_by=collector, completed_at__gte=start, completed_at__lt=end).count(),
+        checkins=CheckIn.objects.filter(collector=collector, at__gte=start, at__lt=end).count(),
+        checkins_due=due,
+    )
+
+
+# --- the command center --------------------------------------------------------------------------
+
+def track_of_day(collector_id: int, day: date) -> list[tuple[datetime, float, float, float | None]]:
+    """One collector's points of a city day, in time order: a range scan of (collector, at)."""
+    start, end = day_bounds(day)
+    return list(PatrolPoint.objects.filter(collector_id=collector_id, at__gte=start, at__lt=end)
+                .order_by("at").values_list("at", "lon", "lat", "accuracy_m"))
+
+
+def collectors_map(viewer: User, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every collector the viewer may see, with their last position of the day (one index probe
+    per collector into (collector, at)), on or off duty, and the day's reports and last report.
+    Three queries, whatever the number of collectors."""
+    now = now or timezone.now()
+    start, end = day_bounds(city_day(now))
+    last_point = (PatrolPoint.objects.filter(collector_id=OuterRef("pk"), at__gte=start, at__lt=end)
+                  .order_by("-at").values("pk")[:1])
+    open_shift = DutyShift.objects.filter(collector_id=OuterRef("pk"), ended_at__isnull=True)
+    people = list(collectors_visible(viewer)
+                  .annotate(last_point_id=Subquery(last_point), on_duty=Exists(open_shift))
+                  .order_by("username").values("pk", "username", "first_name", "last_name", "last_point_id",
+                                               "on_duty"))
+    points = {row["pk"]: row for row in PatrolPoint.objects.filter(
+        pk__in=[person["last_point_id"] for person in people if person["last_point_id"]]
+    ).values("pk", "at", "lon", "lat", "accuracy_m")}
+    reports = {row["reporter_id"]: row for row in Case.objects.filter(
+        reported_at__gte=start, reported_at__lt=end, reporter_id__in=[person["pk"] for person in people],
+    ).values("reporter_id").annotate(count=Count("pk"), last=Max("reported_at"))}
+    rows = []
+    for person in people:
+        point = points.get(person["last_point_id"])
+        report = reports.get(person["pk"], {})
+        rows.append({
+            "id": person["pk"], "username": person["username"],
+            "name": f"{person['last_name']}{person['first_name']}" or person["username"],
+            "on_duty": person["on_duty"],
+            "at": point["at"] if point else None, "lon": point["lon"] if point else None,
+            "lat": point["lat"] if point else None, "accuracy_m": point["accuracy_m"] if point else None,
+            "reports_today": report.get("count", 0), "last_report_at": report.get("last"),
+        })
+    return rows
