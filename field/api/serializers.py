@@ -1,0 +1,45 @@
+"""Output serializers of the field app's endpoints."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.api.serializers import ChoiceLabelField
+from cases.models import State
+from citygrid.api import ModelSerializer
+from grids.models import MinorClass
+
+
+class ClassOutput(ModelSerializer):
+    major_name = serializers.CharField(source="major.name")
+
+    class Meta:
+        model = MinorClass
+        fields = ["id", "code", "name", "kind", "edition", "major_name"]
+
+
+class ClassPickerOutput(serializers.Serializer):
+    frequent = serializers.ListField(child=serializers.IntegerField(),
+                                     help_text=_("本人近期最常上报的小类编号，最常用在前"))
+    classes = ClassOutput(many=True)
+
+
+class InboxCaseOutput(serializers.Serializer):
+    """A case of the department's inbox with its marks (挂账 and since when, 督办 and 返工 counts,
+    overdue, requests waiting for a decision)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    minor_name = serializers.CharField(source="minor.name")
+    state = serializers.CharField()
+    state_display = ChoiceLabelField(State.choices, source="state")
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    address = serializers.CharField()
+    description = serializers.CharField()
+    current_deadline = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField(source="is_overdue")
+    suspended_at = serializers.DateTimeField(allow_null=True, help_text=_("挂账批准时间（挂账中的案件）"))
+    urge_count = serializers.IntegerField()
+    rework_count = serializers.IntegerField()
+    rework_reason = serializers.CharField(allow_null=True)
+    extension_pending = serializers.BooleanField()
+    suspension_pending = serializers.BooleanField()
