@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = {**os.environ, "DATABASE_URL": f"{args.pg}/{args.db}", "BENCH_ADMIN_URL": f"{args.pg}/postgres",
-           "CELERY_BROKER_URL": "", "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-calendar-not-secret"), "DJANGO_SETTINGS_MODULE": "citygrid.settings"}
+           "CELERY_BROKER_URL": "", "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-calendar-not-secret"), "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "citygrid.settings")}
     database_prepare(env, args.db, fresh=not args.reuse)
     if not scalar(env, "SELECT count(*) FROM grids_unitgrid"):
         seconds, _out = run_command(["seed_demo", "--scale", str(args.city_scale), "--cases", "0"], env,

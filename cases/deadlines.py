@@ -5,6 +5,7 @@ touched, so a verdict once given (and a frozen month's assessment) stays as it w
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -87,11 +88,13 @@ def deadlines_recompute(*, reason: str, old_days: dict[date, bool] | None = None
         return result
     last = 0
     while True:
-        ids = list(candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
+        # The batch's last step: the batch is then re-read by range, not by a list of its ids.
+        high = candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[batch - 1:batch].first()
+        rows = candidates.filter(pk__gt=last) if high is None else candidates.filter(pk__gt=last, pk__lte=high)
+        _batch(rows, old=old, new=new, minors=minors, reason=reason, actor_id=actor_id, now=now, result=result)
+        if high is None:
             break
-        last = ids[-1]
-        _batch(ids, old=old, new=new, minors=minors, reason=reason, actor_id=actor_id, now=now, result=result)
+        last = high
     # Deadlines moved into the past are marked overdue (and logged) now, not at the next beat.
     steps_mark_overdue(now=now)
     result.seconds = time.perf_counter() - started
@@ -131,14 +134,15 @@ _STEP_COLUMNS = ["pk", "case_id", "kind", "department_id", "started_at", "deadli
                  "case__state", "case__current_step", "case__current_deadline", "case__urgency", "case__minor_id"]
 
 
-def _batch(ids, *, old: CalendarSnapshot, new: CalendarSnapshot, minors, reason, actor_id, now,
+def _batch(candidates, *, old: CalendarSnapshot, new: CalendarSnapshot, minors, reason, actor_id, now,
            result: RecomputeResult) -> None:
     with transaction.atomic():
-        case_ids = sorted(set(CaseStep.objects.filter(pk__in=ids).values_list("case_id", flat=True)))
-        # In the case's pk order, as every other place that locks several cases.
-        list(Case.objects.select_for_update(no_key=True).filter(pk__in=case_ids).order_by("pk")
-             .values_list("pk", flat=True))
-        rows = CaseStep.objects.filter(pk__in=ids, completed_at__isnull=True).values_list(*_STEP_COLUMNS)
+        # The batch's cases are locked first (FOR NO KEY UPDATE, the workflow's lock, in pk order
+        # like every place that locks several cases): a move waits for the batch, or the batch
+        # waits for the move and then reads its result (a step it completed is no longer running).
+        list(Case.objects.select_for_update(no_key=True).filter(pk__in=candidates.values("case_id"))
+             .order_by("pk").values_list("pk", flat=True))
+        rows = candidates.filter(completed_at__isnull=True).values_list(*_STEP_COLUMNS)
         steps, cases, tasks, events = [], [], [], []
         for (pk, case_id, kind, department_id, started_at, deadline, marked, state, current_step, current_deadline,
              urgency, minor_id) in rows:
@@ -158,68 +162,68 @@ def _batch(ids, *, old: CalendarSnapshot, new: CalendarSnapshot, minors, reason,
             # keeps its mark, one newly past is marked by steps_mark_overdue after the batches.
             steps.append((pk, after, None if after > now else marked))
             if current_step == kind and current_deadline == deadline:
-                cases.append((case_id, after, after if kind == StepKind.HANDLE else None, kind == StepKind.HANDLE))
+                cases.append((case_id, after, kind == StepKind.HANDLE))
             if kind in _TASK_OF_STEP:
-                tasks.append((case_id, _TASK_OF_STEP[kind], deadline, after))
-            events.append(CaseEvent(
-                case_id=case_id, action=ACTION, from_state=state, to_state=state, actor_id=actor_id,
-                created_at=now, note=reason,
-                payload={"step": kind, "old": deadline.isoformat(), "new": after.isoformat(), "reason": reason},
-            ))
+                tasks.append((case_id, str(_TASK_OF_STEP[kind]), deadline, after))
+            events.append((case_id, state, {"step": kind, "old": deadline.isoformat(), "new": after.isoformat(),
+                                            "reason": reason}))
         if not steps:
             return
-        _write(steps, cases, tasks, now)
-        CaseEvent.objects.bulk_create(events, batch_size=1000)
+        if connection.vendor == "postgresql":
+            _write_postgresql(steps, cases, tasks, events, reason=reason, actor_id=actor_id, now=now)
+        else:
+            _write_orm(steps, cases, tasks, events, reason=reason, actor_id=actor_id, now=now)
 
 
-def _write(steps, cases, tasks, now) -> None:
-    """The batch's new deadlines: on PostgreSQL one UPDATE … FROM (VALUES …) per table (Django's
-    bulk_update compiles a CASE of every row per column, quadratic in the batch); elsewhere the ORM."""
-    if connection.vendor == "postgresql":
-        _pg_update("cases_casestep", ["deadline", "overdue_marked_at"], ["timestamptz", "timestamptz"], steps)
-        handle = [(pk, current, handle_deadline) for pk, current, handle_deadline, is_handle in cases if is_handle]
-        other = [(pk, current) for pk, current, _h, is_handle in cases if not is_handle]
-        _pg_update("cases_case", ["current_deadline", "handle_deadline"], ["timestamptz", "timestamptz"], handle,
-                   extra_set=("updated_at", now))
-        _pg_update("cases_case", ["current_deadline"], ["timestamptz"], other, extra_set=("updated_at", now))
-        with connection.cursor() as cursor:
-            for kind in {kind for _c, kind, _o, _n in tasks}:
-                rows = [(case_id, old, new) for case_id, task_kind, old, new in tasks if task_kind == kind]
-                values = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(rows))
-                cursor.execute(
-                    "UPDATE cases_task AS t SET deadline = v.new FROM (VALUES " + values + ") AS v(case_id, old, new) "
-                    "WHERE t.case_id = v.case_id AND t.kind = %s AND t.completed_at IS NULL AND t.deadline = v.old",
-                    [value for row in rows for value in row] + [kind])
-        return
+def _write_postgresql(steps, cases, tasks, events, *, reason, actor_id, now) -> None:
+    """The batch's writes as one statement per table over unnest()ed arrays: a handful of
+    parameters instead of thousands (Django's bulk_update compiles a CASE of every row per column,
+    bulk_create a placeholder per value; both cost more Python than the database's work here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_casestep AS t SET deadline = v.deadline, overdue_marked_at = v.marked "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, deadline, marked) "
+            "WHERE t.id = v.id", _columns(steps))
+        if cases:
+            cursor.execute(
+                "UPDATE cases_case AS t SET current_deadline = v.deadline, updated_at = %s, handle_deadline = "
+                "CASE WHEN v.handle THEN v.deadline ELSE t.handle_deadline END "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::boolean[]) AS v(id, deadline, handle) "
+                "WHERE t.id = v.id", [now, *_columns(cases)])
+        if tasks:
+            cursor.execute(
+                "UPDATE cases_task AS t SET deadline = v.new "
+                "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(case_id, kind, old, new) "
+                "WHERE t.case_id = v.case_id AND t.kind = v.kind AND t.completed_at IS NULL AND t.deadline = v.old",
+                _columns(tasks))
+        case_ids, states, payloads = _columns(events)
+        cursor.execute(
+            "INSERT INTO cases_caseevent (case_id, action, from_state, to_state, actor_id, created_at, note, payload) "
+            "SELECT v.case_id, %s, v.state, v.state, %s, %s, %s, v.payload::jsonb "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(case_id, state, payload)",
+            [ACTION, actor_id, now, reason, case_ids, states, [json.dumps(payload) for payload in payloads]])
+
+
+def _columns(rows: list[tuple]) -> list[list]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _write_orm(steps, cases, tasks, events, *, reason, actor_id, now) -> None:
     CaseStep.objects.bulk_update(
         [CaseStep(pk=pk, deadline=deadline, overdue_marked_at=marked) for pk, deadline, marked in steps],
         ["deadline", "overdue_marked_at"])
-    for pk, current, handle_deadline, is_handle in cases:
-        fields = {"current_deadline": current, "updated_at": now}
+    for pk, deadline, is_handle in cases:
+        fields = {"current_deadline": deadline, "updated_at": now}
         if is_handle:
-            fields["handle_deadline"] = handle_deadline
+            fields["handle_deadline"] = deadline
         Case.objects.filter(pk=pk).update(**fields)
     for case_id, kind, old, new in tasks:
         Task.objects.filter(case_id=case_id, kind=kind, completed_at__isnull=True, deadline=old).update(deadline=new)
-
-
-def _pg_update(table: str, columns: list[str], types: list[str], rows: list[tuple], *,
-               extra_set: tuple[str, object] | None = None) -> None:
-    if not rows:
-        return
-    row_sql = "(" + ", ".join(["%s::bigint"] + [f"%s::{kind}" for kind in types]) + ")"
-    assignments = [f"{column} = v.{column}" for column in columns]
-    params: list = [value for row in rows for value in row]
-    if extra_set is not None:
-        assignments.append(f"{extra_set[0]} = %s")
-        params.append(extra_set[1])
-    sql = (f"UPDATE {table} AS t SET {', '.join(assignments)} FROM (VALUES {', '.join([row_sql] * len(rows))}) "
-           f"AS v(id, {', '.join(columns)}) WHERE t.id = v.id")
-    if extra_set is not None:
-        # The extra value's placeholder comes first in the statement (SET before FROM).
-        params = [params[-1]] + params[:-1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    CaseEvent.objects.bulk_create([
+        CaseEvent(case_id=case_id, action=ACTION, from_state=state, to_state=state, actor_id=actor_id,
+                  created_at=now, note=reason, payload=payload)
+        for case_id, state, payload in events
+    ])
 
 
 # --- department work windows ---------------------------------------------------------------------

@@ -348,3 +348,37 @@ def test_the_admin_page_previews_then_saves(city, clock, client, admin_user):
     assert refused.status_code == 400 and "至少应有" in refused.content.decode()
     saved = admin_client.post(url, {"text": SCHEDULE_2027, "confirm": "1"})
     assert saved.status_code == 302 and CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_the_recompute_goes_batch_by_batch(city, act, clock, five_working_days):
+    clock.set("2026-12-28 09:15")
+    crossing = [dispatched(city, act) for _ in range(3)]
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False)  # by hand, no recompute asked
+
+    result = deadlines_recompute(reason="元旦", old_days={date(2027, 1, 1): True}, batch=1)
+
+    assert (result.examined, result.changed, result.kept) == (3, 3, 0)
+    for case in crossing:
+        case.refresh_from_db()
+        assert case.handle_deadline == case.current_deadline == at("2027-01-05 09:15")
+        assert [event.payload["reason"] for event in recompute_events(case)] == ["元旦"]
+
+
+def test_an_open_check_task_follows_its_step(city, act, clock, committed):
+    from cases.models import Task, TaskKind
+
+    clock.set("2026-12-31 09:00")
+    case = dispatched(city, act)
+    clock.set("2026-12-31 17:30")
+    act("report_handled", "handler_a", case)
+    act("send_check", "operator", case)
+    # Check: 2 working hours, 0.5 h on Dec 31, then the fallback's Friday Jan 1 08:30 + 1.5 h.
+    task = Task.objects.get(case=case, kind=TaskKind.CHECK)
+    assert task.deadline == at("2027-01-01 10:00")
+
+    committed(calendar_year_import, text=SCHEDULE_2027)
+
+    task.refresh_from_db()
+    case.refresh_from_db()
+    assert task.deadline == case.current_deadline == at("2027-01-04 10:00")
+    assert case.state == State.CHECKING and case.handled_on_time is False  # handled late (due 15:00): stays
