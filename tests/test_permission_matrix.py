@@ -185,6 +185,11 @@ ROWS = [
     Row("schema", "/api/schema/", statuses(200)),
     Row("swagger-ui", "/api/docs/", statuses(200)),
     Row("redoc", "/api/redoc/", statuses(200)),
+    # The field apps' token login (an empty body: 400 for everyone) and logout, which takes the token
+    # alone: a session is no token to revoke (401, the token scheme's challenge).
+    Row("api-login", "/api/auth/login/", statuses(400), method="post", data={}),
+    Row("api-logout", "/api/auth/logout/", statuses(401), method="post"),
+    Row("api-logout-all", "/api/auth/logoutall/", statuses(401), method="post"),
 
     # Registry: staff read it all (no case, no citizen in it); the public nothing.
     Row("grids-locate", lambda w: "/api/grids/locate/?lon={}&lat={}".format(*point_in(0)), LOGGED_IN_API),
