@@ -1,7 +1,6 @@
 """Writes of the assessment: computing a period (counters → snapshots → composites, grades and
 ranks), freezing it, recomputing a frozen period with an audit row, and editing the catalogue
 (every edit bumps its version)."""
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citygrid.errors import ApplicationError, PermissionDeniedError
+from citygrid.pgcopy import copy_lines, copy_text
 from grids.models import Role, User
 
 from .catalogue import DEFAULT_CATALOGUE_NAME, catalogue_install
@@ -231,59 +231,6 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
     return snapshots, composites
 
 
-# COPY's text format: NULL, booleans and the characters that must be escaped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_escaped(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
-
-
-def _copy_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-
-
-# By exact type, one dict look-up per value (a chain of isinstance tests cost more than the rest
-# of a month's formatting); other types through _copy_value's tests.
-_COPY_FORMATS = {
-    type(None): lambda _value: "\\N", bool: lambda value: "t" if value else "f", int: str, Decimal: str,
-    str: _copy_escaped, datetime: datetime.isoformat, dict: _copy_json, list: _copy_json,
-}
-
-
-def _copy_value(value) -> str:
-    format_ = _COPY_FORMATS.get(type(value))
-    if format_ is not None:
-        return format_(value)
-    if isinstance(value, str):  # lazy translations, str subclasses
-        return _copy_escaped(str(value))
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return _copy_json(value)
-    return str(value)
-
-
-def _copy_text(values: tuple) -> str:
-    return "\t".join(map(_copy_value, values))
-
-
-def _copy_lines(model, columns: tuple[str, ...], lines, chunk: int = 5000) -> None:
-    """COPY lines of text (tab-separated values in `columns` order) into the model's table: on
-    PostgreSQL several times faster than multi-row INSERTs (no SQL text to build and parse)."""
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-        block = []
-        for line in lines:
-            block.append(line)
-            if len(block) >= chunk:
-                copy.write("\n".join(block) + "\n")
-                block = []
-        if block:
-            copy.write("\n".join(block) + "\n")
-
-
 def _snapshot_lines(snapshots: list[tuple]):
     """COPY lines of (head, indicator, values) rows, each part formatted once (by identity: the
     parts are shared tuples, alive as long as `snapshots`)."""
@@ -293,7 +240,7 @@ def _snapshot_lines(snapshots: list[tuple]):
         for part in row:
             text = texts.get(id(part))
             if text is None:
-                text = texts[id(part)] = _copy_text(part)
+                text = texts[id(part)] = copy_text(part)
             line.append(text)
         yield "\t".join(line)
 
@@ -305,15 +252,15 @@ def _results_write(snapshots: list[tuple], composites: list[CompositeRow]) -> No
         Composite.objects.bulk_create([Composite(**{name: getattr(c, name) for name in COMPOSITE_COLUMNS})
                                        for c in composites], batch_size=1000)
         return
-    _copy_lines(Snapshot, SNAPSHOT_COLUMNS, _snapshot_lines(snapshots))
-    _copy_lines(Composite, COMPOSITE_COLUMNS,
-                (_copy_text(tuple(getattr(c, name) for name in COMPOSITE_COLUMNS)) for c in composites))
+    copy_lines(Snapshot, SNAPSHOT_COLUMNS, _snapshot_lines(snapshots))
+    copy_lines(Composite, COMPOSITE_COLUMNS,
+               (copy_text(tuple(getattr(c, name) for name in COMPOSITE_COLUMNS)) for c in composites))
 
 
 def _compute_settings() -> None:
     """PostgreSQL settings for the counters' few large aggregates, for this transaction only: no JIT
-    (it compiled each counter query for about 0.4 s, more than it saved: 5 of 29 s at a million
-    cases) and enough work_mem to hash and sort a month in memory rather than on disk."""
+    (compiling each counter query cost more than it saved; figures in bench/README.md) and enough
+    work_mem to hash and sort a month in memory rather than on disk."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
