@@ -382,3 +382,29 @@ def test_an_open_check_task_follows_its_step(city, act, clock, committed):
     case.refresh_from_db()
     assert task.deadline == case.current_deadline == at("2027-01-04 10:00")
     assert case.state == State.CHECKING and case.handled_on_time is False  # handled late (due 15:00): stays
+
+
+def test_the_check_is_registered_and_the_daily_log_line_warns(city, clock, caplog):
+    from django.core.checks import run_checks
+
+    from cases.tasks import calendar_health_log
+
+    clock.set("2026-12-06 10:00")
+    assert "cases.W001" in {message.id for message in run_checks()}
+    with caplog.at_level("WARNING", logger="cases.tasks"):
+        assert calendar_health_log() is False
+    assert any("2027" in record.getMessage() for record in caplog.records)
+
+
+def test_new_windows_saved_in_the_admin_move_the_departments_deadlines(
+        city, act, clock, client, admin_user, django_capture_on_commit_callbacks):
+    clock.set("2026-12-07 09:00")
+    case = dispatched(city, act)
+    assert case.handle_deadline == at("2026-12-07 15:00")
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:cases_workschedule_add"), {
+            "department": city.departments["sanitation_a"].pk, "windows": "09:00-10:00"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.handle_deadline == at("2026-12-10 10:00") and len(recompute_events(case)) == 1
