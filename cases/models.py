@@ -270,6 +270,11 @@ class Task(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    @property
+    def answered_far(self) -> bool | None:
+        """The answer was given beyond FIELD_ANSWER_RADIUS_M from the case (None: no position)."""
+        return None if self.distance_m is None else self.distance_m > settings.FIELD_ANSWER_RADIUS_M
+
 
 class RequestKind(models.TextChoices):
     EXTENSION = "extension", _("延期申请")

@@ -5,6 +5,7 @@ import math
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -37,6 +38,9 @@ from .models import (
 from .notifiers import ReportNotice, notifier_get
 from .outbox import outbox_claim, outbox_enqueue
 from .photos import photo_clean, photo_thumbnail, photo_validate
+
+if TYPE_CHECKING:
+    from .workflow import Position
 
 
 @dataclass(frozen=True)
@@ -364,15 +368,32 @@ def steps_mark_overdue(*, now: datetime | None = None, batch: int = 1000) -> int
 
 
 def case_handled_with_photos(*, actor: User, case_id: int, note: str = "",
-                             photos: list[UploadedFile] | None = None) -> Case:
+                             photos: list[UploadedFile] | None = None, position: "Position | None" = None) -> Case:
     """The department's handled report with its after-photos: one transaction, so the state moves
     only if the photos were stored, and the photos stay only if the state moved."""
-    from .workflow import case_report_handled
+    return case_move_with_photos(actor=actor, case_id=case_id, action="report_handled", photos=photos,
+                                 note=note, position=position)
+
+
+# The field answers that carry photos, and what the photos show.
+PHOTO_ACTIONS = {
+    "verify": AttachmentKind.BEFORE,
+    "report_handled": AttachmentKind.AFTER,
+    "check_pass": AttachmentKind.AFTER,
+    "check_fail": AttachmentKind.AFTER,
+}
+
+
+def case_move_with_photos(*, actor: User, case_id: int, action: str, photos: list[UploadedFile] | None = None,
+                          **arguments) -> Case:
+    """A field answer (核实, 处置反馈, 核查) with its photos and position, in one transaction: the
+    state moves only if the photos were stored, and the photos stay only if the state moved."""
+    from .workflow import ACTIONS
 
     for photo in photos or []:
         photo_validate(photo)
     with StoredFiles() as stored, transaction.atomic():
-        case = case_report_handled(actor=actor, case_id=case_id, note=note)
+        case = ACTIONS[action](actor=actor, case_id=case_id, **arguments)
         if photos:
-            attachments_add(case=case, photos=photos, kind=AttachmentKind.AFTER, actor=actor, stored=stored)
+            attachments_add(case=case, photos=photos, kind=PHOTO_ACTIONS[action], actor=actor, stored=stored)
     return case

@@ -4,15 +4,18 @@ scope, row lock, state check, the change, and the append-only event row, in one 
 This is the only module that writes Case.state.
 """
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citygrid.errors import ApplicationError, NotFoundError
 from citygrid.queries import row_by_key
+from grids.geometry import metres_between
 from grids.models import Department, MinorClass, User
 from grids.selectors import ownership_resolve
 
@@ -34,6 +37,25 @@ from .transitions import TRANSITIONS
 
 # A mutation changes the locked case in memory and returns the event payload.
 Mutation = Callable[[Case, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a field answer was given (the phone's GPS), with its accuracy in metres."""
+
+    lon: float
+    lat: float
+    accuracy_m: float | None = None
+
+
+def position_payload(case: Case, position: Position | None) -> dict[str, Any]:
+    """The answer's position for the event: the distance from the case, and `far` beyond
+    FIELD_ANSWER_RADIUS_M (flagged to the operator, never refused)."""
+    if position is None:
+        return {}
+    distance = round(metres_between(case.lon, case.lat, position.lon, position.lat), 1)
+    return {"lon": position.lon, "lat": position.lat, "accuracy_m": position.accuracy_m, "distance_m": distance,
+            "far": distance > settings.FIELD_ANSWER_RADIUS_M}
 
 
 def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mutation | None = None) -> Case:
@@ -84,12 +106,20 @@ def _task_open(case: Case, kind: str, actor: User, now: datetime) -> Task:
     )
 
 
-def _task_complete(case: Case, kind: str, actor: User, now: datetime, *, result: bool, note: str) -> Task:
+def _task_complete(case: Case, kind: str, actor: User, now: datetime, *, result: bool, note: str,
+                   position: Position | None = None, required: bool = True) -> Task | None:
     task = row_by_key(Task.objects.filter(case=case, kind=kind, completed_at__isnull=True))
     if task is None:
+        if not required:
+            return None
         raise ApplicationError(_("该案件没有待完成的%(kind)s任务。") % {"kind": TaskKind(kind).label})
     task.completed_at, task.completed_by, task.result, task.note = now, actor, result, note
-    task.save(update_fields=["completed_at", "completed_by", "result", "note"])
+    fields = ["completed_at", "completed_by", "result", "note"]
+    if position is not None:
+        task.answered_lon, task.answered_lat, task.answered_accuracy_m = position.lon, position.lat, position.accuracy_m
+        task.distance_m = position_payload(case, position)["distance_m"]
+        fields += ["answered_lon", "answered_lat", "answered_accuracy_m", "distance_m"]
+    task.save(update_fields=fields)
     return task
 
 
@@ -111,13 +141,13 @@ def case_send_verify(*, actor: User, case_id: int, note: str = "") -> Case:
     return _apply(actor=actor, case_id=case_id, action="send_verify", note=note, mutate=mutate)
 
 
-def case_verify(*, actor: User, case_id: int, is_true: bool, note: str = "") -> Case:
+def case_verify(*, actor: User, case_id: int, is_true: bool, note: str = "", position: Position | None = None) -> Case:
     def mutate(case, now):
-        task = _task_complete(case, TaskKind.VERIFY, actor, now, result=is_true, note=note)
+        task = _task_complete(case, TaskKind.VERIFY, actor, now, result=is_true, note=note, position=position)
         steps.step_complete(case, now, actor=actor, kind=StepKind.VERIFY)
         case.verified = is_true
         steps.step_open(case, StepKind.FILE, now)
-        return {"task_id": task.pk, "is_true": is_true}
+        return {"task_id": task.pk, "is_true": is_true, **position_payload(case, position)}
 
     return _apply(actor=actor, case_id=case_id, action="verify", note=note, mutate=mutate)
 
@@ -350,7 +380,7 @@ def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
     return _apply(actor=actor, case_id=case_id, action="resume", note=note, mutate=mutate)
 
 
-def case_report_handled(*, actor: User, case_id: int, note: str = "") -> Case:
+def case_report_handled(*, actor: User, case_id: int, note: str = "", position: Position | None = None) -> Case:
     """The department reports the case handled (photos are attached by cases.services in the same
     transaction)."""
 
@@ -362,7 +392,7 @@ def case_report_handled(*, actor: User, case_id: int, note: str = "") -> Case:
         case.handled_at = now
         case.handled_on_time = step.on_time if step else None
         steps.step_open(case, StepKind.CHECK, now)
-        return {"on_time": case.handled_on_time}
+        return {"on_time": case.handled_on_time, **position_payload(case, position)}
 
     return _apply(actor=actor, case_id=case_id, action="report_handled", note=note, mutate=mutate)
 
@@ -383,28 +413,27 @@ def case_send_check(*, actor: User, case_id: int, note: str = "") -> Case:
     return _apply(actor=actor, case_id=case_id, action="send_check", note=note, mutate=mutate)
 
 
-def case_check_pass(*, actor: User, case_id: int, note: str = "") -> Case:
+def case_check_pass(*, actor: User, case_id: int, note: str = "", position: Position | None = None) -> Case:
     def mutate(case, now):
-        task = _task_complete(case, TaskKind.CHECK, actor, now, result=True, note=note)
+        task = _task_complete(case, TaskKind.CHECK, actor, now, result=True, note=note, position=position)
         steps.step_complete(case, now, actor=actor, kind=StepKind.CHECK)
         steps.step_open(case, StepKind.CLOSE, now)
-        return {"task_id": task.pk}
+        return {"task_id": task.pk, **position_payload(case, position)}
 
     return _apply(actor=actor, case_id=case_id, action="check_pass", note=note, mutate=mutate)
 
 
-def case_check_fail(*, actor: User, case_id: int, note: str) -> Case:
+def case_check_fail(*, actor: User, case_id: int, note: str, position: Position | None = None) -> Case:
     """Rework (返工): back to the same department with a new handling deadline."""
 
     def mutate(case, now):
-        task = row_by_key(Task.objects.filter(case=case, kind=TaskKind.CHECK, completed_at__isnull=True))
-        if task is not None:
-            task.completed_at, task.completed_by, task.result, task.note = now, actor, False, note
-            task.save(update_fields=["completed_at", "completed_by", "result", "note"])
+        task = _task_complete(case, TaskKind.CHECK, actor, now, result=False, note=note, position=position,
+                              required=False)
         steps.step_complete(case, now, actor=actor, kind=StepKind.CHECK)
         case.rework_count += 1
         _handling_open(case, now)
-        return {"task_id": task.pk if task else None, "deadline": case.handle_deadline.isoformat()}
+        return {"task_id": task.pk if task else None, "deadline": case.handle_deadline.isoformat(),
+                **position_payload(case, position)}
 
     return _apply(actor=actor, case_id=case_id, action="check_fail", note=note, mutate=mutate)
 

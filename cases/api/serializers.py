@@ -54,6 +54,15 @@ class ActionInput(serializers.Serializer):
     into_case_id = serializers.IntegerField(required=False)
     requested_deadline = ApiDateTimeField(required=False)
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180,
+                                 help_text=_("作答位置（手机定位）经度：核实、核查、处置反馈"))
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text=_("作答位置纬度"))
+    accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text=_("定位精度（米）"))
+
+    def validate(self, attrs):
+        if ("lon" in attrs) != ("lat" in attrs):
+            raise serializers.ValidationError({"lat" if "lon" in attrs else "lon": _("经度和纬度须同时填写。")})
+        return attrs
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -190,6 +199,9 @@ class RequestOutput(ModelSerializer):
 
 
 class TaskOutput(ModelSerializer):
+    """A task, with where it was answered and how far that was from the case (`far`: beyond
+    FIELD_ANSWER_RADIUS_M)."""
+
     case_number = serializers.CharField(source="case.number")
     case_id = serializers.IntegerField(source="case.id")
     minor_name = serializers.CharField(source="case.minor.name")
@@ -201,7 +213,10 @@ class TaskOutput(ModelSerializer):
     class Meta:
         model = Task
         fields = ["id", "kind", "case_id", "case_number", "minor_name", "lon", "lat", "address", "description",
-                  "created_at", "deadline", "completed_at", "result"]
+                  "created_at", "deadline", "completed_at", "result", "answered_lon", "answered_lat",
+                  "answered_accuracy_m", "distance_m", "far"]
+
+    far = serializers.BooleanField(source="answered_far", allow_null=True, read_only=True)
 
 
 class CaseDetailOutput(CaseListOutput):
@@ -224,3 +239,20 @@ class CaseDetailOutput(CaseListOutput):
 
     def get_available_actions(self, case: Case) -> list[str]:
         return available_actions(self.context["request"].user, case)
+
+
+class ActionOutput(CaseDetailOutput):
+    """The case after a move, with the distance of the answer's position from the case when one
+    was sent (核实, 核查, 处置反馈), and `far` beyond FIELD_ANSWER_RADIUS_M."""
+
+    distance_m = serializers.SerializerMethodField()
+    far = serializers.SerializerMethodField()
+
+    class Meta(CaseDetailOutput.Meta):
+        fields = CaseDetailOutput.Meta.fields + ["distance_m", "far"]
+
+    def get_distance_m(self, case: Case) -> float | None:
+        return self.context.get("answer", {}).get("distance_m")
+
+    def get_far(self, case: Case) -> bool | None:
+        return self.context.get("answer", {}).get("far")

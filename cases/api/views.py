@@ -22,6 +22,7 @@ from .filters import CaseFilter
 from .pagination import CappedCountPagination
 from .serializers import (
     ActionInput,
+    ActionOutput,
     CaseDetailOutput,
     CaseListOutput,
     CaseReceiptOutput,
@@ -136,7 +137,7 @@ class CaseActionApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(request=ActionInput, responses=CaseDetailOutput,
+    @extend_schema(request=ActionInput, responses=ActionOutput,
                    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(TRANSITIONS))])
     def post(self, request, case_id: int, action: str):
         if action not in TRANSITIONS:
@@ -156,15 +157,24 @@ class CaseActionApi(APIView):
             raise ApplicationError(_("请指定合并到的案件。"), extra={"field": "into_case_id"})
         if action == "request_extension" and "requested_deadline" not in fields:
             raise ApplicationError(_("请填写申请的延期时限。"), extra={"field": "requested_deadline"})
-        if action == "report_handled":
-            services.case_handled_with_photos(actor=request.user, case_id=case_id, note=arguments["note"],
-                                              photos=_files(request, "photos"))
+        position = None
+        if action in services.PHOTO_ACTIONS and "lon" in fields:
+            position = workflow.Position(fields["lon"], fields["lat"], fields.get("accuracy"))
+            arguments["position"] = position
+        if action in services.PHOTO_ACTIONS:
+            case = services.case_move_with_photos(actor=request.user, case_id=case_id, action=action,
+                                                  photos=_files(request, "photos"), **arguments)
         else:
-            workflow.ACTIONS[action](actor=request.user, case_id=case_id, **arguments)
-        case = selectors.case_detail_api(request.user, case_id)
-        if case is None:  # the move took the case out of the actor's scope (e.g. a return)
-            return Response({"detail": _("操作成功。"), "action": action}, status=status.HTTP_200_OK)
-        return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
+            case = workflow.ACTIONS[action](actor=request.user, case_id=case_id, **arguments)
+        answer = workflow.position_payload(case, position)
+        detail = selectors.case_detail_api(request.user, case_id)
+        if detail is None:  # the move took the case out of the actor's scope (e.g. a return)
+            body = {"detail": _("操作成功。"), "action": action}
+            if answer:
+                body.update(distance_m=answer["distance_m"], far=answer["far"])
+            return Response(body, status=status.HTTP_200_OK)
+        context = {"request": request, "now": timezone.now(), "answer": answer}
+        return Response(ActionOutput(detail, context=context).data)
 
 
 class MyTasksApi(generics.ListAPIView):
