@@ -86,15 +86,13 @@ def deadlines_recompute(*, reason: str, old_days: dict[date, bool] | None = None
     result = RecomputeResult()
     if candidates is None:
         return result
-    last = 0
-    while True:
-        # The batch's last step: the batch is then re-read by range, not by a list of its ids.
-        high = candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[batch - 1:batch].first()
-        rows = candidates.filter(pk__gt=last) if high is None else candidates.filter(pk__gt=last, pk__lte=high)
-        _batch(rows, old=old, new=new, minors=minors, reason=reason, actor_id=actor_id, now=now, result=result)
-        if high is None:
-            break
-        last = high
+    # The candidates' keys once (one scan), then batch by batch by key range: each batch re-reads
+    # its rows under its cases' locks, so a step completed meanwhile is left alone.
+    keys = list(candidates.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(keys), batch):
+        chunk = keys[start:start + batch]
+        _batch(candidates.filter(pk__gte=chunk[0], pk__lte=chunk[-1]), old=old, new=new, minors=minors,
+               reason=reason, actor_id=actor_id, now=now, result=result)
     # Deadlines moved into the past are marked overdue (and logged) now, not at the next beat.
     steps_mark_overdue(now=now)
     result.seconds = time.perf_counter() - started
