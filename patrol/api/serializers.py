@@ -2,6 +2,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from citygrid.dates import ApiDateTimeField
+
 from ..services import MAX_POINTS_PER_BATCH
 
 LON = {"min_value": -180, "max_value": 180}
@@ -10,7 +12,7 @@ LAT = {"min_value": -90, "max_value": 90}
 
 class DutyInput(serializers.Serializer):
     on_duty = serializers.BooleanField(help_text=_("true 上岗，false 下岗"))
-    at = serializers.DateTimeField(required=False, help_text=_("手机上操作的时间（离线后补传时）；缺省为当前时间"))
+    at = ApiDateTimeField(required=False, help_text=_("手机上操作的时间（离线后补传时）；缺省为当前时间"))
     lon = serializers.FloatField(required=False, **LON)
     lat = serializers.FloatField(required=False, **LAT)
     accuracy = serializers.FloatField(required=False, min_value=0)
@@ -24,7 +26,7 @@ class DutyOutput(serializers.Serializer):
 
 
 class PointInput(serializers.Serializer):
-    at = serializers.DateTimeField()
+    at = ApiDateTimeField()
     lon = serializers.FloatField(**LON)
     lat = serializers.FloatField(**LAT)
     accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
@@ -53,7 +55,7 @@ class CheckInInput(serializers.Serializer):
     lon = serializers.FloatField(**LON)
     lat = serializers.FloatField(**LAT)
     accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    at = serializers.DateTimeField(required=False)
+    at = ApiDateTimeField(required=False)
 
 
 class CheckInOutput(serializers.Serializer):
