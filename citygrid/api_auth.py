@@ -63,7 +63,8 @@ class LoginApi(APIView):
             http_request.axes_locked_out = False
             raise ApplicationError(_("登录失败次数过多，账号已被暂时锁定，请稍后再试。"), status_code=429)
         if user is None:
-            raise ApplicationError(_("用户名或密码不正确。"), status_code=400)
+            # 401, not a validation error's 400: the request was well formed, the credentials wrong.
+            raise ApplicationError(_("用户名或密码不正确。"), status_code=401)
         token, raw = services.token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
         body = LoginOutput({"token": raw, "expiry": token.expiry, "user": user}).data

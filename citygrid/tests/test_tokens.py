@@ -199,7 +199,7 @@ def test_login_issues_a_token_shown_once(collector_a):
 ])
 def test_login_refuses_wrong_credentials(city, body):
     response = APIClient().post(LOGIN, body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json()["detail"] == "用户名或密码不正确。"
     assert not ApiToken.objects.exists()
 
@@ -208,7 +208,7 @@ def test_login_refuses_an_inactive_person(collector_a):
     collector_a.is_active = False
     collector_a.save(update_fields=["is_active"])
     response = APIClient().post(LOGIN, {"username": "collector_a", "password": PASSWORD}, format="json")
-    assert response.status_code == 400 and not ApiToken.objects.exists()
+    assert response.status_code == 401 and not ApiToken.objects.exists()
 
 
 def test_login_needs_both_fields(city):
@@ -220,7 +220,7 @@ def test_login_needs_both_fields(city):
 def test_api_logins_count_towards_the_lock_out(collector_a, settings):
     client = APIClient(REMOTE_ADDR="10.9.8.7")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert client.post(LOGIN, {"username": "collector_a", "password": "wrong"}, format="json").status_code == 400
+        assert client.post(LOGIN, {"username": "collector_a", "password": "wrong"}, format="json").status_code == 401
     locking = client.post(LOGIN, {"username": "collector_a", "password": "wrong"}, format="json")
     assert locking.status_code == 429
     assert locking["Content-Type"] == "application/json"
