@@ -310,10 +310,10 @@ class _Maker:
             workflow.case_reopen(actor=cast.hotline_agent, case_id=case_id, note=_("回访市民不满意"))
 
 
-def demo_cases_build(*, seed: int, count: int = 400) -> int:
+def demo_cases_build(*, seed: int, count: int = 400, progress: Callable[[int, int], None] | None = None) -> int:
     """Add `count` demo cases (in every state of the loop) to the demo city; returns how many were
     made. The same seed on the same city makes the same cases; a second run for a seed whose cases
-    exist makes none."""
+    exist makes none. `progress(done, total)` is told after each case."""
     if count <= 0:
         return 0
     if Case.objects.filter(idempotency_key__startswith=f"demo-{seed}-").exists():
@@ -328,7 +328,13 @@ def demo_cases_build(*, seed: int, count: int = 400) -> int:
     before = Case.objects.count()
     with transaction.atomic():  # one commit for the lot (and on SQLite, much faster)
         for plan in plans:
-            if Case.objects.count() - before >= count:
+            made = Case.objects.count() - before
+            if progress is not None:
+                progress(min(made, count), count)
+            if made >= count:
                 break
             maker.make(plan)
-    return Case.objects.count() - before
+    made = Case.objects.count() - before
+    if progress is not None and made < count:
+        progress(count, count)  # the last draws were merged or refused: the bar still ends
+    return made

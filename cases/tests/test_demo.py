@@ -46,3 +46,19 @@ def test_seed_demo_adds_the_cases(capsys):
     call_command("seed_demo", "--seed", "3", "--scale", "0.2", "--component-scale", "0.01", "--cases", "40")
     assert 40 <= Case.objects.count() <= 41
     assert "40" in capsys.readouterr().out
+
+
+def test_progress_is_told_after_each_case_and_ends_full():
+    demo_city_build(seed=5, scale=0.2, component_scale=0.01)
+    told: list[tuple[int, int]] = []
+    demo_cases_build(seed=5, count=30, progress=lambda done, total: told.append((done, total)))
+    assert told[0] == (0, 30) and told[-1] == (30, 30)
+    assert [done for done, _ in told] == sorted(done for done, _ in told)  # never backwards
+
+
+def test_seed_demo_is_quiet_off_a_terminal(capsys):
+    call_command("seed_demo", "--seed", "4", "--scale", "0.2", "--component-scale", "0.01", "--cases", "30")
+    output = capsys.readouterr()
+    lines = (output.out + output.err).splitlines()
+    assert len(lines) < 40, lines  # the summary and the logins, not a line per case or task
+    assert "#" not in output.out  # no progress bar where no one watches

@@ -292,19 +292,3 @@ def test_seed_demo_refuses_another_citys_data(db):
     Region.objects.create(code="110000", name="别的城市", level=RegionLevel.CITY)
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", "--scale", str(SMALL), "--cases", "0", stdout=StringIO())
-
-
-def test_seed_demo_calls_the_cases_hook(db, monkeypatch):
-    """The hook at the end of seed_demo hands over to cases.demo.demo_cases_build when it exists."""
-    import importlib
-
-    try:
-        cases_demo = importlib.import_module("cases.demo")
-    except ModuleNotFoundError:
-        pytest.skip("cases.demo is not there yet")
-    calls = []
-    monkeypatch.setattr(cases_demo, "demo_cases_build", lambda **kwargs: calls.append(kwargs) or 0)
-    out = StringIO()
-    call_command("seed_demo", "--scale", str(SMALL), "--seed", "9", "--cases", "3", stdout=out)
-    assert calls == [{"seed": 9, "count": 3}]
-    assert "演示案件" in out.getvalue()

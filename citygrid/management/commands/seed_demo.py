@@ -1,7 +1,8 @@
 """manage.py seed_demo [--seed N] [--scale X] [--reset [--noinput]] [--cases N]: build the demo city
-(grids.demo) and print its figures and logins; every demo login's password is `citygrid-demo`.
+(grids.demo) and its cases (cases.demo), and print their figures and logins; every demo login's
+password is `citygrid-demo`. A project command: it is the one place that knows both apps.
 """
-import importlib
+import logging
 import time
 import unicodedata
 
@@ -11,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.demo import demo_cases_build
 from citygrid.errors import ApplicationError
 from grids.demo import CITY_CODE, DEMO_PASSWORD, DemoSummary, demo_city_build
 from grids.models import Region, Role
@@ -80,14 +82,8 @@ class Command(BaseCommand):
         city_seconds = time.perf_counter() - started
         self._print_summary(summary, city_seconds)
 
-        # ---- HOOK: demo cases (owned by the cases app) ---------------------------------------------
-        # When cases/demo.py exists it adds demo cases on top of the city: it is called as
-        # cases.demo.demo_cases_build(seed=..., count=...) (count left out: the module's default) and
-        # returns how many cases it made. grids never imports cases directly (dependencies point one
-        # way), hence importlib.
         if options["cases"] is None or options["cases"] > 0:
             self._demo_cases_build(seed=options["seed"], count=options["cases"])
-        # ---- end of hook ---------------------------------------------------------------------------
 
         self.stdout.write(self.style.SUCCESS(_("完成，用时 %(seconds).1f 秒。")
                                              % {"seconds": time.perf_counter() - started}))
@@ -103,21 +99,29 @@ class Command(BaseCommand):
         self.stdout.write(_("已清空数据库 %(db)s。") % {"db": database})
 
     def _demo_cases_build(self, *, seed: int, count: int | None) -> None:
-        try:
-            module = importlib.import_module("cases.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name in ("cases", "cases.demo"):
-                self.stdout.write(_("（案件模块尚未提供演示案件生成 cases.demo，跳过。）"))
-                return
-            raise
         started = time.perf_counter()
         kwargs = {} if count is None else {"count": count}
+        # Every case goes through the real intake and moves, each of which logs a line (the report
+        # notifier, eager Celery tasks): a progress bar says more than 800 such lines.
+        logging.disable(logging.INFO)
         try:
-            made = module.demo_cases_build(seed=seed, **kwargs)
+            made = demo_cases_build(seed=seed, progress=self._progress, **kwargs)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        finally:
+            logging.disable(logging.NOTSET)
         self.stdout.write(_("演示案件：新生成 %(made)s 件，用时 %(seconds).1f 秒。")
                           % {"made": made, "seconds": time.perf_counter() - started})
+
+    def _progress(self, done: int, total: int) -> None:
+        """A bar redrawn in place on a terminal; elsewhere (a log, CI) nothing until the summary."""
+        if not self.stdout.isatty():
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stdout.write(f"\r  {_('演示案件')} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                          ending="" if done < total else "\n")
+        self.stdout.flush()
 
     def _print_summary(self, summary: DemoSummary, seconds: float) -> None:
         out = self.stdout
