@@ -41,7 +41,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bench.run import bench_users, grid_checkers, loop_moves, loop_report
+    from bench.runner.moves import bench_users, grid_checkers, loop_moves, loop_report
     from cases.models import Case
     from grids.locator import locate
 

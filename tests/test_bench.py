@@ -3,7 +3,9 @@ figures, and a missed one carries the reason those figures give. The runner itse
 here (it builds a city of a million cases); its judging is plain arithmetic over its JSON."""
 import pytest
 
-from bench.run import TARGETS, targets_judge
+from bench.runner.memory import xlsx_data_rows
+from bench.runner.verdicts import TARGETS, targets_judge
+from citygrid.xlsx import xlsx_write
 
 
 def results(**overrides) -> dict:
@@ -114,9 +116,6 @@ def test_each_streaming_command_is_judged_flat_in_n_from_its_two_sizes():
 
 @pytest.mark.parametrize("piece_bytes", [7, 1 << 20], ids=["markers cut between pieces", "one piece"])
 def test_the_export_check_counts_the_data_rows_of_the_file(tmp_path, piece_bytes):
-    from bench.run import xlsx_data_rows
-    from citygrid.xlsx import xlsx_write
-
     path = tmp_path / "export.xlsx"
     with path.open("wb") as target:
         xlsx_write(target, title="案件", headers=["编号", "描述"], rows=([n, f"第{n}行"] for n in range(1234)))

@@ -1,0 +1,148 @@
+"""The targets of issue 7 and their verdicts: each judged from a run's results, met or not, and for
+a missed one the reason the run's own figures give."""
+import re
+
+from bench.runner import EXPORT_ROWS
+
+TARGETS = {
+    "intake_rps": 300, "intake_p99_ms": 150, "transitions_per_s": 500, "queue_p95_ms": 50,
+    "detail_p95_ms": 30, "assessment_s": 10, "assessment_floor_ratio": 3, "worker_rss_mb": 300,
+    "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15, "export_rss_mb": 500,
+    "flat_rss_ratio": 1.2,
+}
+
+
+def _figure(results: dict, path: str):
+    value = results
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _generate_cpu(r: dict) -> tuple[float, float] | None:
+    """(python, PostgreSQL) CPU seconds of the full generate_cases run, from its last output line."""
+    match = re.search(r"python ([\d.]+) s, postgres COPY backends ([\d.]+) s",
+                      _figure(r, "generate.full.output") or "")
+    return (float(match[1]), float(match[2])) if match else None
+
+
+def _cpu_bound(rate_name: str, cpu_ms: float | None, target: float, r: dict) -> str:
+    """The reason a rate is missed when the work is CPU-bound: what the measured CPU per request
+    allows on the cores this machine delivers."""
+    cores = _figure(r, "machine.effective_cores") or r["machine"]["cpus"]
+    if not cpu_ms:
+        return "no CPU figure measured"
+    return (f"CPU-bound: {cpu_ms} CPU-ms per {rate_name} (web + database) on {cores} effective cores "
+            f"allows at most {cores * 1000 / cpu_ms:,.0f}/s; {target:,}/s needs at most "
+            f"{cores * 1000 / target:.1f} CPU-ms each")
+
+
+def _reason_queue(r: dict) -> str:
+    """Each list above the target: its SQL time (the EXPLAIN ANALYZE of its statements) against
+    the CPU its web worker spent per request."""
+    sql: dict[str, float] = {}
+    for row in r.get("explain", []):
+        sql[row["query"].strip()] = sql.get(row["query"].strip(), 0.0) + (row.get("execution_ms") or 0.0)
+    slow = sorted(((name, q) for name, q in r.get("queues", {}).items() if q["p95_ms"] > TARGETS["queue_p95_ms"]),
+                  key=lambda item: -item[1]["p95_ms"])
+    parts = []
+    for name, q in slow:
+        key = next((k for k in sql if k.replace(" ", "") == name.replace(" ", "")), None)
+        where = f"SQL {sql[key]:.1f} ms, " if key is not None else ""
+        parts.append(f"{name} p95 {q['p95_ms']} ms ({where}Python {q.get('web_cpu_ms_per_request', '?')} CPU-ms)")
+    return (f"{len(slow)} of {len(r.get('queues', {}))} lists above {TARGETS['queue_p95_ms']} ms: " + "; ".join(parts)
+            + ". Where the SQL is small, the time is Django and DRF building the page in Python")
+
+
+def _reason_detail(kind: str, r: dict) -> str:
+    cpu_ms = _figure(r, f"detail.{kind}.cpu_ms_per_request")
+    reason = f"{cpu_ms} CPU-ms per request (web + database)"
+    if cpu_ms and cpu_ms > TARGETS["detail_p95_ms"]:
+        reason += f", more than the {TARGETS['detail_p95_ms']} ms target on its own"
+    sql = [row["execution_ms"] for row in r.get("explain", [])
+           if row["query"].startswith("case detail") and row.get("execution_ms") is not None]
+    if kind == "api" and sql:
+        reason += f"; its main statement runs in {sql[0]:.1f} ms (EXPLAIN ANALYZE)"
+    return reason + ": the rest is Python (Django's middleware, authentication, the ORM, the rendering)"
+
+
+def _reason_assessment_time(r: dict) -> str:
+    a = r.get("assessment", {})
+    return (f"its one-query SQL floor alone takes {a.get('sql_floor_seconds')} s on this machine; the assessment "
+            f"counts on {a.get('counting_connections', 2)} connections and then scores and writes "
+            f"{a.get('snapshots') or 0:,} snapshots")
+
+
+def _reason_generate(r: dict) -> str:
+    cpu = _generate_cpu(r)
+    if not cpu:
+        return "no CPU breakdown in generate_cases' output"
+    python, postgres = cpu
+    cases = _figure(r, "generate.full.cases")
+    return (f"{postgres / (python + postgres):.0%} of its {python + postgres:,.0f} CPU-seconds are PostgreSQL's "
+            f"(COPY of about 16 rows per case into the case, step, event, task and request tables, then the "
+            f"index builds): {cases / (python + postgres):,.0f} cases per CPU-second")
+
+
+def targets_judge(r: dict) -> list[dict]:
+    """Each target with its measured figure, met or not, and for a missed one the reason as this
+    run's own measurements show it (CPU per request against the cores the machine delivers, SQL
+    time from the plans, the SQL floor)."""
+    T = TARGETS
+    queues = r.get("queues", {})
+    worst_queue = max(queues.items(), key=lambda kv: kv[1]["p95_ms"], default=(None, None))[0]
+    full, small = _figure(r, "generate.full") or {}, _figure(r, "generate.small") or {}
+    rate = round(full["cases"] / full["seconds"]) if full else None
+    rss_ratio = round(full["peak_rss_mb"] / small["peak_rss_mb"], 2) if full and small else None
+    intake_rps = _figure(r, "intake.requests_per_second")
+    check = _figure(r, "assessment.floor_check")
+    differences = len(check["differences"]) if check else None
+    rows = [
+        ("intake ≥ 300 reports/s", intake_rps, lambda v: v >= T["intake_rps"],
+         lambda: _cpu_bound("report", _figure(r, "intake.cpu_ms_per_request"), T["intake_rps"], r)),
+        ("intake p99 ≤ 150 ms", _figure(r, "intake.p99_ms"), lambda v: v <= T["intake_p99_ms"],
+         lambda: f"queueing for the CPU: {r['intake']['clients']} clients at {intake_rps}/s wait "
+                 f"{r['intake']['clients'] / intake_rps * 1000:,.0f} ms per request on average (Little's law)"),
+        ("transitions ≥ 500/s", _figure(r, "transitions.transitions_per_second"),
+         lambda v: v >= T["transitions_per_s"],
+         lambda: _cpu_bound("write", _figure(r, "transitions.cpu_ms_per_write"), T["transitions_per_s"], r)),
+        (f"queue and search p95 ≤ 50 ms (worst: {worst_queue})", max((q["p95_ms"] for q in queues.values()),
+                                                                     default=None),
+         lambda v: v <= T["queue_p95_ms"], lambda: _reason_queue(r)),
+        ("detail API p95 ≤ 30 ms", _figure(r, "detail.api.p95_ms"), lambda v: v <= T["detail_p95_ms"],
+         lambda: _reason_detail("api", r)),
+        ("detail page p95 ≤ 30 ms", _figure(r, "detail.page.p95_ms"), lambda v: v <= T["detail_p95_ms"],
+         lambda: _reason_detail("page", r)),
+        ("assessment of the month ≤ 10 s", _figure(r, "assessment.seconds"), lambda v: v <= T["assessment_s"],
+         lambda: _reason_assessment_time(r)),
+        ("assessment ≤ 3 x SQL floor", _figure(r, "assessment.ratio_to_floor"),
+         lambda v: v <= T["assessment_floor_ratio"],
+         lambda: "the floor counts the same in one query; the assessment also scores, ranks and writes every "
+                 f"snapshot and composite, with {_figure(r, 'machine.effective_cores')} effective cores to overlap "
+                 "them"),
+        ("assessment's counts = the SQL floor's (differences)", differences, lambda v: v == 0,
+         lambda: "e.g. " + "; ".join(r["assessment"]["floor_check"]["differences"][:3])),
+        ("web worker RSS < 300 MB", r.get("web_worker_peak_rss_mb"), lambda v: v < T["worker_rss_mb"], None),
+        ("generate_cases ≥ 50,000 cases/s", rate, lambda v: v >= T["generate_cases_per_s"],
+         lambda: _reason_generate(r)),
+        ("generate_cases peak RSS: larger ≤ 1.2 x smaller", rss_ratio, lambda v: v <= T["generate_rss_ratio"], None),
+        (f"Excel export of {EXPORT_ROWS:,} cases < 500 MB resident", _figure(r, "export.peak_rss_mb"),
+         lambda v: v < T["export_rss_mb"], None),
+        *[(f"memory flat in N, {name}: larger ≤ 1.2 x", pair["ratio"],
+           lambda v: v <= T["flat_rss_ratio"],
+           lambda pair=pair: f"{pair['small']['rows']:,} rows took {pair['small']['peak_rss_mb']} MB, "
+                             f"{pair['large']['rows']:,} took {pair['large']['peak_rss_mb']} MB")
+          for name, pair in r.get("memory_flat", {}).items()],
+        ("runner < 15 minutes", r.get("runner_minutes"), lambda v: v < T["runner_minutes"],
+         lambda: f"generate_cases took {(full.get('seconds', 0) + small.get('seconds', 0)) / 60:.1f} of its "
+                 f"minutes ({full.get('cases', 0):,} and {small.get('cases', 0):,} cases)"),
+    ]
+    judged = []
+    for name, value, check, reason in rows:
+        row = {"target": name, "measured": value, "met": None if value is None else bool(check(value))}
+        if row["met"] is False:
+            row["reason"] = reason() if reason else "not analysed"
+        judged.append(row)
+    return judged
