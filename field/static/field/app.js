@@ -523,7 +523,9 @@
           h("div", { className: "sticky-submit" }, [h("button", { type: "button", id: "report-submit", className: "primary big",
                                                               text: t("submit_report"), onclick: submit })]),
         ]);
-        if (draft.lon != null) place(draft.lon, draft.lat, draft.accuracy, draft.manual);
+        // A position kept with a draft under way (photos taken, or moved by hand) stays; an untouched
+        // one is taken again, where the person now stands.
+        if (draft.lon != null && (draft.manual || draft.photos.length)) place(draft.lon, draft.lat, draft.accuracy, draft.manual);
         else relocate();
       });
   }
@@ -825,17 +827,22 @@
     return cached("inbox", "/api/field/inbox/").then(function (loaded) {
       var cases = loaded.data || [];
       var list = h("ul", { className: "list", id: "inbox-list" });
-      if (!cases.length) list.appendChild(h("li", { className: "muted", text: t("inbox_empty") }));
-      cases.forEach(function (c) {
-        var d = lastPosition ? distance(lastPosition.lon, lastPosition.lat, c.lon, c.lat) : null;
-        list.appendChild(h("li", {}, [h("a", { className: "item", href: "#case/" + c.id, "data-case": c.number }, [
-          h("div", { className: "item-head" }, [h("span", { text: c.minor_name }), h("span", { className: "item-distance", text: meters(d) })]),
-          h("div", { text: c.address || c.number }), h("div", { className: "small muted", text: c.number + " · " + c.state_display }),
-          marks(c),
-        ])]));
-      });
+      function draw() {
+        list.textContent = "";
+        if (!cases.length) list.appendChild(h("li", { className: "muted", text: t("inbox_empty") }));
+        cases.forEach(function (c) {
+          var d = lastPosition ? distance(lastPosition.lon, lastPosition.lat, c.lon, c.lat) : null;
+          list.appendChild(h("li", {}, [h("a", { className: "item", href: "#case/" + c.id, "data-case": c.number }, [
+            h("div", { className: "item-head" }, [h("span", { text: c.minor_name }), h("span", { className: "item-distance", text: meters(d) })]),
+            h("div", { text: c.address || c.number }), h("div", { className: "small muted", text: c.number + " · " + c.state_display }),
+            marks(c),
+          ])]));
+        });
+      }
       screen(t("inbox_title"), [staleNote(loaded.stale), list]);
-      locate(false).then(function () { if (current.name === "inbox" && !current.redrawn) { current.redrawn = true; route(); } }, function () {});
+      draw();
+      var shown = current;
+      locate(false).then(function () { if (current === shown) draw(); }, function () {});
     });
   }
 
@@ -937,11 +944,23 @@
 
   window.addEventListener("hashchange", function () { route(); window.scrollTo(0, 0); });
 
+  // What the screens need without signal, kept while there is signal: tasks, classes and posts,
+  // or the inbox. Refreshed every minute and when the signal comes back.
+  function prefetch() {
+    if (!navigator.onLine) return;
+    var lists = isHandler ? [["inbox", "/api/field/inbox/"]]
+      : [["tasks", "/api/cases/tasks/"], ["classes", "/api/field/classes/"], ["posts", "/api/patrol/posts/"]];
+    lists.forEach(function (list) { cached(list[0], list[1]).catch(function () {}); });
+  }
+
+  window.addEventListener("online", prefetch);
   netShow();
   badge();
   route();
   flush();
+  prefetch();
   setInterval(flush, 20000);
+  setInterval(prefetch, 60000);
   if (!isHandler) duty().then(function (state) { if (state.on) trackStart(); });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(CONFIG.sw, { scope: CONFIG.sw.replace(/sw\.js$/, "") }).catch(function () {});
 })();

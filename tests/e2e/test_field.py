@@ -1,0 +1,254 @@
+"""The field app on a 390×844 phone in headless Chromium, with the position emulated: a collector goes
+on duty, walks, checks in at a post, reports a problem with a photo, loses signal, reports another
+and answers a 核查 task, gets signal back and both arrive exactly once; the operator sees the answer
+with its position and distance; a handler answers a case with a photo; the supervisor replays the
+track. Screenshots of the screens go to FIELD_SCREENSHOTS (docs/screenshots for the README) if set."""
+import io
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from cases.models import Attachment, AttachmentKind, Case, State, Task
+from citygrid.testing import PASSWORD, point_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+SHOTS = os.environ.get("FIELD_SCREENSHOTS")
+# Violations are recorded in every document before its own scripts run.
+RECORD_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__csp.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
+});
+"""
+
+
+@pytest.fixture
+def town(transactional_db, settings):
+    from cases.calendar import calendar_cache_clear
+    from citygrid.testing import tiny_city_build
+
+    settings.FIELD_TRACK_INTERVAL_SECONDS = 1
+    settings.FIELD_TRACK_BATCH_SECONDS = 3
+    calendar_cache_clear()
+    return tiny_city_build()
+
+
+def photo(color: str) -> dict:
+    """A camera photo as the phone would hand it over: bigger than the app sends (2400 px wide)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (2400, 1800), color).save(buffer, format="JPEG", quality=70)
+    return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def wait_for(condition, seconds: float = 20, what: str = "condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """phone("collector_a", lon, lat) → a logged-in page of a 390×844 touch phone at that position."""
+    contexts = []
+
+    def make(username: str, lon: float, lat: float):
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai", permissions=["geolocation"],
+                                      geolocation={"longitude": lon, "latitude": lat, "accuracy": 8})
+        context.set_default_timeout(15_000)
+        context.add_init_script(RECORD_VIOLATIONS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/m/")
+        assert "/m/login/" in page.url
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        assert page.url.endswith("/m/"), page.url
+        page.wait_for_selector("#view[data-screen]")
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def fits_the_phone(page, name: str) -> None:
+    """Nothing wider than the screen, the tab bar and the header on it, the page free of CSP
+    violations; a screenshot for the README when asked."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    for selector in ("#tabs", ".bar"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (name, selector)
+    assert page.evaluate("window.__csp") == [], name
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"field-{name}.png"))
+
+
+def until(page, expression: str, seconds: float = 15) -> None:
+    """Wait until a JavaScript expression holds in the page (polled from outside: the page's CSP
+    forbids the eval that Playwright's wait_for_function uses)."""
+    wait_for(lambda: page.evaluate(expression), seconds, what=expression)
+
+
+def badge(page) -> tuple[int, int]:
+    element = page.locator("#queue-badge")
+    return int(element.get_attribute("data-waiting") or 0), int(element.get_attribute("data-failed") or 0)
+
+
+def screen(page, hash_: str, name: str) -> None:
+    page.evaluate(f"location.hash = '{hash_}'")
+    page.wait_for_selector(f"#view[data-screen='{name}']")
+
+
+def report(page, *, description: str, color: str) -> None:
+    screen(page, "#report", "report")
+    page.set_input_files("#report-photos", files=[photo(color)])
+    page.wait_for_selector(".thumb img")
+    until(page, "document.getElementById('position-text').textContent.indexOf('±') >= 0")
+    page.fill("#class-search", "垃圾")
+    page.click("#class-results button:has-text('暴露垃圾')")
+    page.fill("#report-description", description)
+    page.click("#report-submit")
+
+
+def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
+    from patrol.models import CheckIn, DutyShift, PatrolPoint, Post
+
+    collector, users = town.users["collector_a"], town.users
+    post_lon, post_lat = point_in(1)
+    post = Post.objects.create(name="人民路口岗", lon=post_lon, lat=post_lat, radius_m=60,
+                               responsibility_grid=town.responsibility_grids[0])
+    post.collectors.add(collector)
+    from cases.tests.helpers import case_build
+
+    to_check = case_build(town, State.CHECKING, grid=0)
+    to_handle = case_build(town, State.DISPATCHED, grid=1)
+
+    # On duty at the west end of grid 0, then walking east.
+    start_lon, start_lat = point_in(0, 0.1)
+    page = phone("collector_a", start_lon, start_lat)
+    assert page.locator("#tabs a[aria-current=page]").inner_text() == "上报"
+    screen(page, "#patrol", "patrol")
+    page.click("#duty-toggle")
+    wait_for(lambda: DutyShift.objects.filter(collector=collector, ended_at__isnull=True).exists(), what="duty")
+    page.wait_for_selector("#duty-state:has-text('在岗')")
+    for step in range(1, 6):
+        page.context.set_geolocation({"longitude": start_lon + step * 0.0002, "latitude": start_lat, "accuracy": 8})
+        page.wait_for_timeout(1100)
+    # At the post: check in.
+    page.context.set_geolocation({"longitude": post_lon + 0.0001, "latitude": post_lat, "accuracy": 6})
+    page.wait_for_timeout(1100)
+    screen(page, "#patrol", "patrol")
+    page.click(f"button[data-post='{post.pk}']")
+    checkin = wait_for(lambda: CheckIn.objects.filter(collector=collector, post=post).first(), what="check-in")
+    assert 5 < checkin.distance_m < 15  # 0.0001° of longitude at 28°N is about 9.8 m
+    wait_for(lambda: PatrolPoint.objects.filter(collector=collector).count() >= 4, what="track points")
+    fits_the_phone(page, "patrol")
+
+    # A report with a photo, online.
+    report(page, description="E2E：人民路口暴露垃圾", color="green")
+    first = wait_for(lambda: Case.objects.filter(description="E2E：人民路口暴露垃圾").first(), what="first report")
+    assert (first.reporter_id, first.unit_grid_id) == (collector.pk, town.grids[1].pk)
+    assert abs(first.lon - (post_lon + 0.0001)) < 1e-6
+    stored = wait_for(lambda: Attachment.objects.filter(case=first).first(), what="the report's photo")
+    with Image.open(stored.file.path) as image:
+        assert max(image.size) == 1600  # compressed on the phone: 2400 px in, 1600 px out
+
+    # No signal: a second report and a 核查 answer wait on the phone.
+    page.context.set_offline(True)
+    page.wait_for_selector("#net.off")
+    report(page, description="E2E：离线上报的井盖破损", color="blue")
+    until(page, "+document.getElementById('queue-badge').dataset.waiting >= 1")
+    screen(page, "#tasks", "tasks")
+    task = Task.objects.get(case=to_check)
+    page.click(f"a[data-task='{task.pk}']")
+    page.wait_for_selector("#view[data-screen='task']")
+    page.set_input_files("#task-photos", files=[photo("orange")])
+    page.wait_for_selector(".thumb img")
+    page.click("button[data-result='true']")
+    page.fill("#task-note", "已清理干净")
+    page.click("#task-submit")
+    page.wait_for_selector("#view[data-screen='tasks']")
+    assert "答复待发送" in page.locator(f"a[data-task='{task.pk}']").inner_text()
+    fits_the_phone(page, "tasks")
+    time.sleep(2)  # the outbox would have sent by now if it could
+    assert not Case.objects.filter(description="E2E：离线上报的井盖破损").exists()
+    task.refresh_from_db()
+    assert task.completed_at is None
+    waiting, failed = badge(page)
+    assert waiting >= 2 and failed == 0
+    screen(page, "#queue", "queue")
+    assert page.locator("#queue-list li[data-status=waiting]").count() >= 2
+    fits_the_phone(page, "queue")
+
+    # Signal again: everything goes, each exactly once, and nothing is left waiting.
+    page.context.set_offline(False)
+    wait_for(lambda: Case.objects.filter(description="E2E：离线上报的井盖破损").exists(), what="the offline report")
+    wait_for(lambda: Task.objects.filter(pk=task.pk, completed_at__isnull=False).exists(), what="the offline answer")
+    until(page, "document.getElementById('queue-badge').textContent === ''")
+    page.click("#send-now") if page.locator("#send-now").is_enabled() else None
+    page.reload()
+    page.wait_for_selector("#view[data-screen]")
+    page.wait_for_timeout(1000)
+    assert Case.objects.filter(description="E2E：离线上报的井盖破损").count() == 1
+    assert Case.objects.filter(reporter=collector).exclude(pk__in=[to_check.pk, to_handle.pk]).count() == 2
+    task.refresh_from_db()
+    to_check.refresh_from_db()
+    assert (task.result, to_check.state) == (True, State.CHECKED)
+    assert task.answered_lon is not None and task.distance_m is not None
+    assert Attachment.objects.filter(case=to_check, kind=AttachmentKind.AFTER).count() == 1
+
+    # Off duty: the track is on the server, every point within the shift.
+    screen(page, "#patrol", "patrol")
+    page.click("#duty-toggle")
+    shift = wait_for(lambda: DutyShift.objects.filter(collector=collector, ended_at__isnull=False).first(), what="off duty")
+    points = list(PatrolPoint.objects.filter(shift=shift).order_by("at"))
+    assert len(points) >= 6
+    assert points[-1].lon - points[0].lon > 0.0008  # the walk east is in the track
+    assert len({(p.at, p.lon) for p in points}) == len(points)  # no point twice
+
+    # The operator sees the answer with where it was given and how far from the case.
+    operator = login_page("operator")
+    operator.goto(f"{live_server.url}/cases/{to_check.pk}/")
+    text = operator.inner_text("main")
+    assert f"{round(task.distance_m)}" in text, text[:2000]
+
+    # The handler answers a case on the phone, with a photo and the position.
+    handler = phone("handler_a", to_handle.lon + 0.0002, to_handle.lat)
+    handler.wait_for_selector("#view[data-screen='inbox']")
+    handler.wait_for_selector(f"a[data-case='{to_handle.number}']")
+    fits_the_phone(handler, "inbox")
+    handler.click(f"a[data-case='{to_handle.number}']")
+    handler.wait_for_selector("#view[data-screen='case']")
+    assert handler.locator("#navigate").get_attribute("href").startswith(f"geo:{to_handle.lat},{to_handle.lon}")
+    handler.set_input_files("#handled-photos", files=[photo("gray")])
+    handler.wait_for_selector(".thumb img")
+    handler.fill("#handled-note", "已清运完毕")
+    fits_the_phone(handler, "case")
+    handler.click("#handled-submit")
+    wait_for(lambda: Case.objects.filter(pk=to_handle.pk, state=State.HANDLED).exists(), what="the handled report")
+    wait_for(lambda: Attachment.objects.filter(case=to_handle, kind=AttachmentKind.AFTER).count() == 1,
+             what="the handled report's photo")
+
+    # The supervisor replays the collector's day.
+    leader = login_page("shift_leader")
+    leader.goto(f"{live_server.url}/patrol/collectors/{collector.pk}/")
+    leader.wait_for_selector("#patrol-track.leaflet-container")
+    assert f"{len(points)} 个点" in leader.inner_text("#h-track")
+    assert "人民路口岗" in leader.inner_text("main")
+    leader.locator("#patrol-replay").fill("0")
+    first_point = timezone.localtime(points[0].at).strftime("%H:%M:%S")
+    wait_for(lambda: first_point in leader.inner_text("#patrol-replay-time"), what="the replay's first point")
