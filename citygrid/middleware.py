@@ -49,7 +49,8 @@ def refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
             ElementTree.SubElement(error, "description").text = message
             body = '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
             return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
-        return JsonResponse([{"code": status, "description": message}], status=status, safe=False)
+        return JsonResponse([{"code": status, "description": message}], status=status, safe=False,
+                            json_dumps_params={"ensure_ascii": False})
     if path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
