@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cases.models import CLOCK_RUNNING_STATES, Case, CaseEvent, CaseRequest, RequestKind, RequestStatus, State
 from cases.selectors import case_list
+from cases.transitions import Action
 from grids.models import MinorClass, User
 
 # How far back "most used" looks, and how many classes it puts first.
@@ -33,8 +34,8 @@ def handler_inbox(user: User, *, now=None) -> QuerySet[Case]:
     then by deadline; each with the time it was suspended, the reason of its last rework and the
     kinds of request still waiting, in one query."""
     now = now or timezone.now()
-    suspended = CaseEvent.objects.filter(case=OuterRef("pk"), action="approve_suspension").order_by("-created_at", "-pk")
-    rework = CaseEvent.objects.filter(case=OuterRef("pk"), action="check_fail").order_by("-created_at", "-pk")
+    suspended = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.APPROVE_SUSPENSION).order_by("-created_at", "-pk")
+    rework = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.CHECK_FAIL).order_by("-created_at", "-pk")
     pending = CaseRequest.objects.filter(case=OuterRef("pk"), status=RequestStatus.PENDING)
     overdue = Q(state__in=CLOCK_RUNNING_STATES, current_deadline__lt=now)
     return (

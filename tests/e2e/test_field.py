@@ -6,12 +6,14 @@ track. Screenshots of the screens go to FIELD_SCREENSHOTS (docs/screenshots for 
 import io
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
+from cases import workflow
 from cases.models import Attachment, AttachmentKind, Case, State, Task
 from citygrid.testing import PASSWORD, point_in
 
@@ -113,7 +115,7 @@ def screen(page, hash_: str, name: str) -> None:
     page.wait_for_selector(f"#view[data-screen='{name}']")
 
 
-def report(page, *, description: str, color: str) -> None:
+def report(page, *, description: str, color: str, shot: str | None = None) -> None:
     screen(page, "#report", "report")
     page.set_input_files("#report-photos", files=[photo(color)])
     page.wait_for_selector(".thumb img")
@@ -121,13 +123,21 @@ def report(page, *, description: str, color: str) -> None:
     page.fill("#class-search", "垃圾")
     page.click("#class-results button:has-text('暴露垃圾')")
     page.fill("#report-description", description)
+    page.locator("#report-description").blur()
+    # The submit button stays on screen above the tab bar however long the form is.
+    box = page.locator("#report-submit").bounding_box()
+    tabs = page.locator("#tabs").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= tabs["y"] + 1, (box, tabs)
+    if shot:
+        page.evaluate("window.scrollTo(0, 0)")
+        fits_the_phone(page, shot)
     page.click("#report-submit")
 
 
 def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     from patrol.models import CheckIn, DutyShift, PatrolPoint, Post
 
-    collector, users = town.users["collector_a"], town.users
+    collector = town.users["collector_a"]
     post_lon, post_lat = point_in(1)
     post = Post.objects.create(name="人民路口岗", lon=post_lon, lat=post_lat, radius_m=60,
                                responsibility_grid=town.responsibility_grids[0])
@@ -136,6 +146,21 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
 
     to_check = case_build(town, State.CHECKING, grid=0)
     to_handle = case_build(town, State.DISPATCHED, grid=1)
+    # The department's other cases, each with a mark the phone must show.
+    overdue = case_build(town, State.DISPATCHED, grid=1)
+    overdue.current_deadline = timezone.now() - timedelta(hours=2)
+    overdue.save(update_fields=["current_deadline"])
+    for reason in ("群众反映强烈", "再次督办"):
+        workflow.case_urge(actor=town.users["dispatcher"], case_id=overdue.pk, note=reason)
+    suspended = case_build(town, State.DISPATCHED, grid=0)
+    workflow.case_request_suspension(actor=town.users["handler_a"], case_id=suspended.pk, note="待管线施工结束")
+    workflow.case_approve_suspension(actor=town.users["shift_leader"], case_id=suspended.pk)
+    reworked = case_build(town, State.CHECKING, grid=0)
+    workflow.case_check_fail(actor=town.users["operator"], case_id=reworked.pk, note="垃圾仍未清运")
+    for case, address in ((to_check, "人民路 88 号门前"), (to_handle, "解放路与五一路口"), (overdue, "五一路 16 号"),
+                          (suspended, "建设路 3 号"), (reworked, "人民路 120 号")):
+        Case.objects.filter(pk=case.pk).update(address=address)
+    built = set(Case.objects.values_list("pk", flat=True))
 
     # On duty at the west end of grid 0, then walking east.
     start_lon, start_lat = point_in(0, 0.1)
@@ -159,7 +184,7 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     fits_the_phone(page, "patrol")
 
     # A report with a photo, online.
-    report(page, description="E2E：人民路口暴露垃圾", color="green")
+    report(page, description="E2E：人民路口暴露垃圾", color="green", shot="report")
     first = wait_for(lambda: Case.objects.filter(description="E2E：人民路口暴露垃圾").first(), what="first report")
     assert (first.reporter_id, first.unit_grid_id) == (collector.pk, town.grids[1].pk)
     assert abs(first.lon - (post_lon + 0.0001)) < 1e-6
@@ -199,12 +224,14 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     wait_for(lambda: Case.objects.filter(description="E2E：离线上报的井盖破损").exists(), what="the offline report")
     wait_for(lambda: Task.objects.filter(pk=task.pk, completed_at__isnull=False).exists(), what="the offline answer")
     until(page, "document.getElementById('queue-badge').textContent === ''")
-    page.click("#send-now") if page.locator("#send-now").is_enabled() else None
+    # The queue is empty; a restart of the app sends nothing again.
+    page.wait_for_selector("#queue-list li.muted:has-text('没有待发送的内容')")
+    assert page.locator("#send-now").is_disabled()
     page.reload()
-    page.wait_for_selector("#view[data-screen]")
-    page.wait_for_timeout(1000)
+    page.wait_for_selector("#view[data-screen='queue']")
+    page.wait_for_timeout(1500)
     assert Case.objects.filter(description="E2E：离线上报的井盖破损").count() == 1
-    assert Case.objects.filter(reporter=collector).exclude(pk__in=[to_check.pk, to_handle.pk]).count() == 2
+    assert Case.objects.exclude(pk__in=built).count() == 2
     task.refresh_from_db()
     to_check.refresh_from_db()
     assert (task.result, to_check.state) == (True, State.CHECKED)
@@ -230,14 +257,22 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     handler = phone("handler_a", to_handle.lon + 0.0002, to_handle.lat)
     handler.wait_for_selector("#view[data-screen='inbox']")
     handler.wait_for_selector(f"a[data-case='{to_handle.number}']")
+    items = handler.locator("#inbox-list a.item")
+    assert items.count() == 4  # the department's cases being handled or suspended
+    first_item = items.nth(0).inner_text()
+    assert overdue.number in first_item and "超时" in first_item and "督办 2 次" in first_item
+    assert "挂账" in handler.locator(f"a[data-case='{suspended.number}']").inner_text()
+    assert "返工 1 次" in handler.locator(f"a[data-case='{reworked.number}']").inner_text()
     fits_the_phone(handler, "inbox")
     handler.click(f"a[data-case='{to_handle.number}']")
     handler.wait_for_selector("#view[data-screen='case']")
     assert handler.locator("#navigate").get_attribute("href").startswith(f"geo:{to_handle.lat},{to_handle.lon}")
+    handler.wait_for_selector("#case-map.leaflet-container")
+    fits_the_phone(handler, "case")
     handler.set_input_files("#handled-photos", files=[photo("gray")])
     handler.wait_for_selector(".thumb img")
     handler.fill("#handled-note", "已清运完毕")
-    fits_the_phone(handler, "case")
+    fits_the_phone(handler, "handled")
     handler.click("#handled-submit")
     wait_for(lambda: Case.objects.filter(pk=to_handle.pk, state=State.HANDLED).exists(), what="the handled report")
     wait_for(lambda: Attachment.objects.filter(case=to_handle, kind=AttachmentKind.AFTER).count() == 1,

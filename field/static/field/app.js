@@ -346,7 +346,7 @@
         });
       } });
     draw();
-    return h("div", {}, [h("label", { className: "camera", htmlFor: id }, ["📷 " + label, input]), thumbs]);
+    return h("div", {}, [h("label", { className: "camera", htmlFor: id }, [label, input]), thumbs]);
   }
 
   /* --- maps ---------------------------------------------------------------------------------- */
@@ -771,7 +771,16 @@
       logDraw();
       locate(false).then(postsDraw, function () {});
       current.onTrack = drawDuty;
-      current.onQueueChange = logDraw;
+      // A check-in that went out: the server's word (checked in today) replaces the phone's.
+      current.onQueueChange = function () {
+        logDraw();
+        Promise.all([cached("posts", "/api/patrol/posts/"), outboxItems()]).then(function (fresh) {
+          posts = fresh[0].data || posts;
+          checkinsPending = {};
+          fresh[1].forEach(function (item) { if (item.kind === "checkin" && item.status === "waiting") checkinsPending[item.json.post_id] = true; });
+          postsDraw();
+        }, function () {});
+      };
     });
   }
 
