@@ -38,6 +38,7 @@ class RecomputeResult:
     examined: int = 0  # running steps the change could touch
     changed: int = 0  # steps (and so cases) whose deadline moved
     kept: int = 0  # steps whose deadline a decision set (extension, resume): left as granted
+    moved_past: int = 0  # changed deadlines now behind `now`, not yet marked overdue
     seconds: float = 0.0
 
 
@@ -93,8 +94,10 @@ def deadlines_recompute(*, reason: str, old_days: dict[date, bool] | None = None
         chunk = keys[start:start + batch]
         _batch(candidates.filter(pk__gte=chunk[0], pk__lte=chunk[-1]), old=old, new=new, minors=minors,
                reason=reason, actor_id=actor_id, now=now, result=result)
-    # Deadlines moved into the past are marked overdue (and logged) now, not at the next beat.
-    steps_mark_overdue(now=now)
+    # Deadlines moved into the past are marked overdue (and logged) now, not at the next beat
+    # (a year entered ahead of time moves none there: no scan for it then).
+    if result.moved_past:
+        steps_mark_overdue(now=now)
     result.seconds = time.perf_counter() - started
     logger.info("deadlines recomputed (%s): %d running steps examined, %d changed, %d kept as decided, %.1f s",
                 reason, result.examined, result.changed, result.kept, result.seconds)
@@ -159,6 +162,7 @@ def _batch(candidates, *, old: CalendarSnapshot, new: CalendarSnapshot, minors, 
             # A deadline moved past now is watched afresh (as after an extension); one still past
             # keeps its mark, one newly past is marked by steps_mark_overdue after the batches.
             steps.append((pk, after, None if after > now else marked))
+            result.moved_past += after <= now and marked is None
             if current_step == kind and current_deadline == deadline:
                 cases.append((case_id, after, kind == StepKind.HANDLE))
             if kind in _TASK_OF_STEP:

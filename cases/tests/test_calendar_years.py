@@ -408,3 +408,15 @@ def test_new_windows_saved_in_the_admin_move_the_departments_deadlines(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.handle_deadline == at("2026-12-10 10:00") and len(recompute_events(case)) == 1
+
+
+def test_a_deadline_moved_into_the_past_is_marked_overdue_at_once(city, act, clock, committed):
+    clock.set("2026-12-07 09:00")
+    case = dispatched(city, act)  # due 15:00 on the default windows
+    clock.set("2026-12-07 13:30")
+    committed(work_schedule_save, schedule=WorkSchedule(department=city.departments["sanitation_a"],
+                                                         windows="08:00-18:00"))
+    case.refresh_from_db()
+    assert case.handle_deadline == at("2026-12-07 13:00")
+    assert handle_step(case).overdue_marked_at == at("2026-12-07 13:30")
+    assert CaseEvent.objects.filter(case=case, action="overdue").count() == 1
