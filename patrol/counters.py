@@ -140,12 +140,9 @@ def _checkins_count(figures: dict[int, PatrolFigures], collector_ids: list[int],
     check-in at that post within CHECKIN_WINDOW minutes of the time (each check-in meets one)."""
     window = settings.PATROL_CHECKIN_WINDOW_MINUTES * 60
     slots: dict[tuple[int, int], list[int]] = {}
-    through = Post.collectors.through
-    active = set(Post.objects.filter(is_active=True).values_list("pk", flat=True))
-    post_times = dict(Post.objects.filter(pk__in=active).values_list("pk", "checkin_times"))
-    for user_id, post_id in through.objects.filter(user_id__in=collector_ids, post_id__in=active).values_list(
-            "user_id", "post_id"):
-        slots[(user_id, post_id)] = checkin_slots(post_times[post_id])
+    for user_id, post_id, times in Post.collectors.through.objects.filter(
+            user_id__in=collector_ids, post__is_active=True).values_list("user_id", "post_id", "post__checkin_times"):
+        slots[(user_id, post_id)] = checkin_slots(times)
         figures[user_id].checkins_due += len(slots[(user_id, post_id)]) * len(scheduled_days)
     made: dict[tuple[int, int, date], list[int]] = {}
     zone = city_zone()
