@@ -4,16 +4,8 @@ project's one catalogue."""
 from django.utils.translation import gettext_lazy as _
 
 TEXTS = {
-    "app_collector": _("城管通"),
-    "app_handler": _("处置通"),
-    "tab_report": _("上报"),
-    "tab_tasks": _("任务"),
-    "tab_patrol": _("巡查"),
-    "tab_inbox": _("收件箱"),
-    "tab_queue": _("待发送"),
     "online": _("在线"),
     "offline": _("离线"),
-    "logout": _("退出"),
     "queue_badge": _("待发送 %(waiting)s · 失败 %(failed)s"),
     "report_title": _("上报问题"),
     "photos": _("现场照片"),
@@ -86,7 +78,6 @@ TEXTS = {
     "waiting": _("待发送"),
     "sending": _("发送中"),
     "failed": _("失败"),
-    "sent": _("已发送"),
     "retry": _("重试"),
     "discard": _("放弃"),
     "send_now": _("立即发送"),
@@ -116,8 +107,6 @@ TEXTS = {
     "reason": _("理由"),
     "submit_request": _("提交申请"),
     "need_deadline": _("请选择延期时限。"),
-    "back": _("返回"),
-    "loading": _("加载中…"),
     "load_failed": _("加载失败：%(reason)s"),
     "offline_cached": _("离线，显示上次同步的内容"),
     "network_error": _("网络不可用"),
@@ -128,6 +117,4 @@ TEXTS = {
     "reasons_geo_denied": _("未允许使用位置"),
     "reasons_geo_unavailable": _("定位不可用"),
     "reasons_geo_timeout": _("定位超时"),
-    "photo_count": _("%(n)s 张"),
-    "draft_saved": _("草稿已自动保存"),
 }
