@@ -108,3 +108,14 @@ def test_the_pages_are_for_the_command_center(city, client, username):
     client.force_login(city.users[username])
     assert client.get("/patrol/").status_code == 403
     assert client.get("/patrol/table/").status_code == 403
+
+
+def test_the_admin_lists_posts_shifts_and_checkins(day, client):
+    from grids.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    for url in ("/admin/patrol/post/", "/admin/patrol/dutyshift/", "/admin/patrol/checkin/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "一号岗" in client.get("/admin/patrol/post/").content.decode()
