@@ -20,23 +20,26 @@ Period semantics (window [start, end), as_of = min(end, now)):
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseStep, Source, State, StepKind, Task, TaskKind
+from cases.transitions import Action
 from grids.models import Role, User
 
 from .models import ObjectType, RegionLevelKey
-from .periods import Window
+from .periods import Window, city_tz
 
 PUBLIC_SOURCES = [Source.HOTLINE_12319, Source.HOTLINE_12345, Source.PUBLIC, Source.MEDIA, Source.LEADER,
                   Source.TRANSFER_110]
-REWORK_ACTIONS = ["check_fail", "reopen"]
-EVENT_ACTIONS = [*REWORK_ACTIONS, "approve_extension", "approve_suspension", "urge", "self_handle"]
+REWORK_ACTIONS = [Action.CHECK_FAIL, Action.REOPEN]
+EVENT_ACTIONS = [*REWORK_ACTIONS, Action.APPROVE_EXTENSION, Action.APPROVE_SUSPENSION, Action.URGE, "self_handle"]
 
 
 def _in(field: str, w: Window) -> Q:
@@ -118,6 +121,9 @@ class Counter:
         return bool(self.parts)
 
 
+PATROL = "patrol"  # counters computed by patrol.counters, not by a Count over a source table
+
+
 def _c(key, label, source, condition, help_text="") -> Counter:
     return Counter(key, label, source, condition, help=help_text)
 
@@ -152,9 +158,9 @@ AREA_COUNTERS = [
     _c("returned", _("回退数"), "handle_step",
        lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & _in("completed_at", w),
        _("处置环节以回退结束的案件（计入回退的部门）")),
-    _c("extended", _("延期数"), "event", lambda w: q_event(["approve_extension"], w), _("批准延期的案件")),
-    _c("suspended", _("挂账数"), "event", lambda w: q_event(["approve_suspension"], w), _("批准挂账的案件")),
-    _c("urged", _("督办数"), "event", lambda w: q_event(["urge"], w)),
+    _c("extended", _("延期数"), "event", lambda w: q_event([Action.APPROVE_EXTENSION], w), _("批准延期的案件")),
+    _c("suspended", _("挂账数"), "event", lambda w: q_event([Action.APPROVE_SUSPENSION], w), _("批准挂账的案件")),
+    _c("urged", _("督办数"), "event", lambda w: q_event([Action.URGE], w)),
     _c("self_handled", _("自行处置数"), "event", lambda w: q_event(["self_handle"], w)),
 ]
 
@@ -186,6 +192,14 @@ COLLECTOR_COUNTERS = [
        lambda w: _task_done(TaskKind.CHECK)(w) & Q(completed_at__lte=F("deadline"))),
     _c("check_missed", _("超时未核查数"), "task_grid", _task_missed(TaskKind.CHECK)),
     _d("check_due", _("应核查数"), [("check_done", 1), ("check_missed", 1)]),
+    # Patrol (issue 20): figures of the patrol app's duty shifts, check-ins and grid visits, not a
+    # count of rows of one table; they have no drill-down list (the patrol table shows them).
+    _c("patrol_scheduled_minutes", _("应在岗分钟"), PATROL, None, _("规定巡查时段（责任网格的巡查时段 × 工作日）的分钟数")),
+    _c("patrol_on_duty_minutes", _("在岗分钟"), PATROL, None, _("规定巡查时段内上岗的分钟数")),
+    _c("patrol_checkins_due", _("应签到数"), PATROL, None),
+    _c("patrol_checkins_made", _("签到数"), PATROL, None, _("在应签到时间前后规定分钟内的签到")),
+    _c("patrol_grid_days_due", _("应巡查网格数"), PATROL, None, _("责任区单元网格数 × 工作日")),
+    _c("patrol_grid_days_walked", _("已巡查网格数"), PATROL, None, _("当天轨迹经过的责任区单元网格（按日累计）")),
 ]
 
 
@@ -352,7 +366,7 @@ def counters_compute(*, object_type: str, level: str | None, window: Window) -> 
     counters = counters_for(object_type)
     by_source: dict[str, list[Counter]] = defaultdict(list)
     for counter in counters:
-        if not counter.derived:
+        if not counter.derived and counter.source != PATROL:
             by_source[counter.source].append(counter)
 
     values: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys((c.key for c in counters), 0))
@@ -372,9 +386,28 @@ def counters_compute(*, object_type: str, level: str | None, window: Window) -> 
         )
         for row in rows:
             values[row.pop("object_key")].update(row)
+    if any(counter.source == PATROL for counter in counters):
+        for collector_id, row in patrol_values(window).items():
+            values[collector_id].update(row)
     for row in values.values():
         counters_derive(object_type, row)
     return dict(values)
+
+
+def patrol_values(window: Window) -> dict[int, dict[str, int]]:
+    """The patrol counters of every collector for the window's city days up to `as_of`."""
+    from patrol.counters import patrol_figures
+
+    first = timezone.localtime(window.start, city_tz()).date()
+    last = timezone.localtime(window.as_of - timedelta(microseconds=1), city_tz()).date()
+    if window.as_of <= window.start:
+        return {}
+    ids = list(User.objects.filter(role=Role.COLLECTOR, is_active=True).values_list("pk", flat=True))
+    return {pk: {
+        "patrol_scheduled_minutes": f.scheduled_seconds // 60, "patrol_on_duty_minutes": f.on_duty_scheduled_seconds // 60,
+        "patrol_checkins_due": f.checkins_due, "patrol_checkins_made": f.checkins_made,
+        "patrol_grid_days_due": f.grid_days_due, "patrol_grid_days_walked": f.grid_days_walked,
+    } for pk, f in patrol_figures(ids, first, last, now=window.as_of).items()}
 
 
 DERIVED: dict[str, list[Counter]] = {kind: [c for c in counters if c.derived] for kind, counters in COUNTERS.items()}

@@ -21,6 +21,7 @@ from grids.selectors import ownership_resolve
 
 from . import services, workflow
 from .models import Case, Source, Urgency
+from .transitions import Action
 
 # Where the reports come from (collectors dominate, then the hotlines), and how urgent they are.
 SOURCE_MIX = [
@@ -284,7 +285,8 @@ class _Maker:
             return
 
         def handled() -> None:
-            services.case_handled_with_photos(actor=handler, case_id=case_id, note=_("已按要求处置完毕"))
+            services.case_move(actor=handler, case_id=case_id, action=Action.REPORT_HANDLED, note=_("已按要求处置完毕"),
+                               photos=[_photo(self.rng, "after.jpg")])
 
         def check(passed: bool) -> None:
             workflow.case_send_check(actor=cast.operator, case_id=case_id)

@@ -14,25 +14,6 @@ from .models import Case, Source, State, Urgency
 from .selectors import cases_visible
 from .transitions import TRANSITIONS
 
-# One letter per action, unique within every role (the queues' and the case page's shortcuts).
-ACTION_KEYS = {
-    "send_verify": "v", "verify": "v", "propose_file": "f", "file": "f", "void": "x", "merge": "m",
-    "dispatch": "d", "return": "r", "request_extension": "e", "approve_extension": "a", "deny_extension": "n",
-    "request_suspension": "s", "approve_suspension": "a", "deny_suspension": "n", "resume": "u",
-    "report_handled": "h", "send_check": "c", "check_pass": "p", "check_fail": "w", "close": "c",
-    "reopen": "o", "urge": "g",
-}
-
-# Actions that need nothing but an optional note: the queues offer them as one-key buttons.
-QUICK_ACTIONS = {"send_verify", "propose_file", "send_check", "close", "approve_extension",
-                 "approve_suspension", "resume", "check_pass"}
-
-# The forward moves of each role: shown first, in the primary style. Refusals and returns are
-# styled as such; the rest are plain.
-PRIMARY_ACTIONS = {"send_verify", "verify", "propose_file", "file", "dispatch", "report_handled", "send_check",
-                   "check_pass", "close", "approve_extension", "approve_suspension", "resume"}
-DANGER_ACTIONS = {"void", "return", "check_fail", "deny_extension", "deny_suspension", "reopen"}
-
 
 class ActionForm(forms.Form):
     """The note every action carries; required (as the reason) when the table says so."""
@@ -61,6 +42,10 @@ class ActionForm(forms.Form):
 
     def arguments(self) -> dict:
         return {"note": self.cleaned_data.get("note", "")}
+
+    def photos(self) -> list:
+        """The photos sent with the move (the form's file input, `<action>-photos`)."""
+        return self.files.getlist(f"{self.prefix}-photos") if self.files else []
 
 
 class VerifyForm(ActionForm):
@@ -133,38 +118,26 @@ class ExtensionForm(ActionForm):
 
 
 class HandledForm(ActionForm):
-    """处置反馈: the result and at least one photo after handling (the photos are validated by
-    cases.services, which stores them in the same transaction as the move)."""
+    """处置反馈: the result, with the after-photos (whether they are required is the service's rule,
+    cases.services.case_move, the same for the API and the field app)."""
 
     def setup(self) -> None:
         self.fields["note"].label = _("处置结果")
         self.fields["note"].required = True
         self.fields["note"].error_messages["required"] = _("请填写处置结果。")
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.is_bound and not self.files.getlist(f"{self.prefix}-photos"):
-            self.add_error(None, _("请上传至少一张处置后照片。"))
-        return cleaned
 
-    def photos(self) -> list:
-        return self.files.getlist(f"{self.prefix}-photos")
-
-
-ACTION_FORMS: dict[str, type[ActionForm]] = {
-    "verify": VerifyForm,
-    "file": FileForm,
-    "dispatch": DispatchForm,
-    "merge": MergeForm,
-    "request_extension": ExtensionForm,
-    "report_handled": HandledForm,
+# The page forms by the name a row of the transition table gives (Transition.form).
+FORMS: dict[str, type[ActionForm]] = {
+    form.__name__: form for form in (ActionForm, VerifyForm, FileForm, DispatchForm, MergeForm, ExtensionForm,
+                                     HandledForm)
 }
 
 
 def action_form(action: str, *, case: Case, user: User, data=None, files=None, choices: dict | None = None
                 ) -> ActionForm:
     """The form of `action` for this case (bound when data is given)."""
-    form_class = ACTION_FORMS.get(action, ActionForm)
+    form_class = FORMS[TRANSITIONS[action].form]
     return form_class(data, files, action=action, case=case, user=user, choices=choices)
 
 

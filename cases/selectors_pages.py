@@ -14,6 +14,7 @@ from grids.selectors import components_nearest
 from .calendar import traffic_light
 from .models import OPEN_STATES, Case, CaseEvent, Source, State, Task
 from .selectors import case_list, cases_visible
+from .transitions import Action
 
 # How far around a case the page looks for neighbouring grids and components (degrees, ~300 m).
 NEARBY_DEGREES = 0.003
@@ -80,7 +81,7 @@ def suspended_cases(user: User) -> QuerySet[Case]:
 
 def dispatch_queue(user: User) -> QuerySet[Case]:
     """Dispatcher: filed cases to send, returned ones flagged with the reason of the last return."""
-    return with_last_note(case_list(user).filter(state=State.FILED), "return", "return_reason").order_by(
+    return with_last_note(case_list(user).filter(state=State.FILED), Action.RETURN, "return_reason").order_by(
         "current_deadline", "pk")
 
 
@@ -88,7 +89,7 @@ def department_inbox(user: User) -> QuerySet[Case]:
     """Department handler: the cases dispatched to the department, the nearest deadline first; a
     rework carries the reason the check failed."""
     return with_last_note(
-        case_list(user).filter(state__in=[State.DISPATCHED, State.SUSPENDED]), "check_fail", "rework_reason"
+        case_list(user).filter(state__in=[State.DISPATCHED, State.SUSPENDED]), Action.CHECK_FAIL, "rework_reason"
     ).annotate(
         pending_requests=Count("requests", filter=Q(requests__status="pending")),
     ).order_by("current_deadline", "pk")

@@ -5,7 +5,6 @@ import math
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -21,7 +20,7 @@ from grids.locator import locate
 from grids.models import Component, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
 
-from . import steps
+from . import steps, workflow
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -38,9 +37,7 @@ from .models import (
 from .notifiers import ReportNotice, notifier_get
 from .outbox import outbox_claim, outbox_enqueue
 from .photos import photo_clean, photo_thumbnail, photo_validate
-
-if TYPE_CHECKING:
-    from .workflow import Position
+from .transitions import ARGUMENT_MISSING, TRANSITIONS, Action
 
 
 @dataclass(frozen=True)
@@ -367,33 +364,32 @@ def steps_mark_overdue(*, now: datetime | None = None, batch: int = 1000) -> int
             marked += len(rows)
 
 
-def case_handled_with_photos(*, actor: User, case_id: int, note: str = "",
-                             photos: list[UploadedFile] | None = None, position: "Position | None" = None) -> Case:
-    """The department's handled report with its after-photos: one transaction, so the state moves
-    only if the photos were stored, and the photos stay only if the state moved."""
-    return case_move_with_photos(actor=actor, case_id=case_id, action="report_handled", photos=photos,
-                                 note=note, position=position)
-
-
-# The field answers that carry photos, and what the photos show.
-PHOTO_ACTIONS = {
-    "verify": AttachmentKind.BEFORE,
-    "report_handled": AttachmentKind.AFTER,
-    "check_pass": AttachmentKind.AFTER,
-    "check_fail": AttachmentKind.AFTER,
-}
-
-
-def case_move_with_photos(*, actor: User, case_id: int, action: str, photos: list[UploadedFile] | None = None,
-                          **arguments) -> Case:
-    """A field answer (核实, 处置反馈, 核查) with its photos and position, in one transaction: the
-    state moves only if the photos were stored, and the photos stay only if the state moved."""
-    from .workflow import ACTIONS
-
-    for photo in photos or []:
+def case_move(*, actor: User, case_id: int, action: str, photos: list[UploadedFile] | None = None,
+              position: workflow.Position | None = None, **arguments) -> Case:
+    """Make a move of the table, as the pages, the API and the field app all do: the move's required
+    arguments present, its photos stored with it (what they show is the row's `photos`), the
+    position of a field answer kept, and the city's rule applied that some moves need photos
+    (REQUIRE_PHOTOS_FOR, by default the handled report). One transaction: the state moves only if
+    the photos were stored, and the photos stay only if the state moved."""
+    transition = TRANSITIONS[action]
+    for name in transition.required:
+        if arguments.get(name) is None:
+            raise ApplicationError(str(ARGUMENT_MISSING[name]), extra={"field": name})
+    photos = photos or []
+    if photos and transition.photos is None:
+        raise ApplicationError(_("“%(action)s”不附带照片。") % {"action": transition.label}, extra={"field": "photos"})
+    if position is not None and "lon" in transition.optional:
+        arguments["position"] = position
+    for photo in photos:
         photo_validate(photo)
     with StoredFiles() as stored, transaction.atomic():
-        case = ACTIONS[action](actor=actor, case_id=case_id, **arguments)
+        case = workflow.ACTIONS[action](actor=actor, case_id=case_id, **arguments)
+        # After the move, so that scope, role and state are told first (an unknown case is a 404
+        # whatever was sent); the refusal rolls the move back.
+        if not photos and action in settings.REQUIRE_PHOTOS_FOR:
+            raise ApplicationError(_("请上传至少一张处置后照片。") if action == Action.REPORT_HANDLED else
+                                   _("“%(action)s”需要附带照片。") % {"action": transition.label},
+                                   extra={"field": "photos"})
         if photos:
-            attachments_add(case=case, photos=photos, kind=PHOTO_ACTIONS[action], actor=actor, stored=stored)
+            attachments_add(case=case, photos=photos, kind=transition.photos, actor=actor, stored=stored)
     return case

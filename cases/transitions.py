@@ -1,59 +1,142 @@
 """The lifecycle table: every move a case can make, from which states, to which state, by whom.
 
-Data only. cases.workflow has one function per entry; cases.permissions reads the roles; the
-pages and the API offer exactly the moves this table allows. `target=None` leaves the state as is.
+Data only, one row per move holding everything about it. cases.workflow has one function per row;
+cases.permissions reads the roles; cases.services.case_move takes the arguments and photos; the
+pages and the API offer exactly the moves this table allows, with the row's key, style and form.
+`target=None` leaves the state as is.
 """
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Role
 
-from .models import OPEN_STATES, State
+from .models import OPEN_STATES, AttachmentKind, RequestKind, State
+
+
+class Action(StrEnum):
+    """Every move of the loop, by the name the API's URL and the event log use."""
+
+    SEND_VERIFY = "send_verify"
+    VERIFY = "verify"
+    PROPOSE_FILE = "propose_file"
+    FILE = "file"
+    VOID = "void"
+    MERGE = "merge"
+    DISPATCH = "dispatch"
+    RETURN = "return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    REQUEST_SUSPENSION = "request_suspension"
+    APPROVE_SUSPENSION = "approve_suspension"
+    DENY_SUSPENSION = "deny_suspension"
+    RESUME = "resume"
+    REPORT_HANDLED = "report_handled"
+    SEND_CHECK = "send_check"
+    CHECK_PASS = "check_pass"
+    CHECK_FAIL = "check_fail"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    URGE = "urge"
+
+
+class Style(StrEnum):
+    """How a move's button looks: the role's forward moves first and primary, refusals and returns
+    as such, the rest plain."""
+
+    PRIMARY = "primary"
+    DANGER = "danger"
+    PLAIN = "plain"
+
+
+# The arguments a move may take besides its note (the API's field names), with what the person is
+# told when a required one is missing.
+ARGUMENT_MISSING = {
+    "is_true": _("请填写核实结果（is_true）。"),
+    "department_id": _("请选择处置部门。"),
+    "into_case_id": _("请指定合并到的案件。"),
+    "requested_deadline": _("请填写申请的延期时限。"),
+}
 
 
 @dataclass(frozen=True)
 class Transition:
+    """Everything about one move: the workflow's rule (sources, target, roles, reason), what it
+    takes (required and optional arguments, photos and what they show), and how the pages offer it
+    (the page form, the shortcut key, unique within each role, the style, and `quick`: one key
+    from the queues, as it needs nothing but an optional note). `asks` and `decides` name the kind
+    of department request (extension, suspension) the move files or answers: a decision is offered
+    only while such a request is pending, a request only while none is."""
+
     label: Promise
     sources: frozenset[str]
     target: str | None
     roles: frozenset[str]
     needs_reason: bool = False
+    key: str = ""
+    style: Style = Style.PLAIN
+    quick: bool = False
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    photos: str | None = None
+    form: str = "ActionForm"
+    asks: str | None = None
+    decides: str | None = None
 
 
-def _t(label, sources, target, roles, *, needs_reason=False) -> Transition:
-    return Transition(label, frozenset(sources), target, frozenset(roles), needs_reason)
+def _t(label, sources, target, roles, **details) -> Transition:
+    return Transition(label, frozenset(sources), target, frozenset(roles), **details)
 
 
 R = Role
 S = State
+A = Action
+PRIMARY, DANGER = Style.PRIMARY, Style.DANGER
+# The moves a collector or handler answers in the field carry the position they were made at.
+FIELD = ("lon", "lat", "accuracy")
 
-TRANSITIONS: dict[str, Transition] = {
-    "send_verify": _t(_("下发核实"), {S.REPORTED}, S.VERIFYING, {R.OPERATOR}),
-    "verify": _t(_("核实反馈"), {S.VERIFYING}, S.REPORTED, {R.COLLECTOR}),
-    "propose_file": _t(_("提请立案"), {S.REPORTED}, None, {R.OPERATOR}),
-    "file": _t(_("立案"), {S.REPORTED}, S.FILED, {R.SHIFT_LEADER}),
-    "void": _t(_("不予立案/作废"), {S.REPORTED, S.VERIFYING}, S.VOIDED, {R.SHIFT_LEADER}, needs_reason=True),
-    "merge": _t(_("合并重复案件"), {S.REPORTED, S.VERIFYING}, S.MERGED, {R.OPERATOR, R.SHIFT_LEADER}),
-    "dispatch": _t(_("派遣"), {S.FILED}, S.DISPATCHED, {R.DISPATCHER}),
-    "return": _t(_("回退"), {S.DISPATCHED}, S.FILED, {R.HANDLER}, needs_reason=True),
-    "request_extension": _t(_("申请延期"), {S.DISPATCHED}, None, {R.HANDLER}, needs_reason=True),
-    "approve_extension": _t(_("批准延期"), {S.DISPATCHED}, None, {R.DISPATCHER}),
-    "deny_extension": _t(_("驳回延期"), {S.DISPATCHED}, None, {R.DISPATCHER}, needs_reason=True),
-    "request_suspension": _t(_("申请挂账"), {S.DISPATCHED}, None, {R.HANDLER}, needs_reason=True),
-    "approve_suspension": _t(_("批准挂账"), {S.DISPATCHED}, S.SUSPENDED, {R.SHIFT_LEADER}),
-    "deny_suspension": _t(_("驳回挂账"), {S.DISPATCHED}, None, {R.SHIFT_LEADER}, needs_reason=True),
-    "resume": _t(_("恢复处置"), {S.SUSPENDED}, S.DISPATCHED, {R.SHIFT_LEADER, R.DISPATCHER}),
-    "report_handled": _t(_("处置反馈"), {S.DISPATCHED}, S.HANDLED, {R.HANDLER}),
-    "send_check": _t(_("下发核查"), {S.HANDLED}, S.CHECKING, {R.OPERATOR}),
-    "check_pass": _t(_("核查通过"), {S.CHECKING}, S.CHECKED, {R.COLLECTOR}),
-    "check_fail": _t(_("核查未通过（返工）"), {S.CHECKING}, S.DISPATCHED, {R.COLLECTOR, R.OPERATOR},
-                     needs_reason=True),
-    "close": _t(_("结案"), {S.CHECKED}, S.CLOSED, {R.SHIFT_LEADER}),
-    "reopen": _t(_("回访不满意重新处置"), {S.CLOSED}, S.DISPATCHED, {R.SHIFT_LEADER, R.HOTLINE_AGENT},
-                 needs_reason=True),
-    "urge": _t(_("督办"), set(OPEN_STATES), None, {R.DISPATCHER, R.MANAGER}, needs_reason=True),
+TRANSITIONS: dict[Action, Transition] = {
+    A.SEND_VERIFY: _t(_("下发核实"), {S.REPORTED}, S.VERIFYING, {R.OPERATOR}, key="v", style=PRIMARY, quick=True),
+    A.VERIFY: _t(_("核实反馈"), {S.VERIFYING}, S.REPORTED, {R.COLLECTOR}, key="v", style=PRIMARY,
+                 required=("is_true",), optional=FIELD, photos=AttachmentKind.BEFORE, form="VerifyForm"),
+    A.PROPOSE_FILE: _t(_("提请立案"), {S.REPORTED}, None, {R.OPERATOR}, key="f", style=PRIMARY, quick=True),
+    A.FILE: _t(_("立案"), {S.REPORTED}, S.FILED, {R.SHIFT_LEADER}, key="f", style=PRIMARY,
+               optional=("minor_id", "urgency", "filing_condition"), form="FileForm"),
+    A.VOID: _t(_("不予立案/作废"), {S.REPORTED, S.VERIFYING}, S.VOIDED, {R.SHIFT_LEADER}, needs_reason=True,
+               key="x", style=DANGER),
+    A.MERGE: _t(_("合并重复案件"), {S.REPORTED, S.VERIFYING}, S.MERGED, {R.OPERATOR, R.SHIFT_LEADER}, key="m",
+                required=("into_case_id",), form="MergeForm"),
+    A.DISPATCH: _t(_("派遣"), {S.FILED}, S.DISPATCHED, {R.DISPATCHER}, key="d", style=PRIMARY,
+                   required=("department_id",), form="DispatchForm"),
+    A.RETURN: _t(_("回退"), {S.DISPATCHED}, S.FILED, {R.HANDLER}, needs_reason=True, key="r", style=DANGER),
+    A.REQUEST_EXTENSION: _t(_("申请延期"), {S.DISPATCHED}, None, {R.HANDLER}, needs_reason=True, key="e",
+                            required=("requested_deadline",), form="ExtensionForm", asks=RequestKind.EXTENSION),
+    A.APPROVE_EXTENSION: _t(_("批准延期"), {S.DISPATCHED}, None, {R.DISPATCHER}, key="a", style=PRIMARY,
+                            quick=True, decides=RequestKind.EXTENSION),
+    A.DENY_EXTENSION: _t(_("驳回延期"), {S.DISPATCHED}, None, {R.DISPATCHER}, needs_reason=True, key="n",
+                         style=DANGER, decides=RequestKind.EXTENSION),
+    A.REQUEST_SUSPENSION: _t(_("申请挂账"), {S.DISPATCHED}, None, {R.HANDLER}, needs_reason=True, key="s",
+                             asks=RequestKind.SUSPENSION),
+    A.APPROVE_SUSPENSION: _t(_("批准挂账"), {S.DISPATCHED}, S.SUSPENDED, {R.SHIFT_LEADER}, key="a", style=PRIMARY,
+                             quick=True, decides=RequestKind.SUSPENSION),
+    A.DENY_SUSPENSION: _t(_("驳回挂账"), {S.DISPATCHED}, None, {R.SHIFT_LEADER}, needs_reason=True, key="n",
+                          style=DANGER, decides=RequestKind.SUSPENSION),
+    A.RESUME: _t(_("恢复处置"), {S.SUSPENDED}, S.DISPATCHED, {R.SHIFT_LEADER, R.DISPATCHER}, key="u",
+                 style=PRIMARY, quick=True),
+    A.REPORT_HANDLED: _t(_("处置反馈"), {S.DISPATCHED}, S.HANDLED, {R.HANDLER}, key="h", style=PRIMARY,
+                         optional=FIELD, photos=AttachmentKind.AFTER, form="HandledForm"),
+    A.SEND_CHECK: _t(_("下发核查"), {S.HANDLED}, S.CHECKING, {R.OPERATOR}, key="c", style=PRIMARY, quick=True),
+    A.CHECK_PASS: _t(_("核查通过"), {S.CHECKING}, S.CHECKED, {R.COLLECTOR}, key="p", style=PRIMARY, quick=True,
+                     optional=FIELD, photos=AttachmentKind.AFTER),
+    A.CHECK_FAIL: _t(_("核查未通过（返工）"), {S.CHECKING}, S.DISPATCHED, {R.COLLECTOR, R.OPERATOR},
+                     needs_reason=True, key="w", style=DANGER, optional=FIELD, photos=AttachmentKind.AFTER),
+    A.CLOSE: _t(_("结案"), {S.CHECKED}, S.CLOSED, {R.SHIFT_LEADER}, key="c", style=PRIMARY, quick=True),
+    A.REOPEN: _t(_("回访不满意重新处置"), {S.CLOSED}, S.DISPATCHED, {R.SHIFT_LEADER, R.HOTLINE_AGENT},
+                 needs_reason=True, key="o", style=DANGER),
+    A.URGE: _t(_("督办"), set(OPEN_STATES), None, {R.DISPATCHER, R.MANAGER}, needs_reason=True, key="g"),
 }
 
 

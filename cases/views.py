@@ -3,7 +3,7 @@ collector), the case page with one small form per available action, case search 
 export, and the live command-center overview.
 
 Reads go through cases.selectors (scoped) and cases.selectors_pages; every move goes through
-cases.workflow.ACTIONS (or cases.services for the handled report with photos), so the pages can do
+cases.services.case_move (the same entry as the API's and the field app's), so the pages can do
 exactly what the API can, no more.
 """
 import uuid
@@ -27,13 +27,9 @@ from citygrid.errors import ApplicationError
 from citygrid.xlsx import xlsx_response
 from grids.models import Role
 
-from . import selectors, selectors_pages, services, workflow
+from . import selectors, selectors_pages, services
 from .api.filters import CaseFilter
 from .forms import (
-    ACTION_KEYS,
-    DANGER_ACTIONS,
-    PRIMARY_ACTIONS,
-    QUICK_ACTIONS,
     ReportForm,
     SearchForm,
     action_form,
@@ -41,7 +37,7 @@ from .forms import (
 from .models import OPEN_STATES, AttachmentKind, Case, RequestKind, RequestStatus, Source, State, StepKind
 from .permissions import available_actions
 from .steps_view import traffic_light_of
-from .transitions import TRANSITIONS
+from .transitions import TRANSITIONS, Action, Style
 
 QUEUE_MAX = 100
 SEARCH_PAGE_SIZE = 50
@@ -99,36 +95,28 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _action_entry(name: str) -> dict:
+    transition = TRANSITIONS[name]
     return {
         "name": name,
-        "label": TRANSITIONS[name].label,
-        "key": ACTION_KEYS.get(name, ""),
-        "quick": name in QUICK_ACTIONS,
-        "primary": name in PRIMARY_ACTIONS,
-        "danger": name in DANGER_ACTIONS,
+        "label": transition.label,
+        "key": transition.key,
+        "quick": transition.quick,
+        "primary": transition.style == Style.PRIMARY,
+        "danger": transition.style == Style.DANGER,
     }
-
-
-# Decisions on a department's request: offered only where a request is pending (the requests tables
-# of the queues, and the case page when the case has one).
-DECISIONS = {
-    "approve_extension": RequestKind.EXTENSION, "deny_extension": RequestKind.EXTENSION,
-    "approve_suspension": RequestKind.SUSPENSION, "deny_suspension": RequestKind.SUSPENSION,
-}
-REQUESTS = {"request_extension": RequestKind.EXTENSION, "request_suspension": RequestKind.SUSPENSION}
 
 
 def _offered(user, case: Case, *, pending_kinds: set[str] | None = None) -> list[str]:
     """available_actions, minus the moves that cannot succeed for lack of (or because of) a pending
     request. With pending_kinds None (a queue row) request decisions are left to the requests
     tables; merging is offered in a queue only for a likely duplicate."""
-    names = sorted(available_actions(user, case), key=lambda name: name not in PRIMARY_ACTIONS)
+    names = sorted(available_actions(user, case), key=lambda name: TRANSITIONS[name].style != Style.PRIMARY)
     if pending_kinds is None:
-        return [name for name in names if name not in DECISIONS
-                and (name != "merge" or case.duplicate_of_id)]
+        return [name for name in names if TRANSITIONS[name].decides is None
+                and (name != Action.MERGE or case.duplicate_of_id)]
     return [name for name in names
-            if (name not in DECISIONS or DECISIONS[name] in pending_kinds)
-            and (name not in REQUESTS or REQUESTS[name] not in pending_kinds)]
+            if TRANSITIONS[name].decides in (None, *pending_kinds)
+            and (TRANSITIONS[name].asks is None or TRANSITIONS[name].asks not in pending_kinds)]
 
 
 def _rows(user, cases, now) -> list[dict]:
@@ -150,7 +138,7 @@ def _request_rows(user, requests, now) -> list[dict]:
         rows.append({
             "request": request, "case": case, "light": traffic_light_of(case, now=now),
             "actions": [_action_entry(name) for name in available_actions(user, case)
-                        if DECISIONS.get(name) == request.kind],
+                        if TRANSITIONS[name].decides == request.kind],
         })
     return rows
 
@@ -251,7 +239,7 @@ def _choices_for(actions: list[str], case: Case) -> dict:
     choices = {}
     if "file" in actions:
         choices["minors"] = selectors_pages.minor_choices(case.minor.edition)
-    if "dispatch" in actions:
+    if Action.DISPATCH in actions:
         choices["departments"] = selectors_pages.department_choices()
     return choices
 
@@ -366,9 +354,9 @@ def _safe_next(request: HttpRequest) -> str | None:
 @login_required
 @require_POST
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    """One view for every action: validate the small form, call workflow.ACTIONS[action] (the
-    handled report goes through services.case_handled_with_photos), and on a refusal show the
-    message with its 4xx status on the case page."""
+    """One view for every action: validate the small form, make the move through
+    services.case_move (as the API does), and on a refusal show the message with its 4xx status on
+    the case page."""
     if action not in TRANSITIONS:
         raise Http404(_("没有这个操作。"))
     user = request.user
@@ -381,11 +369,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         context = _case_context(request, case, failed=(action, form, None))
         return render(request, "cases/case.html", context, status=400)
     try:
-        if action == "report_handled":
-            services.case_handled_with_photos(actor=user, case_id=case.pk, note=form.cleaned_data["note"],
-                                              photos=form.photos())
-        else:
-            workflow.ACTIONS[action](actor=user, case_id=case.pk, **form.arguments())
+        services.case_move(actor=user, case_id=case.pk, action=action, photos=form.photos(), **form.arguments())
     except ApplicationError as error:
         fresh = selectors.case_detail(user, case_id) or case
         context = _case_context(request, fresh, failed=(action, form, error.message))

@@ -33,7 +33,7 @@ from .models import (
     Urgency,
 )
 from .permissions import case_in_scope, case_not_found, check_can_apply
-from .transitions import TRANSITIONS
+from .transitions import TRANSITIONS, Action
 
 # A mutation changes the locked case in memory and returns the event payload.
 Mutation = Callable[[Case, datetime], dict[str, Any]]
@@ -138,7 +138,7 @@ def case_send_verify(*, actor: User, case_id: int, note: str = "") -> Case:
         task = _task_open(case, TaskKind.VERIFY, actor, now)
         return {"task_id": task.pk, "deadline": task.deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="send_verify", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.SEND_VERIFY, note=note, mutate=mutate)
 
 
 def case_verify(*, actor: User, case_id: int, is_true: bool, note: str = "", position: Position | None = None) -> Case:
@@ -149,7 +149,7 @@ def case_verify(*, actor: User, case_id: int, is_true: bool, note: str = "", pos
         steps.step_open(case, StepKind.FILE, now)
         return {"task_id": task.pk, "is_true": is_true, **position_payload(case, position)}
 
-    return _apply(actor=actor, case_id=case_id, action="verify", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.VERIFY, note=note, mutate=mutate)
 
 
 def case_propose_file(*, actor: User, case_id: int, note: str = "") -> Case:
@@ -158,7 +158,7 @@ def case_propose_file(*, actor: User, case_id: int, note: str = "") -> Case:
             steps.step_open(case, StepKind.FILE, now)
         return {}
 
-    return _apply(actor=actor, case_id=case_id, action="propose_file", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.PROPOSE_FILE, note=note, mutate=mutate)
 
 
 def case_file(*, actor: User, case_id: int, minor_id: int | None = None, urgency: str | None = None,
@@ -184,7 +184,7 @@ def case_file(*, actor: User, case_id: int, minor_id: int | None = None, urgency
         steps.step_open(case, StepKind.DISPATCH, now)
         return {"changes": changes, "filing_condition": filing_condition}
 
-    return _apply(actor=actor, case_id=case_id, action="file", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.FILE, note=note, mutate=mutate)
 
 
 def case_void(*, actor: User, case_id: int, note: str) -> Case:
@@ -194,7 +194,7 @@ def case_void(*, actor: User, case_id: int, note: str) -> Case:
         case.voided_at = now
         return {}
 
-    return _apply(actor=actor, case_id=case_id, action="void", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.VOID, note=note, mutate=mutate)
 
 
 def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") -> Case:
@@ -224,7 +224,7 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
         # for the other's, a deadlock.
         list(Case.objects.select_for_update(no_key=True).filter(pk__in=[case_id, into_case_id])
              .order_by("pk").values_list("pk", flat=True))
-        return _apply(actor=actor, case_id=case_id, action="merge", note=note, mutate=mutate)
+        return _apply(actor=actor, case_id=case_id, action=Action.MERGE, note=note, mutate=mutate)
 
 
 # --- dispatch and handling ------------------------------------------------------------------
@@ -245,7 +245,7 @@ def case_dispatch(*, actor: User, case_id: int, department_id: int, note: str = 
             "deadline": case.handle_deadline.isoformat(),
         }
 
-    return _apply(actor=actor, case_id=case_id, action="dispatch", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.DISPATCH, note=note, mutate=mutate)
 
 
 def case_return(*, actor: User, case_id: int, note: str) -> Case:
@@ -261,7 +261,7 @@ def case_return(*, actor: User, case_id: int, note: str) -> Case:
         steps.step_open(case, StepKind.DISPATCH, now)
         return payload
 
-    return _apply(actor=actor, case_id=case_id, action="return", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.RETURN, note=note, mutate=mutate)
 
 
 def _request_open(case: Case, kind: str, actor: User, now: datetime, note: str,
@@ -296,7 +296,7 @@ def case_request_extension(*, actor: User, case_id: int, requested_deadline: dat
         request = _request_open(case, RequestKind.EXTENSION, actor, now, note, requested_deadline)
         return {"request_id": request.pk, "requested_deadline": requested_deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="request_extension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.REQUEST_EXTENSION, note=note, mutate=mutate)
 
 
 def case_approve_extension(*, actor: User, case_id: int, note: str = "") -> Case:
@@ -317,7 +317,7 @@ def case_approve_extension(*, actor: User, case_id: int, note: str = "") -> Case
         case.extension_count += 1
         return {"request_id": request.pk, "old_deadline": old.isoformat(), "deadline": step.deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="approve_extension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.APPROVE_EXTENSION, note=note, mutate=mutate)
 
 
 def case_deny_extension(*, actor: User, case_id: int, note: str) -> Case:
@@ -326,7 +326,7 @@ def case_deny_extension(*, actor: User, case_id: int, note: str) -> Case:
         _request_decide(request, actor, now, approved=False, note=note)
         return {"request_id": request.pk}
 
-    return _apply(actor=actor, case_id=case_id, action="deny_extension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.DENY_EXTENSION, note=note, mutate=mutate)
 
 
 def case_request_suspension(*, actor: User, case_id: int, note: str) -> Case:
@@ -334,7 +334,7 @@ def case_request_suspension(*, actor: User, case_id: int, note: str) -> Case:
         request = _request_open(case, RequestKind.SUSPENSION, actor, now, note)
         return {"request_id": request.pk}
 
-    return _apply(actor=actor, case_id=case_id, action="request_suspension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.REQUEST_SUSPENSION, note=note, mutate=mutate)
 
 
 def case_approve_suspension(*, actor: User, case_id: int, note: str = "") -> Case:
@@ -344,7 +344,7 @@ def case_approve_suspension(*, actor: User, case_id: int, note: str = "") -> Cas
         case.suspension_count += 1
         return {"request_id": request.pk}
 
-    return _apply(actor=actor, case_id=case_id, action="approve_suspension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.APPROVE_SUSPENSION, note=note, mutate=mutate)
 
 
 def case_deny_suspension(*, actor: User, case_id: int, note: str) -> Case:
@@ -353,7 +353,7 @@ def case_deny_suspension(*, actor: User, case_id: int, note: str) -> Case:
         _request_decide(request, actor, now, approved=False, note=note)
         return {"request_id": request.pk}
 
-    return _apply(actor=actor, case_id=case_id, action="deny_suspension", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.DENY_SUSPENSION, note=note, mutate=mutate)
 
 
 def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
@@ -377,7 +377,7 @@ def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
         return {"paused_work_seconds": round(paused), "old_deadline": old.isoformat(),
                 "deadline": step.deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="resume", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.RESUME, note=note, mutate=mutate)
 
 
 def case_report_handled(*, actor: User, case_id: int, note: str = "", position: Position | None = None) -> Case:
@@ -394,7 +394,7 @@ def case_report_handled(*, actor: User, case_id: int, note: str = "", position: 
         steps.step_open(case, StepKind.CHECK, now)
         return {"on_time": case.handled_on_time, **position_payload(case, position)}
 
-    return _apply(actor=actor, case_id=case_id, action="report_handled", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.REPORT_HANDLED, note=note, mutate=mutate)
 
 
 # --- check and close ------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def case_send_check(*, actor: User, case_id: int, note: str = "") -> Case:
         )
         return {"task_id": task.pk, "deadline": task.deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="send_check", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.SEND_CHECK, note=note, mutate=mutate)
 
 
 def case_check_pass(*, actor: User, case_id: int, note: str = "", position: Position | None = None) -> Case:
@@ -420,7 +420,7 @@ def case_check_pass(*, actor: User, case_id: int, note: str = "", position: Posi
         steps.step_open(case, StepKind.CLOSE, now)
         return {"task_id": task.pk, **position_payload(case, position)}
 
-    return _apply(actor=actor, case_id=case_id, action="check_pass", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.CHECK_PASS, note=note, mutate=mutate)
 
 
 def case_check_fail(*, actor: User, case_id: int, note: str, position: Position | None = None) -> Case:
@@ -435,7 +435,7 @@ def case_check_fail(*, actor: User, case_id: int, note: str, position: Position 
         return {"task_id": task.pk if task else None, "deadline": case.handle_deadline.isoformat(),
                 **position_payload(case, position)}
 
-    return _apply(actor=actor, case_id=case_id, action="check_fail", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.CHECK_FAIL, note=note, mutate=mutate)
 
 
 def case_close(*, actor: User, case_id: int, note: str = "") -> Case:
@@ -449,7 +449,7 @@ def case_close(*, actor: User, case_id: int, note: str = "") -> Case:
         case.current_step, case.current_deadline, case.current_step_started_at = "", None, None
         return {"on_time": case.closed_on_time}
 
-    return _apply(actor=actor, case_id=case_id, action="close", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.CLOSE, note=note, mutate=mutate)
 
 
 def case_reopen(*, actor: User, case_id: int, note: str) -> Case:
@@ -464,7 +464,7 @@ def case_reopen(*, actor: User, case_id: int, note: str) -> Case:
         _handling_open(case, now)
         return {"deadline": case.handle_deadline.isoformat()}
 
-    return _apply(actor=actor, case_id=case_id, action="reopen", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.REOPEN, note=note, mutate=mutate)
 
 
 def case_urge(*, actor: User, case_id: int, note: str) -> Case:
@@ -473,11 +473,11 @@ def case_urge(*, actor: User, case_id: int, note: str) -> Case:
         return {"step": case.current_step, "deadline": case.current_deadline.isoformat()
                 if case.current_deadline else None}
 
-    return _apply(actor=actor, case_id=case_id, action="urge", note=note, mutate=mutate)
+    return _apply(actor=actor, case_id=case_id, action=Action.URGE, note=note, mutate=mutate)
 
 
 # The API and the pages find the function for an action here.
-ACTIONS: dict[str, Callable[..., Case]] = {
+ACTIONS: dict[Action, Callable[..., Case]] = {
     "send_verify": case_send_verify,
     "verify": case_verify,
     "propose_file": case_propose_file,

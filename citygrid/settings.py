@@ -364,6 +364,10 @@ STEP_LIMITS_HOURS = {
     }.items()
 }
 
+# Moves that must carry photos (cases.services.case_move), whatever the page, API or field app:
+# by default the handled report's after-photos. A city may add check_pass, verify..., or set it empty.
+REQUIRE_PHOTOS_FOR = env_list("REQUIRE_PHOTOS_FOR", "report_handled")
+
 CELERY_BEAT_SCHEDULE["cases-mark-overdue"] = {"task": "cases.mark_overdue", "schedule": 60.0}
 # Side effects kept in the outbox while the broker was down are sent by this drain (and at every
 # worker's start); sent rows are forgotten after OUTBOX_KEEP_DAYS. New reports are announced to

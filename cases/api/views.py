@@ -10,14 +10,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import ApplicationError, NotFoundError
+from citygrid.errors import NotFoundError
 from citygrid.parsers import JSONParser
 from citygrid.text import text_clean
 
 from .. import selectors, services, workflow
 from ..models import Case, Task
 from ..permissions import case_not_found
-from ..transitions import TRANSITIONS
+from ..transitions import FIELD, TRANSITIONS
 from .filters import CaseFilter
 from .pagination import CappedCountPagination
 from .serializers import (
@@ -122,15 +122,6 @@ class CaseDetailApi(APIView):
         return Response(CaseDetailOutput(case, context={"request": request, "now": timezone.now()}).data)
 
 
-ACTION_ARGUMENTS = {
-    "verify": ["is_true"],
-    "file": ["minor_id", "urgency", "filing_condition"],
-    "dispatch": ["department_id"],
-    "merge": ["into_case_id"],
-    "request_extension": ["requested_deadline"],
-}
-
-
 class CaseActionApi(APIView):
     """POST /api/cases/{id}/actions/{action}/ — one endpoint per move of the transition table.
     403 for a wrong role or out of scope, 409 (with the allowed moves) for a wrong state."""
@@ -145,27 +136,16 @@ class CaseActionApi(APIView):
         data = ActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        transition = TRANSITIONS[action]
         arguments = {"note": text_clean(fields.get("note", ""))}
-        for name in ACTION_ARGUMENTS.get(action, []):
-            if name in fields:
+        for name in transition.required + transition.optional:
+            if name in fields and name not in FIELD:
                 arguments[name] = fields[name]
-        if action == "verify" and "is_true" not in fields:
-            raise ApplicationError(_("请填写核实结果（is_true）。"), extra={"field": "is_true"})
-        if action == "dispatch" and "department_id" not in fields:
-            raise ApplicationError(_("请选择处置部门。"), extra={"field": "department_id"})
-        if action == "merge" and "into_case_id" not in fields:
-            raise ApplicationError(_("请指定合并到的案件。"), extra={"field": "into_case_id"})
-        if action == "request_extension" and "requested_deadline" not in fields:
-            raise ApplicationError(_("请填写申请的延期时限。"), extra={"field": "requested_deadline"})
         position = None
-        if action in services.PHOTO_ACTIONS and "lon" in fields:
+        if "lon" in transition.optional and "lon" in fields and "lat" in fields:
             position = workflow.Position(fields["lon"], fields["lat"], fields.get("accuracy"))
-            arguments["position"] = position
-        if action in services.PHOTO_ACTIONS:
-            case = services.case_move_with_photos(actor=request.user, case_id=case_id, action=action,
-                                                  photos=_files(request, "photos"), **arguments)
-        else:
-            case = workflow.ACTIONS[action](actor=request.user, case_id=case_id, **arguments)
+        case = services.case_move(actor=request.user, case_id=case_id, action=action, position=position,
+                                  photos=_files(request, "photos"), **arguments)
         answer = workflow.position_payload(case, position)
         detail = selectors.case_detail_api(request.user, case_id)
         if detail is None:  # the move took the case out of the actor's scope (e.g. a return)

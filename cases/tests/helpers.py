@@ -42,6 +42,7 @@ def photo(name: str = "photo.png", image_format: str = "PNG", **kwargs) -> Simpl
 
 
 def media_files(settings) -> list[Path]:
+    """Every file under MEDIA_ROOT: two per photo, the photo and its thumbnail."""
     root = Path(settings.MEDIA_ROOT)
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 

@@ -76,7 +76,7 @@ def test_report_multipart_with_png_and_jpeg(city, client_as, clock, settings):
     attachments = response.json()["attachments"]
     assert sorted(row["content_type"] for row in attachments) == ["image/jpeg", "image/png"]
     assert {row["kind"] for row in attachments} == {"before"}
-    assert Attachment.objects.count() == 2 and len(media_files(settings)) == 2
+    assert Attachment.objects.count() == 2 and len(media_files(settings)) == 2 * 2
 
 
 def test_report_by_hotline_agent_lets_the_operator_act(city, client_as, clock):
@@ -94,7 +94,7 @@ def test_idempotency_key_header_returns_the_first_case(city, client_as, clock, s
     again = client.post(URL, report_body(city, photos=[photo()]), format="multipart", HTTP_IDEMPOTENCY_KEY="k-1")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
-    assert Case.objects.count() == 1 and Attachment.objects.count() == 1 and len(media_files(settings)) == 1
+    assert Case.objects.count() == 1 and Attachment.objects.count() == 1 and len(media_files(settings)) == 2 * 1
     assert CaseEvent.objects.count() == 1
 
 
@@ -239,7 +239,7 @@ def test_handled_report_with_photos(city, client_as, settings):
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "handled"
     assert [(row["kind"], row["content_type"]) for row in response.json()["attachments"]] == [("after", "image/jpeg")]
-    assert len(media_files(settings)) == 1
+    assert len(media_files(settings)) == 2 * 1
 
 
 def test_verify_needs_its_answer_in_json_and_in_a_form(city, client_as, unchanged):
@@ -294,7 +294,7 @@ def test_self_handled_through_the_api(city, client_as, clock, settings):
                        client_id="fix-1")
     again = client_as("collector_a").post(f"{URL}self-handled/", body, format="multipart")
     assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
-    assert len(media_files(settings)) == 2
+    assert len(media_files(settings)) == 2 * 2
 
 
 def test_self_handled_without_the_after_photo(city, client_as, unchanged):

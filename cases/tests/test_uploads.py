@@ -157,7 +157,7 @@ def test_case_api_stores_the_photo_without_its_position(city, client_as, setting
     assert attachment.size == attachment.file.size
     assert_no_location(stored_image(attachment))
     assert b"CityPhone" not in Path(attachment.file.path).read_bytes()
-    assert len(media_files(settings)) == 1
+    assert len(media_files(settings)) == 2 * 1
 
 
 def test_case_api_refuses_html_named_jpg_in_chinese(city, client_as, settings):

@@ -47,7 +47,7 @@ def advance(city, case: Case, to: str) -> Case:
         ("dispatched", lambda: workflow.case_dispatch(
             actor=u["dispatcher"], case_id=case.pk,
             department_id=Case.objects.get(pk=case.pk).suggested_department_id or city.departments["municipal"].pk)),
-        ("handled", lambda: services.case_handled_with_photos(actor=u[handler], case_id=case.pk, note="已清理",
+        ("handled", lambda: services.case_move(action="report_handled", actor=u[handler], case_id=case.pk, note="已清理",
                                                               photos=[photo()])),
         ("checking", lambda: workflow.case_send_check(actor=u["operator"], case_id=case.pk)),
         ("checked", lambda: workflow.case_check_pass(

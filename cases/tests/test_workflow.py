@@ -105,11 +105,11 @@ def test_full_loop_with_return_extension_suspension_and_rework(city, clock, act,
     assert CaseEvent.objects.get(case=case, action="resume").payload["paused_work_seconds"] == 3.5 * 3600
 
     clock.set("2025-03-06 09:30")
-    case = services.case_handled_with_photos(actor=city.users["handler_a"], case_id=case.pk, note="已清理",
+    case = services.case_move(action="report_handled", actor=city.users["handler_a"], case_id=case.pk, note="已清理",
                                              photos=[photo("after.png")])
     assert (case.handled_at, case.handled_on_time) == (at("2025-03-06 09:30"), True)
     assert Attachment.objects.get(case=case).kind == AttachmentKind.AFTER
-    assert len(media_files(settings)) == 1
+    assert len(media_files(settings)) == 2 * 1
 
     clock.set("2025-03-06 09:40")
     act("send_check", "operator", case)
@@ -424,7 +424,7 @@ def test_self_handled_case_is_born_closed(city, clock, settings):
     assert steps_of(case) == [("accept", "03-05 09:00", "03-05 09:30", "03-05 09:00", True)]
     assert sorted(Attachment.objects.filter(case=case).values_list("kind", "content_type")) == [
         ("after", "image/png"), ("before", "image/jpeg")]
-    assert len(media_files(settings)) == 2
+    assert len(media_files(settings)) == 2 * 2
 
 
 
