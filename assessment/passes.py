@@ -29,7 +29,17 @@ from django.db.models import Count, F, Q
 
 from grids.models import Region, RegionLevel
 
-from .counters import REGION_FIELDS, SOURCES, Counter, Grouping, counters_derive, counters_for, grouping
+from .counters import (
+    PATROL,
+    REGION_FIELDS,
+    SOURCES,
+    Counter,
+    Grouping,
+    counters_derive,
+    counters_for,
+    grouping,
+    patrol_values,
+)
 from .models import ObjectType, RegionLevelKey
 from .periods import Window
 
@@ -79,6 +89,8 @@ class Pass:
 
 
 def _member(object_type: str, source: str, counters: list[Counter]) -> Member:
+    if source == PATROL:
+        return Member(object_type, (PATROL,), tuple(counters), Grouping(PATROL))
     if object_type == ObjectType.REGION:
         prefix = "" if source == "case" else "case__"
         columns = tuple(prefix + REGION_FIELDS[level] for level in REGION_GROUPED)
@@ -105,6 +117,10 @@ def passes_plan(object_types) -> list[Pass]:
 def pass_count(plan: Pass, window: Window) -> dict[str, dict]:
     """{object type: {group key: {counter key: value}}} of one pass, where the group key is the
     object id, or for regions the (district, street, community, unit grid) tuple."""
+    if plan.source == PATROL:  # the patrol app's figures, not a Count over a table
+        values = patrol_values(window)
+        return {member.object_type: {pk: {c.key: row[c.key] for c in member.counters} for pk, row in values.items()}
+                for member in plan.members}
     table = SOURCES[plan.source]
     sets = list(dict.fromkeys(member.columns for member in plan.members))
     key_alias = {column: f"key_{n}" for n, column in enumerate(dict.fromkeys(c for s in sets for c in s))}

@@ -1,6 +1,7 @@
 """The managers' assessment pages: period overview, rankings, an object's page with its 12-month
 trend, distributions, hot spots, leaders, the printable bulletin (通报), the drill-down from any
 number to its cases, the schedule — each table exportable to Excel (?export=xlsx)."""
+import re
 from datetime import timedelta
 from functools import wraps
 
@@ -24,7 +25,7 @@ from citygrid.xlsx import xlsx_response
 from grids.models import MinorClass, Region, RegionLevel
 
 from . import charts, selectors
-from .counters import PUBLIC_SOURCES, counter_get
+from .counters import PATROL, PUBLIC_SOURCES, counter_get
 from .models import ObjectType, Period, RegionLevelKey, Trigger
 from .periods import local_today, month_label, period_spec_parse
 from .schedule import schedule_entries
@@ -88,6 +89,9 @@ def _object_url(label, object_type, level, object_id) -> str:
 
 
 def _drill_url(label, object_type, level, object_id, counter, **extra) -> str:
+    if getattr(counter_get(object_type, counter), "source", "") == PATROL:
+        # Patrol figures are no list of rows: they link to the patrol table of the period's month.
+        return reverse("patrol:table") + (f"?month={label}" if re.fullmatch(r"\d{4}-\d{2}", label) else "")
     url = reverse("assessment:drill", args=[label, object_type, level, object_id, counter])
     extra = {key: value for key, value in extra.items() if value}
     return f"{url}?{urlencode(extra)}" if extra else url
@@ -333,6 +337,9 @@ def drill(request, label, object_type, level, object_id, counter):
     if object_type not in ObjectType.values or counter_get(object_type, counter) is None:
         raise Http404(_("计数项无效。"))
     period = _period(label)
+    if counter_get(object_type, counter).source == PATROL:
+        # Patrol figures are no list of rows: the patrol table of the period's month shows them.
+        return HttpResponseRedirect(reverse("patrol:table") + f"?month={period.start:%Y-%m}")
     scope = selectors.scope_of(request.user)
     filters = {"minor_id": _int(request.GET.get("minor")), "major_id": _int(request.GET.get("major")),
                "source": request.GET.get("source", "")}

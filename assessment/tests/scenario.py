@@ -200,13 +200,18 @@ DEPARTMENTS = {
                       handled_on_time=1, due_close=1, closed=1, closed_on_time=1, extended=1),
 }
 
+# Nobody patrolled in this October (patrol.tests counts a patrolled day): each collector was due
+# 18 working days (9-31 October, the holiday to the 8th, Saturday the 11th worked) of the default
+# patrol times 08:30-12:00, 14:00-18:00 (450 minutes) in their 2 unit grids, and has no post.
+NO_PATROL = {"patrol_scheduled_minutes": 18 * 450, "patrol_on_duty_minutes": 0, "patrol_checkins_due": 0,
+             "patrol_checkins_made": 0, "patrol_grid_days_due": 18 * 2, "patrol_grid_days_walked": 0}
 COLLECTORS = {
     "collector_a": {"reports": 4, "valid_reports": 3, "grid_valid": 5, "missed": 2, "verify_done": 1,
                     "verify_on_time": 1, "verify_missed": 0, "verify_due": 1, "check_done": 2, "check_on_time": 1,
-                    "check_missed": 0, "check_due": 2},
+                    "check_missed": 0, "check_due": 2, **NO_PATROL},
     "collector_b": {"reports": 5, "valid_reports": 5, "grid_valid": 5, "missed": 0, "verify_done": 0,
                     "verify_on_time": 0, "verify_missed": 1, "verify_due": 1, "check_done": 1, "check_on_time": 0,
-                    "check_missed": 0, "check_due": 1},
+                    "check_missed": 0, "check_due": 1, **NO_PATROL},
 }
 OPERATORS = {
     "operator": {"accepted": 4, "accepted_on_time": 3, "verify_sent": 2, "verify_sent_on_time": 2, "check_sent": 2,

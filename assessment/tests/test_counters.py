@@ -10,6 +10,7 @@ from assessment.objects import levels_of
 from assessment.passes import counters_together
 from assessment.periods import window_for
 from cases.models import Case
+from patrol.counters import patrol_calendar
 
 from . import scenario
 from .conftest import at
@@ -132,6 +133,7 @@ def test_constant_number_of_queries(city, october):
                     counters_compute(object_type=object_type, level=level, window=OCTOBER)
         return len(ctx.captured_queries)
 
+    count_queries()  # the work calendar's tables, read once per process and kept (cases.calendar)
     before = count_queries()
     template = CaseModel.objects.get(pk=october[1].pk)
     clones = []
@@ -140,8 +142,10 @@ def test_constant_number_of_queries(city, october):
         clones.append(CaseModel(**{f.attname: getattr(template, f.attname) for f in CaseModel._meta.concrete_fields}))
     CaseModel.objects.bulk_create(clones)
     # per source table: regions 3 × 5 levels, departments 3, collectors 4, operators 2, leaders 1, dispatchers 1;
-    # plus, per source counted by a person's role, one for the role's user ids (collectors 2, others 2, 1, 1)
-    assert count_queries() == before == 5 * 3 + 3 + (4 + 2) + (2 + 2) + (1 + 1) + (1 + 1)
+    # plus, per source counted by a person's role, one for the role's user ids (collectors 2, others 2, 1, 1);
+    # plus the collectors' patrol figures (patrol.counters): the collectors, their responsibility grids,
+    # patrol times, unit grids, shifts, grid visits, posts and check-ins
+    assert count_queries() == before == 5 * 3 + 3 + (4 + 2) + (2 + 2) + (1 + 1) + (1 + 1) + 8
 
 
 def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
@@ -160,15 +164,16 @@ def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
 @pytest.mark.parametrize("window", [OCTOBER, window_for(at(1).date(), at(9).date())], ids=["month", "first days"])
 def test_every_type_counted_together_equals_each_type_alone(city, october, window):
     jobs = {object_type: levels_of(object_type) for object_type in ObjectType.values}
+    patrol_calendar().is_workday(window.start.date())  # the work calendar, read once and kept
     with CaptureQueriesContext(connection) as ctx:
         together = counters_together(jobs, window)
     # One pass per source table: on PostgreSQL one query each (the groupings as GROUPING SETS),
     # elsewhere one per grouping (cases: regions, departments, reporters; events and returned
     # handlings: regions, departments; steps: the shift leaders and dispatchers share completed_by,
     # the operators have a pass of their own). Plus the districts' cities and, per source counted
-    # by a person's role, the role's ids.
+    # by a person's role, the role's ids; and the collectors' patrol figures (8, patrol.counters).
     passes = 9 + 4 if connection.vendor == "postgresql" else 3 + 2 + 2 + 1 + 1 + 4  # + planner settings
-    assert len(ctx.captured_queries) == passes + 1 + 6
+    assert len(ctx.captured_queries) == passes + 1 + 6 + 8
     for object_type, levels in jobs.items():
         for level in levels:
             alone = counters_compute(object_type=object_type, level=level, window=window)
@@ -270,3 +275,27 @@ def test_region_levels_are_summed_from_their_groups_and_a_grid_under_two_communi
     assert counted["grid"][1000]["reworked"] == 1 and counted["district"][1]["reworked"] == 1
     assert counted["grid"][1001]["reworked"] == 0  # zeros filled in
     assert counted["grid"][1000]["due_handle"] == 0 and "valid_reports" in counted["street"][10]
+
+
+def test_the_patrol_figures_are_collector_counters(city, clock):
+    """A collector on duty 08:30-12:00 of one working day (half of the day's 450 patrol minutes),
+    walking in one of their two unit grids: the counters a catalogue weighs as 在岗率 and 巡查覆盖率."""
+    from citygrid.testing import at as city_at
+    from citygrid.testing import point_in
+    from patrol import services
+
+    collector = city.users["collector_a"]
+    clock.set("2025-03-05 08:30")
+    services.duty_set(actor=collector, on_duty=True)
+    lon, lat = point_in(0)
+    services.points_record(actor=collector, points=[{"at": city_at("2025-03-05 08:31"), "lon": lon, "lat": lat}])
+    clock.set("2025-03-05 12:00")
+    services.duty_set(actor=collector, on_duty=False)
+    clock.set("2025-03-06 09:00")
+    day = window_for(city_at("2025-03-05 00:00").date(), city_at("2025-03-06 00:00").date())
+    row = counters_compute(object_type=ObjectType.COLLECTOR, level=None, window=day)[collector.pk]
+    assert (row["patrol_on_duty_minutes"], row["patrol_scheduled_minutes"]) == (210, 450)
+    assert (row["patrol_grid_days_walked"], row["patrol_grid_days_due"]) == (1, 2)
+    assert (row["patrol_checkins_made"], row["patrol_checkins_due"]) == (0, 0)
+    together = counters_together({ObjectType.COLLECTOR: [None]}, day)[ObjectType.COLLECTOR][None][collector.pk]
+    assert together == row
