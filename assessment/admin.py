@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.admin import ReadOnlyAdmin
-from citygrid.errors import ApplicationError
+from core.admin import ReadOnlyAdmin
+from core.errors import ApplicationError
 
 from .counters import counter_choices
 from .models import (

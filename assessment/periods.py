@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import PeriodKind
 

@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError, PermissionDeniedError
-from citygrid.pgcopy import copy_lines, copy_text
+from core.errors import ApplicationError, PermissionDeniedError
+from core.pgcopy import copy_lines, copy_text
 from grids.models import Role, User
 
 from .catalogue import DEFAULT_CATALOGUE_NAME, catalogue_install

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case, Source, State, Task
-from citygrid.errors import ApplicationError
-from citygrid.xlsx import xlsx_response
+from core.errors import ApplicationError
+from core.xlsx import xlsx_response
 from grids.models import MinorClass, Region, RegionLevel
 
 from . import charts, selectors

@@ -1,4 +1,4 @@
-"""Our streaming .xlsx writer (citygrid.xlsx) against XlsxWriter's constant-memory mode on the case
+"""Our streaming .xlsx writer (core.xlsx) against XlsxWriter's constant-memory mode on the case
 search's export shape: N rows of 14 columns (text, numbers, date-times), each writer in a process
 of its own, so that peak memory is its own. Prints seconds, peak resident MB and file size.
 
@@ -31,7 +31,7 @@ def write_ours(path: str, count: int) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citygrid.settings")
     django.setup()
-    from citygrid.xlsx import xlsx_write
+    from core.xlsx import xlsx_write
 
     with open(path, "wb") as target:
         xlsx_write(target, title="案件", headers=HEADERS, rows=rows(count))

@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.admin import ReadOnlyAdmin
-from citygrid.errors import ApplicationError
+from core.admin import ReadOnlyAdmin
+from core.errors import ApplicationError
 
 from .calendar import calendar_cache_clear, parse_windows
 from .calendar_import import calendar_day_delete, calendar_day_save, calendar_year_import

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .calendar import CalendarSnapshot, DaySource, calendar_cache_clear, calendar_snapshot_load
 from .deadlines import deadlines_recompute_enqueue

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.models import Department, Edition, MinorClass, RegionLevel, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
 

@@ -6,8 +6,8 @@ A form only checks what the person typed and turns it into the arguments of the 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.dates import DateField, DateTimeField
-from citygrid.text import text_clean
+from core.dates import DateField, DateTimeField
+from core.text import text_clean
 from grids.models import User
 
 from .models import Case, Source, State, Urgency

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rest_framework.settings import api_settings
 
-from citygrid.queries import row_by_key
+from core.queries import row_by_key
 
 from .models import Attachment
 from .permissions import case_in_scope

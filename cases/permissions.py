@@ -3,7 +3,7 @@ and command). Used alike by the workflow, the API, the pages and the admin."""
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from grids.models import RegionLevel, ResponsibilityGrid, Role, User
 
 from .models import Case

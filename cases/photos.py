@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 # MPO is what Pillow calls a JPEG carrying extra pictures (depth map, preview), as many phones
 # write them: accepted as a JPEG and stored as one (its first picture only).

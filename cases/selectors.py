@@ -6,7 +6,7 @@ from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from citygrid.queries import row_by_key
+from core.queries import row_by_key
 from grids.models import Region, UnitGrid, User
 
 from .models import (

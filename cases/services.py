@@ -2,7 +2,6 @@
 duplicates), self-handled cases, photos, case numbers, and marking overdue steps."""
 import json
 import math
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,9 +12,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError, IdempotencyKeyReusedError
-from citygrid.queries import row_by_key
-from citygrid.text import text_clean
+from core.errors import ApplicationError, IdempotencyKeyReusedError
+from core.queries import row_by_key
+from core.storage import StoredFiles
+from core.text import text_clean
 from grids.locator import locate
 from grids.models import Component, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
@@ -45,40 +45,6 @@ class ReportResult:
     case: Case
     created: bool
     attachments: list["Attachment"] | None = None  # the photos stored with a new case (None: not loaded)
-
-
-_stored_files_active: ContextVar["StoredFiles | None"] = ContextVar("stored_files_active", default=None)
-
-
-class StoredFiles:
-    """Files written during a transaction, removed again if it fails: no photo without its case.
-
-    The order is files first, rows after, commit last: a committed Attachment row always has its
-    file, and a case whose photos could not be stored is not created. Should the process die
-    between a file's write and the commit, the file stays on disk unreferenced (no row names it),
-    which wastes space but never shows a case a missing or foreign photo.
-
-    Nested use (a service calling another inside its own transaction, as the self-handled report
-    calls the intake) hands the inner files to the outer collector on success: only the outermost
-    knows whether the whole transaction committed."""
-
-    def __init__(self) -> None:
-        self.files: list = []
-        self._outer: StoredFiles | None = None
-        self._token = None
-
-    def __enter__(self) -> "StoredFiles":
-        self._outer = _stored_files_active.get()
-        self._token = _stored_files_active.set(self)
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        _stored_files_active.reset(self._token)
-        if exc_type is not None:
-            for field_file in self.files:
-                field_file.storage.delete(field_file.name)
-        elif self._outer is not None:
-            self._outer.files.extend(self.files)
 
 
 def attachments_add(*, case: Case, photos: list[UploadedFile], kind: str, actor: User | None,

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from citygrid.errors import ApplicationError
-from citygrid.xlsx import xlsx_response
+from core.errors import ApplicationError
+from core.xlsx import xlsx_response
 from grids.models import Role
 
 from . import selectors, selectors_pages, services
@@ -441,7 +441,7 @@ EXPORT_COLUMNS = [
 @login_required
 @require_GET
 def search_export(request: HttpRequest) -> HttpResponse:
-    """The search result as an .xlsx (citygrid.xlsx), rows read in chunks, written to a temporary
+    """The search result as an .xlsx (core.xlsx), rows read in chunks, written to a temporary
     file and streamed out, so memory stays flat whatever the result's size."""
     form, cases, invalid = _search(request)
     if invalid:

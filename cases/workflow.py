@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError, NotFoundError
-from citygrid.queries import row_by_key
+from core.errors import ApplicationError, NotFoundError
+from core.queries import row_by_key
 from grids.geometry import metres_between
 from grids.models import Department, MinorClass, User
 from grids.selectors import ownership_resolve

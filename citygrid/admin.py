@@ -1,21 +1,11 @@
-"""Admin pieces shared by the apps, and the admin of the project's own staff API tokens."""
+"""The admin of the project's own staff API tokens, and the people's admin with them: deactivating
+someone there revokes their tokens (the tokens live here, above grids, which owns the people)."""
 from django.contrib import admin
 
 from citygrid.models import ApiToken
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that can be read here and never added, changed or deleted: logs, derived results,
-    messages that the system itself sends."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from citygrid.services import token_revoke_all
+from grids.admin import UserAdmin
+from grids.models import User
 
 
 @admin.register(ApiToken)
@@ -34,3 +24,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            token_revoke_all(user=obj)  # deactivated: the field apps' tokens stop at once

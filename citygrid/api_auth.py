@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from citygrid import services
 from citygrid.auth import TokenAuthentication
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class TokenScheme(KnoxTokenScheme):

@@ -14,7 +14,7 @@ from knox.crypto import hash_token
 from rest_framework import exceptions
 
 from citygrid.models import ApiToken, password_fingerprint
-from citygrid.queries import row_by_key
+from core.queries import row_by_key
 
 
 class LoginRateLimitBackend(AxesStandaloneBackend):

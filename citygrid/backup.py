@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from .errors import ApplicationError
+from core.errors import ApplicationError
 
 DB_PG = "database.dump"
 DB_SQLITE = "database.sqlite3"

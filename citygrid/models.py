@@ -13,7 +13,7 @@ def password_fingerprint(user) -> str:
     this value, so a token issued under the old password no longer matches (citygrid.auth). Not a
     keyed hash: token validity does not depend on SECRET_KEY, and the value reveals nothing that
     the password hash beside it in the database would not."""
-    return hashlib.sha256(b"citygrid.api-token.password:" + user.password.encode()).hexdigest()
+    return hashlib.sha256(b"core.api-token.password:" + user.password.encode()).hexdigest()
 
 
 class ApiToken(AbstractAuthToken):

@@ -77,13 +77,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "citygrid.middleware.RequestLimitsMiddleware",  # NUL characters, bodies over the size cap
+    "core.middleware.RequestLimitsMiddleware",  # NUL characters, bodies over the size cap
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "citygrid.csp.ContentSecurityPolicyMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -209,8 +209,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "citygrid.api.AutoSchema",  # nullable `default=None` outputs
-    "EXCEPTION_HANDLER": "citygrid.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.AutoSchema",  # nullable `default=None` outputs
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "citygrid API",
@@ -326,7 +326,7 @@ if os.environ.get("SECURE_PROXY_SSL_HEADER"):
 if os.environ.get("PUBLIC_CLIENT_IP_HEADER"):
     AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["PUBLIC_CLIENT_IP_HEADER"].strip(), "REMOTE_ADDR")
 
-# Content-Security-Policy (citygrid.csp): no inline script or style anywhere, no plugins, no
+# Content-Security-Policy (core.csp): no inline script or style anywhere, no plugins, no
 # framing. The host of MAP_TILE_URL is added to img-src at run time. JSON for scripts goes through
 # {{ value|json_script }} (type=application/json, not executed). Leaflet sets its styles through
 # the CSSOM (element.style), which CSP does not restrict, so it needs no 'unsafe-inline'.
@@ -473,18 +473,18 @@ MAIL_CONFIGURED = _mail["MAIL_CONFIGURED"]
 # A request with photos (multipart) may carry at most UPLOAD_MAX_FILES files and REQUEST_MAX_BYTES in
 # all (by default five full-size photos); any other body at most DATA_UPLOAD_MAX_MEMORY_SIZE.
 # Bodies over the cap are refused by their Content-Length before they are read
-# (citygrid.middleware), a file over MAX_UPLOAD_BYTES as soon as that many bytes of it have arrived
-# (citygrid.parsers.UploadLimitHandler). JSON nests at most citygrid.parsers.JSON_MAX_DEPTH deep.
+# (core.middleware), a file over MAX_UPLOAD_BYTES as soon as that many bytes of it have arrived
+# (core.parsers.UploadLimitHandler). JSON nests at most core.parsers.JSON_MAX_DEPTH deep.
 UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(5 * MAX_UPLOAD_BYTES + 1024 * 1024)))
 FILE_UPLOAD_HANDLERS = [
-    "citygrid.parsers.UploadLimitHandler",
+    "core.parsers.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "citygrid.parsers.JSONParser",
+    "core.parsers.JSONParser",
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]

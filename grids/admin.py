@@ -6,8 +6,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.services import token_revoke_all
-
 from .locator import grid_index_bump
 from .models import (
     Component,
@@ -278,11 +276,6 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("城管角色与范围"), {"fields": ("role", "region", "department", "phone")}),
     )
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            token_revoke_all(user=obj)  # deactivated: the field apps' tokens stop at once
 
 
 @admin.register(GridIndexVersion)

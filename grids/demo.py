@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .geometry import metres_per_degree, square_metres_many
 from .locator import grid_index_bump

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 __all__ = [
     "GridIndex",

@@ -21,8 +21,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
-from citygrid.xlsx import xlsx_chunks
+from core.errors import ApplicationError
+from core.xlsx import xlsx_chunks
 from grids.codes import component_code_validate, unit_grid_code_validate
 from grids.geometry import label_point, polygon_from_geojson, square_metres_many
 from grids.locator import OutsideCityError, grid_index, grid_index_bump

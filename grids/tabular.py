@@ -1,5 +1,5 @@
 """Streaming readers for the registry's tabular files: CSV (UTF-8, BOM tolerated), xlsx (openpyxl
-read-only) and GeoJSON point collections, and the CSV writer (xlsx is written by citygrid.xlsx). Rows come out as (number, dict)
+read-only) and GeoJSON point collections, and the CSV writer (xlsx is written by core.xlsx). Rows come out as (number, dict)
 where the number is what the user sees: the spreadsheet row (header = row 1) or the feature (1-based).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 FORMATS = ("csv", "xlsx", "geojson")
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Urgency
-from citygrid.dates import DateTimeField
+from core.dates import DateTimeField
 
 from .catalog import services_active
 from .models import CallKind, Channel, FeedbackChannel, FeedbackKind, Satisfaction

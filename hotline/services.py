@@ -17,10 +17,11 @@ from cases.calendar import WorkCalendar
 from cases.models import Case, Source, State, Urgency
 from cases.outbox import outbox_enqueue
 from cases.permissions import case_in_scope, case_not_found
-from cases.services import StoredFiles, case_report
+from cases.services import case_report
 from cases.workflow import case_reopen
-from citygrid.errors import ApplicationError, IdempotencyKeyReusedError, NotFoundError, PermissionDeniedError
-from citygrid.text import text_clean
+from core.errors import ApplicationError, IdempotencyKeyReusedError, NotFoundError, PermissionDeniedError
+from core.storage import StoredFiles
+from core.text import text_clean
 from grids.locator import locate
 from grids.models import User
 

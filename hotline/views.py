@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from cases.transitions import TRANSITIONS
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.models import UnitGrid
 
 from . import selectors, services

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError, ConflictError, PermissionDeniedError
-from citygrid.queries import row_by_key
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from core.queries import row_by_key
 from grids.geometry import metres_between, path_metres
 from grids.locator import OutsideCityError, grid_index
 from grids.models import Role, User

@@ -20,9 +20,9 @@ from cases.models import Case, CaseEvent, State
 from cases.tests.helpers import case_build, image_bytes, photo
 from cases.tests.test_transitions import valid_arguments
 from cases.transitions import TRANSITIONS
-from citygrid.parsers import JSON_MAX_DEPTH, json_depth_exceeds
 from citygrid.testing import point_in
-from citygrid.text import BIDI_CONTROLS, text_clean
+from core.parsers import JSON_MAX_DEPTH, json_depth_exceeds
+from core.text import BIDI_CONTROLS, text_clean
 from grids.models import Role, User
 from hotline.catalog import service_code
 from hotline.models import Call, Callback

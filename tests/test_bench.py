@@ -5,7 +5,7 @@ import pytest
 
 from bench.runner.memory import xlsx_data_rows
 from bench.runner.verdicts import TARGETS, targets_judge
-from citygrid.xlsx import xlsx_write
+from core.xlsx import xlsx_write
 
 
 def results(**overrides) -> dict:

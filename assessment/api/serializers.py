@@ -1,7 +1,7 @@
 """Input and output serializers of the assessment API."""
 from rest_framework import serializers
 
-from citygrid.api import ModelSerializer
+from core.api import ModelSerializer
 
 from ..models import Composite, ObjectType, Period, RegionLevelKey, Snapshot
 

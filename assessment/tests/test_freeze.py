@@ -10,7 +10,7 @@ from assessment.services import (
     indicator_update,
     period_freeze,
 )
-from citygrid.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, PermissionDeniedError
 
 from . import scenario
 

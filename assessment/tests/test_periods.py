@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assessment.periods import months_back, period_spec_parse, previous_month_label, window_for
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.dates import IsoDateTimeFilter
-from citygrid.filters import BooleanFilter, FilterSet, IdFilter
+from core.dates import IsoDateTimeFilter
+from core.filters import BooleanFilter, FilterSet, IdFilter
 from grids.models import ClassKind
 
 from ..models import CLOCK_RUNNING_STATES, Case, Source, State

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
-from citygrid.api import ModelSerializer
-from citygrid.dates import ApiDateTimeField
+from core.api import ModelSerializer
+from core.dates import ApiDateTimeField
 
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions

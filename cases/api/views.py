@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import NotFoundError
-from citygrid.parsers import JSONParser
-from citygrid.text import text_clean
+from core.errors import NotFoundError
+from core.parsers import JSONParser
+from core.text import text_clean
 
 from .. import selectors, services, workflow
 from ..models import Case, Task

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from django.db import connection
 
-from citygrid.pgcopy import copy_escaped_bytes
+from core.pgcopy import copy_escaped_bytes
 from grids.models import (
     Component,
     Department,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.conf import settings
 
-from citygrid.pgcopy import copy_escaped_bytes
+from core.pgcopy import copy_escaped_bytes
 
 from ..models import State, StepKind
 from ..transitions import TRANSITIONS

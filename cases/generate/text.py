@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from citygrid.pgcopy import copy_unescaped
+from core.pgcopy import copy_unescaped
 
 from ..models import Case, CaseEvent, CaseRequest, CaseStep, Task
 from .mix import NULL, STATE_CODES, STEP_CODES

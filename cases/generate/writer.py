@@ -1,4 +1,4 @@
-"""Writing generated rows: on PostgreSQL COPY (citygrid.pgcopy) on three connections that commit
+"""Writing generated rows: on PostgreSQL COPY (core.pgcopy) on three connections that commit
 together, with foreign-key triggers skipped and secondary indexes rebuilt where allowed; elsewhere
 bulk_create."""
 import os
@@ -9,7 +9,7 @@ import time
 import numpy as np
 from django.db import connections, transaction
 
-from citygrid.pgcopy import copy_rows
+from core.pgcopy import copy_rows
 
 from ..models import Case, CaseEvent, CaseRequest, CaseStep, Task
 from .mix import NULL

@@ -6,7 +6,7 @@ change and is not refused. SQLite (the embedded first-look default) has the ORM 
 trigger there would also refuse the test runner's DELETE-based flush."""
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 CREATE = ["""
 CREATE OR REPLACE FUNCTION cases_caseevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

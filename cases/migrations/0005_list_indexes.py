@@ -16,7 +16,7 @@ bench/results/explain-<scale>.txt (`python bench/run.py`).
 """
 from django.db import migrations, models
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 TRIGRAM = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",

@@ -5,7 +5,7 @@ there are about 20,000, so the assessment's region counters (assessment.passes)
 sorted the month's cases on disk instead of hashing them."""
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 CREATE = ["CREATE STATISTICS IF NOT EXISTS cases_case_region_ndistinct (ndistinct) "
           "ON district_id, street_id, community_id, unit_grid_id FROM cases_case"]

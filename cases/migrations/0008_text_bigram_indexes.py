@@ -12,7 +12,7 @@ the trigram indexes. The function is IMMUTABLE (an index expression must be) and
 """
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 FORWARD = [
     """CREATE OR REPLACE FUNCTION text_bigrams(t text) RETURNS text[]

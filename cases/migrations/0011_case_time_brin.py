@@ -13,7 +13,7 @@ correct, at worst less selective; autosummarize keeps the table's newest ranges 
 """
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS case_times_brin ON cases_case USING brin "

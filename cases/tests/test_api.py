@@ -184,7 +184,7 @@ def test_image_too_large(city, client_as, unchanged, settings):
     settings.MAX_UPLOAD_BYTES = 64
     check = unchanged()
     response = client_as("collector_a").post(URL, report_body(city, photos=[photo()]), format="multipart")
-    assert response.status_code == 413  # stopped while it streamed in (citygrid.parsers)
+    assert response.status_code == 413  # stopped while it streamed in (core.parsers)
     assert "过大" in response.json()["detail"]
     check()
 

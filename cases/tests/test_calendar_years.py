@@ -18,7 +18,7 @@ from cases.checks import calendar_fallback_check
 from cases.deadlines import ACTION, deadlines_recompute, work_schedule_save
 from cases.models import CalendarDay, CalendarYear, Case, CaseEvent, CaseStep, State, StepKind, WorkSchedule
 from cases.tests.helpers import at, report
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.models import LimitUnit
 
 SCHEDULE_2027 = """# 2027 年部分节假日安排（测试输入）

@@ -7,7 +7,7 @@ from cases import selectors, workflow
 from cases.models import Case, RequestKind, State
 from cases.permissions import case_in_scope
 from cases.transitions import TRANSITIONS
-from citygrid.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 from grids.models import Role, User
 
 from .helpers import case_build, report, request_add, row_counts, snapshot

@@ -9,8 +9,8 @@ from django.db import connection, transaction
 
 from cases import services, workflow
 from cases.models import Case, CaseEvent, CaseStep, State, StepKind
-from citygrid.errors import ApplicationError, ConflictError
 from citygrid.testing import point_in, race
+from core.errors import ApplicationError, ConflictError
 
 from .helpers import case_build
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError
 
 from cases import services, tasks, workflow
 from cases.models import Attachment, Case, CaseEvent, CaseStep, State, StepKind, Task
-from citygrid.errors import ApplicationError, IdempotencyKeyReusedError
+from core.errors import ApplicationError, IdempotencyKeyReusedError
 from grids.models import Component
 
 from .helpers import at, case_build, media_files, photo, report, row_counts, snapshot

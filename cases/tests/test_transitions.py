@@ -13,7 +13,7 @@ from cases import workflow
 from cases.models import CaseEvent, RequestKind, State
 from cases.permissions import available_actions
 from cases.transitions import TRANSITIONS, allowed_actions
-from citygrid.errors import ConflictError
+from core.errors import ConflictError
 
 from .helpers import case_build, request_add, snapshot
 

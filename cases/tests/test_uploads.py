@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from cases.models import Attachment, Case, Urgency
 from cases.photos import photo_clean, photo_validate
-from citygrid.errors import ApplicationError
 from citygrid.testing import point_in
+from core.errors import ApplicationError
 from hotline import services as hotline_services
 
 from .helpers import media_files

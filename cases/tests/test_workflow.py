@@ -25,7 +25,7 @@ from cases.models import (
     Task,
     TaskKind,
 )
-from citygrid.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError, NotFoundError
 
 from .helpers import START, at, events_of, media_files, photo, report, snapshot, steps_of
 

@@ -71,7 +71,7 @@ def test_restore_refuses_a_non_empty_target(tmp_path):
     occupied = tmp_path / "occupied.sqlite3"
     occupied.write_bytes(b"x")
     if connection.vendor != "postgresql":
-        from citygrid.errors import ApplicationError
+        from core.errors import ApplicationError
 
         with pytest.raises(ApplicationError, match="已存在"):
             backup_restore(source=tmp_path / "backup", database_name=str(occupied), media_root=tmp_path / "m")

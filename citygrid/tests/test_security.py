@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from citygrid.csp import tile_source
+from core.csp import tile_source
 from grids.models import User
 
 
@@ -157,7 +157,7 @@ def test_path_overrides_apply_under_a_deployment_prefix(rf):
     """Served below a prefix (SCRIPT_NAME=/citygrid), the docs still get their own policy."""
     from django.http import HttpResponse
 
-    from citygrid.csp import ContentSecurityPolicyMiddleware
+    from core.csp import ContentSecurityPolicyMiddleware
 
     request = rf.get("/api/docs/", SCRIPT_NAME="/citygrid")
     assert request.path == "/citygrid/api/docs/"

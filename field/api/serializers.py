@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from cases.api.serializers import ChoiceLabelField
 from cases.models import State
-from citygrid.api import ModelSerializer
+from core.api import ModelSerializer
 from grids.models import MinorClass
 
 

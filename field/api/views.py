@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import PermissionDeniedError
+from core.errors import PermissionDeniedError
 from grids.models import Role
 
 from .. import selectors

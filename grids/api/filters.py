@@ -3,7 +3,7 @@ with plain number filters: no lookup query to validate the id, an unknown id sim
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from citygrid.filters import BooleanFilter, FilterSet, IdFilter
+from core.filters import BooleanFilter, FilterSet, IdFilter
 
 from ..models import (
     ClassKind,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from citygrid.api import ModelSerializer
+from core.api import ModelSerializer
 
 from ..models import (
     Component,

@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 from ..locator import locate
 from ..models import (
@@ -36,6 +37,13 @@ class RegistryPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        # DRF ignores a page_size that is not a positive number (the default page came back): refused.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise ValidationError({self.page_size_query_param: [_("每页条数须为正整数。")]})
+        return super().get_page_size(request)
 
 
 class RegistryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -9,7 +9,7 @@ the component table wait for it, a few seconds at a million components.
 """
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 FORWARD = ["CREATE INDEX IF NOT EXISTS component_point_gist ON grids_component USING gist (point(lon, lat))"]
 BACKWARD = ["DROP INDEX IF EXISTS component_point_gist"]

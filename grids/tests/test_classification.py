@@ -1,7 +1,7 @@
 """Loading the two classification editions with the project's defaults; local extension classes."""
 import pytest
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.models import ClassKind, DepartmentType, Edition, MajorClass, MinorClass
 from grids.services import classification_add_local, classification_load
 

@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pytest
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.models import Component, ComponentStatus
 from grids.services import components_export, components_import
 

@@ -4,7 +4,7 @@ import json
 import pytest
 import shapely
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.locator import locate
 from grids.models import GridIndexVersion, UnitGrid
 from grids.services import unit_grids_import_geojson

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import Urgency
-from citygrid.api import ModelSerializer
-from citygrid.dates import ApiDateField, ApiDateTimeField
-from citygrid.filters import ID_MAX, ID_MIN
+from core.api import ModelSerializer
+from core.dates import ApiDateField, ApiDateTimeField
+from core.filters import ID_MAX, ID_MIN
 
 from ..masking import name_for, phone_for
 from ..models import (

@@ -11,8 +11,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from citygrid.parsers import JSONParser
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from core.parsers import JSONParser
 
 from .. import selectors, services
 from ..catalog import minor_by_service_code, service_code, services_active
@@ -74,7 +74,7 @@ class CallListCreateApi(generics.ListAPIView):
         params = self.request.query_params
         if params.get("case_number"):
             calls = calls.filter(case__number=params["case_number"].strip())
-        if params.get("channel"):
+        if "channel" in params:
             if params["channel"] not in Channel.values:
                 raise ApplicationError(_("来电渠道无效。"), extra={"field": "channel"})
             calls = calls.filter(channel=params["channel"])

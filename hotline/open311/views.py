@@ -24,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case, Source, State
-from citygrid.dates import moment_problem
-from citygrid.errors import ApplicationError
-from citygrid.parsers import request_limit_error
-from citygrid.text import text_clean
+from core.api import AutoSchema
+from core.dates import moment_problem
+from core.errors import ApplicationError
+from core.parsers import request_limit_error
+from core.text import text_clean
 
 from .. import services
 from ..catalog import minor_by_service_code, service_code, services_active
@@ -96,7 +97,16 @@ ERROR_LIST_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
 
 
+class Open311Schema(AutoSchema):
+    """The format is the URL's suffix (.json / .xml), which DRF prefers to its ?format= parameter:
+    that one is never read here, so it is not documented either."""
+
+    def _get_format_parameters(self):
+        return []
+
+
 class Open311Api(APIView):
+    schema = Open311Schema()
     openapi_error_schema = ERROR_LIST_SCHEMA
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]

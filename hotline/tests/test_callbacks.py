@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import CaseEvent, Source, State
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from hotline import services, tasks
 from hotline.gateways import GatewayResult
 from hotline.models import Callback, CallbackStatus, DeliveryStatus, Feedback, FeedbackChannel, Satisfaction

@@ -4,8 +4,8 @@ closure; two agents recording the same callback at once, one wins and the case i
 import pytest
 
 from cases.models import CaseEvent, State
-from citygrid.errors import ApplicationError
 from citygrid.testing import race
+from core.errors import ApplicationError
 from hotline import services
 from hotline.models import Callback, Satisfaction
 

@@ -7,7 +7,7 @@ import pytest
 
 from cases import workflow
 from cases.models import Case, Source, State
-from citygrid.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, PermissionDeniedError
 from hotline import services
 from hotline.models import ApiKey, Call, Caller, CallKind, CaseLink, Channel
 

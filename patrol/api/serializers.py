@@ -2,7 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from citygrid.dates import ApiDateTimeField
+from core.dates import ApiDateTimeField
 
 from ..services import MAX_POINTS_PER_BATCH
 

@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citygrid.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 
 from .. import selectors, services
 from .serializers import (

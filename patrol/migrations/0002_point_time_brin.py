@@ -3,7 +3,7 @@ block of the table holds a narrow span of `at`; the index is a few hundred kilob
 4 million points a day, and serves the retention's bulk delete and the map's "since" range."""
 from django.db import migrations
 
-from citygrid.migration_sql import postgres_only
+from core.migration_sql import postgres_only
 
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS patrol_point_at_brin ON patrol_patrolpoint USING brin (at) "

@@ -8,7 +8,7 @@ from assessment.models import Composite, ObjectType, RegionLevelKey, Snapshot, T
 from assessment.periods import local_today, month_label
 from assessment.scoring import percent
 from assessment.services import assessment_compute, period_freeze, period_get_or_create
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def width(text: str) -> int:

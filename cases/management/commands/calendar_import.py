@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cases.calendar_import import calendar_year_import
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

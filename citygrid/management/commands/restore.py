@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from citygrid.backup import backup_restore
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.demo import demo_cases_build
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 from grids.demo import CITY_CODE, DEMO_PASSWORD, DemoSummary, demo_city_build
 from grids.models import Region, Role
 

@@ -5,8 +5,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citygrid.commands import BaseCommand
-from citygrid.errors import ApplicationError
+from core.commands import BaseCommand
+from core.errors import ApplicationError
 from grids.models import Component
 from grids.services import components_export
 

@@ -1,5 +1,5 @@
 """Shared query-string filters of the API (django-filter): the FilterSet every list's filters derive
-from, the id filter, and a boolean filter that refuses what is not a boolean. Dates: citygrid.dates."""
+from, the id filter, and a boolean filter that refuses what is not a boolean. Dates: core.dates."""
 import copy
 
 import django_filters

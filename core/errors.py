@@ -1,6 +1,6 @@
 """ApplicationError: the one exception a service raises for a problem the user caused.
 
-The API exception handler (citygrid.api) and the pages turn it into a 4xx with the message in the
+The API exception handler (core.api) and the pages turn it into a 4xx with the message in the
 user's language; `extra` carries machine-readable detail (for example the allowed moves).
 """
 from typing import Any

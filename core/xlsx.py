@@ -21,7 +21,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citygrid.errors import ApplicationError
+from core.errors import ApplicationError
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")

@@ -1,6 +1,6 @@
 """How request bodies are read: JSON with a nesting limit, uploads stopped at the first file over
 MAX_UPLOAD_BYTES as they stream in, and Django's refusals of a body (too big, too many files or
-fields) turned into the API's errors. The cap on a whole body is citygrid.middleware's."""
+fields) turned into the API's errors. The cap on a whole body is core.middleware's."""
 import codecs
 import json
 

@@ -1,4 +1,4 @@
-"""citygrid.xlsx: the workbooks it writes read back, value by value and style by style, in openpyxl
+"""core.xlsx: the workbooks it writes read back, value by value and style by style, in openpyxl
 (the reader the imports use) in both its modes."""
 import io
 import zipfile
@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
-from citygrid import xlsx
-from citygrid.errors import ApplicationError
+from core import xlsx
+from core.errors import ApplicationError
 
 
 class Colour(TextChoices):

@@ -1,5 +1,5 @@
 """The API's base classes that build once per class what DRF and django-filter build per request:
-citygrid.api.ModelSerializer (fields from the model) and citygrid.filters.FilterSet (the form
+core.api.ModelSerializer (fields from the model) and core.filters.FilterSet (the form
 class). Each instance still gets fields of its own, with the same output and validation."""
 from unittest import mock
 
@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from cases.api.filters import CaseFilter
 from cases.models import Case
-from citygrid.api import ModelSerializer
+from core.api import ModelSerializer
 from grids.models import Region
 
 FIELDS = ["id", "code", "name", "level", "parent", "label"]
