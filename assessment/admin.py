@@ -21,7 +21,13 @@ from .models import (
     Snapshot,
 )
 from .schedule import schedule_entries
-from .services import catalogue_activate, catalogue_copy, catalogue_install_default, catalogue_touch
+from .services import (
+    catalogue_activate,
+    catalogue_copy,
+    catalogue_install_default,
+    catalogue_touch,
+    indicator_errors,
+)
 
 
 class IndicatorForm(forms.ModelForm):
@@ -39,6 +45,16 @@ class IndicatorForm(forms.ModelForm):
         choices = [("", "—"), *counter_choices()]
         self.fields["numerator"].widget.choices = choices
         self.fields["denominator"].widget.choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if "object_type" in cleaned and "numerator" in cleaned:
+            errors = indicator_errors(object_type=cleaned["object_type"], numerator=cleaned["numerator"],
+                                      denominator=cleaned.get("denominator", ""), weight=cleaned.get("weight"),
+                                      bands=cleaned.get("bands"))
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return cleaned
 
 
 class IndicatorInline(admin.TabularInline):

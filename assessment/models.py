@@ -96,29 +96,6 @@ class Indicator(models.Model):
     def is_volume(self) -> bool:
         return not self.denominator
 
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .counters import counter_keys
-
-        keys = counter_keys(self.object_type)
-        errors = {}
-        if self.numerator not in keys:
-            errors["numerator"] = _("“%(key)s”不是该考核对象的计数项。可选：%(keys)s") % {
-                "key": self.numerator, "keys": "、".join(sorted(keys))}
-        if self.denominator and self.denominator not in keys:
-            errors["denominator"] = _("“%(key)s”不是该考核对象的计数项。") % {"key": self.denominator}
-        if not self.denominator and self.weight and not self.bands:
-            errors["bands"] = _("数量指标计分需要分档。")
-        if self.bands:
-            from .scoring import bands_validate
-
-            problem = bands_validate(self.bands)
-            if problem:
-                errors["bands"] = problem
-        if errors:
-            raise ValidationError(errors)
-
 
 class PeriodKind(models.TextChoices):
     DAY = "day", _("日")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time as monotonic_time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -389,12 +390,16 @@ def calendar_snapshot_load(*, loaded_at: float = 0.0) -> CalendarSnapshot:
     )
 
 
+# What else a process keeps that is built on the calendar (the fallback report of calendar_health
+# adds its own clear here when it is imported): cleared with it.
+CACHE_DEPENDENTS: list[Callable[[], None]] = []
+
+
 def calendar_cache_clear() -> None:
     """Forget cached overrides, schedules and calendars (tests, and admin saves in this process),
-    and the fallback report built on them."""
+    and what is built on them (CACHE_DEPENDENTS)."""
     global _snapshot
     with _snapshot_lock:
         _snapshot = None
-    from .calendar_health import calendar_health_clear  # the report reads this module
-
-    calendar_health_clear()
+    for clear in CACHE_DEPENDENTS:
+        clear()

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .calendar import WorkCalendar, local_midnight
+from .calendar import CACHE_DEPENDENTS, WorkCalendar, local_midnight
 from .models import CaseStep
 
 HORIZON_DAYS = 60
@@ -74,6 +74,7 @@ def calendar_health_clear() -> None:
 
 _cached: tuple[float, CalendarHealth] | None = None
 _lock = threading.Lock()
+CACHE_DEPENDENTS.append(calendar_health_clear)
 
 
 def _compute(now: datetime) -> CalendarHealth:

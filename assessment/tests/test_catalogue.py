@@ -14,6 +14,7 @@ from assessment.services import (
     assessment_compute,
     catalogue_activate,
     catalogue_copy,
+    indicator_errors,
     indicator_update,
 )
 
@@ -52,6 +53,9 @@ def test_the_data_migration_installs_and_activates_the_defaults():
     assert catalogue.indicators.count() == sum(len(rows) for rows in DEFAULT_INDICATORS.values())
     for indicator in catalogue.indicators.all():
         indicator.full_clean()
+        assert indicator_errors(object_type=indicator.object_type, numerator=indicator.numerator,
+                                denominator=indicator.denominator, weight=indicator.weight,
+                                bands=indicator.bands) == {}, indicator.code
 
 
 def test_an_indicator_must_name_counters_of_its_object_type(catalogue):
@@ -105,3 +109,14 @@ def test_activating_another_catalogue(city, catalogue):
     assert run.catalogue == changde
     assert set(Composite.objects.values_list("catalogue_id", flat=True)) == {changde.pk}
     assert Indicator.objects.filter(catalogue=changde).count() == catalogue.indicators.count()
+
+
+def test_the_admin_form_refuses_a_counter_of_another_object_type(catalogue):
+    from assessment.admin import IndicatorForm
+
+    indicator = catalogue.indicators.get(object_type=ObjectType.OPERATOR, code="ontime_check_send_rate")
+    data = {field: getattr(indicator, field) for field in ("object_type", "order", "code", "name", "numerator",
+                                                           "direction", "weight", "description")}
+    form = IndicatorForm({**data, "catalogue": catalogue.pk, "denominator": "due_handle", "bands": ""},
+                         instance=indicator)
+    assert not form.is_valid() and "denominator" in form.errors
