@@ -192,10 +192,29 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     with Image.open(stored.file.path) as image:
         assert max(image.size) == 1600  # compressed on the phone: 2400 px in, 1600 px out
 
-    # No signal: a second report and a 核查 answer wait on the phone.
+    # The service worker controls the app and keeps its shell for a start without signal.
+    until(page, "!!navigator.serviceWorker.controller")
+    assert page.evaluate("caches.match('/m/').then(function (r) { return !!r; })")
+
+    # No signal: a second report and a 核查 answer wait on the phone. The app is closed and opened
+    # again in the middle of the report: the shell starts offline, the typed text and photo are there.
     page.context.set_offline(True)
     page.wait_for_selector("#net.off")
-    report(page, description="E2E：离线上报的井盖破损", color="blue")
+    screen(page, "#report", "report")
+    page.set_input_files("#report-photos", files=[photo("blue")])
+    page.wait_for_selector(".thumb img")
+    page.fill("#report-description", "E2E：离线上报的井盖破损")
+    page.wait_for_timeout(600)  # the draft is saved 250 ms after the last keystroke
+    restarted = page.reload()
+    assert restarted.from_service_worker  # no signal: the page is the service worker's copy
+    page.wait_for_selector("#view[data-screen='report']")
+    assert page.input_value("#report-description") == "E2E：离线上报的井盖破损"
+    assert page.locator(".thumb img").count() == 1
+    assert page.locator("#net").inner_text() == "离线"
+    until(page, "document.getElementById('position-text').textContent.indexOf('±') >= 0")
+    page.fill("#class-search", "垃圾")
+    page.click("#class-results button:has-text('暴露垃圾')")
+    page.click("#report-submit")
     until(page, "+document.getElementById('queue-badge').dataset.waiting >= 1")
     screen(page, "#tasks", "tasks")
     task = Task.objects.get(case=to_check)
