@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint migrate seed run worker beat bench loadtest clean screenshots e2e production production-prepare
+.PHONY: demo test venv lint migrate seed run worker beat bench loadtest clean screenshots e2e production production-prepare mutate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -63,8 +63,14 @@ LOADTEST_SECONDS ?= 120
 loadtest: venv
 	LOADTEST_SECONDS=$(LOADTEST_SECONDS) $(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
+# Mutation testing of the loop's rules (permissions, transitions, steps): not in CI's time budget.
+# Survivors are listed by `mutmut results`; see [tool.mutmut] in pyproject.toml.
+mutate: venv
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles mutants
 
 # The workbench pages at 1366x768 from the demo city, for the README (needs /usr/bin/chromium).
 screenshots: venv
