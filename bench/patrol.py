@@ -64,8 +64,8 @@ def populate(collectors: int, points: int) -> None:
     """Collectors, one shift each for the day, and collectors x points track points 15 s apart,
     written in time order (as the phones send them), each collector walking its own random line."""
     from grids.models import Role, User
+    from patrol.days import day_bounds
     from patrol.models import DutyShift
-    from patrol.selectors import day_bounds
 
     start = day_bounds(DAY)[0] + timedelta(hours=8)
     with connection.cursor() as cursor:
@@ -127,7 +127,8 @@ def report(label: str, values: list[float], target: float) -> None:
 
 def reads(runs: int) -> None:
     from grids.models import Role, User
-    from patrol.selectors import collectors_map, day_bounds, track_of_day
+    from patrol.days import day_bounds
+    from patrol.selectors import collectors_map, track_of_day
 
     ids = list(User.objects.filter(username__startswith="bench-c").values_list("pk", flat=True))
     rnd = random.Random(20)
@@ -154,7 +155,7 @@ def writes(batches: int) -> None:
     """The field app's path: batches of 500 points through patrol.services.points_record (locator,
     shift match, one INSERT, grid visits), on shifts of this day's collectors."""
     from grids.models import User
-    from patrol.selectors import day_bounds
+    from patrol.days import day_bounds
     from patrol.services import points_record
 
     people = list(User.objects.filter(username__startswith="bench-c").order_by("pk")[:batches])
@@ -173,7 +174,7 @@ def writes(batches: int) -> None:
 
 
 def purge() -> None:
-    from patrol.selectors import day_bounds
+    from patrol.days import day_bounds
     from patrol.services import points_purge
 
     now = day_bounds(DAY)[1] + timedelta(days=settings.PATROL_RETENTION_DAYS, hours=1)

@@ -8,29 +8,11 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.utils import timezone
 
-from cases.calendar import WorkCalendar, parse_windows
+from cases.calendar import parse_windows
 from grids.models import ResponsibilityGrid, UnitGrid
 
+from .days import checkin_slots, city_zone, day_bounds, patrol_calendar, shift_seconds_within
 from .models import CheckIn, DutyShift, GridVisit, Post
-from .selectors import city_zone, day_bounds, shift_seconds_within
-
-
-def patrol_calendar() -> WorkCalendar:
-    """Which days collectors are due to patrol: the city's working days (the default calendar)."""
-    return WorkCalendar.for_department(None)
-
-
-def checkin_slots(text: str) -> list[int]:
-    """ "09:00,15:00" → [32400, 54000], seconds after local midnight; bad entries are skipped."""
-    slots = []
-    for part in (text or "").replace("，", ",").split(","):
-        try:
-            hours, minutes = (int(piece) for piece in part.strip().split(":"))
-        except ValueError:
-            continue
-        if 0 <= hours < 24 and 0 <= minutes < 60:
-            slots.append(hours * 3600 + minutes * 60)
-    return sorted(set(slots))
 
 
 @dataclass

@@ -1,38 +1,25 @@
 """Patrol reads: who may see which collectors, the collector's own state (duty, posts, the day's
 work log), one collector's track of a day, and the command center's map of every collector."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, Task
+from grids.geometry import path_metres
 from grids.models import RegionLevel, Role, User
 
+from .days import checkin_slots, city_day, day_bounds, patrol_calendar, shift_seconds_within
 from .models import CheckIn, DutyShift, PatrolPoint, Post
 
 # Who sees positions: the command center (and the collectors' supervisors, the shift leaders and
 # managers of their region); never handlers, hotline agents or other collectors.
 VIEWER_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
-
-
-def city_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def city_day(moment: datetime) -> date:
-    """The city's calendar day of an instant."""
-    return timezone.localtime(moment, city_zone()).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[start, end) of a city day, as aware instants."""
-    start = datetime.combine(day, time.min, tzinfo=city_zone())
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=city_zone())
 
 
 # --- scope -----------------------------------------------------------------------------------------
@@ -71,15 +58,16 @@ def posts_of(collector: User, *, now: datetime | None = None) -> QuerySet[Post]:
             .annotate(checked_in_today=Exists(checked)).order_by("name", "pk"))
 
 
-def shift_seconds_within(shifts: list[tuple[datetime, datetime | None]], start: datetime, end: datetime,
-                         now: datetime) -> float:
-    """Seconds of the shifts ([started, ended or now)) that fall within [start, end)."""
-    total = 0.0
-    for started, ended in shifts:
-        lower, upper = max(started, start), min(ended or now, end)
-        if upper > lower:
-            total += (upper - lower).total_seconds()
-    return total
+def shift_distance(shift: DutyShift) -> float:
+    """Metres walked in the shift: the track in time order, points of poor accuracy left out (a
+    jump of a few hundred metres to a cell tower and back is not a walk)."""
+    limit = settings.PATROL_TRACK_MAX_ACCURACY_M
+    rows = list(PatrolPoint.objects.filter(collector_id=shift.collector_id, shift=shift)
+                .exclude(accuracy_m__gt=limit).order_by("at").values_list("lon", "lat"))
+    if len(rows) < 2:
+        return 0.0
+    track = np.asarray(rows, dtype=float)
+    return round(path_metres(track[:, 0], track[:, 1]), 1)
 
 
 @dataclass(frozen=True)
@@ -95,9 +83,6 @@ class WorkLog:
 def work_log(collector: User, *, day: date | None = None, now: datetime | None = None) -> WorkLog:
     """The day's work log (工作日志): time on duty, metres walked, reports, tasks answered,
     check-ins made and due."""
-    from .counters import checkin_slots, patrol_calendar
-    from .services import shift_distance
-
     now = now or timezone.now()
     day = day or city_day(now)
     start, end = day_bounds(day)

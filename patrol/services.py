@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.queries import row_by_key
-from grids.geometry import metres_between, path_metres
+from grids.geometry import metres_between
 from grids.locator import OutsideCityError, grid_index
 from grids.models import Role, User
 
+from .days import city_day
 from .models import CheckIn, DutyShift, GridVisit, PatrolPoint, Post, WriteReceipt
-from .selectors import city_day
+from .selectors import shift_distance
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -140,18 +140,6 @@ def duty_set(*, actor: User, on_duty: bool, at: datetime | None = None, lon: flo
         return duty_state(open_shift)
 
     return _idempotent(actor=actor, key=idempotency_key, operation="duty", payload=payload, write=write)
-
-
-def shift_distance(shift: DutyShift) -> float:
-    """Metres walked in the shift: the track in time order, points of poor accuracy left out (a
-    jump of a few hundred metres to a cell tower and back is not a walk)."""
-    limit = settings.PATROL_TRACK_MAX_ACCURACY_M
-    rows = list(PatrolPoint.objects.filter(collector_id=shift.collector_id, shift=shift)
-                .exclude(accuracy_m__gt=limit).order_by("at").values_list("lon", "lat"))
-    if len(rows) < 2:
-        return 0.0
-    track = np.asarray(rows, dtype=float)
-    return round(path_metres(track[:, 0], track[:, 1]), 1)
 
 
 # --- points ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import days, selectors
 from .counters import patrol_figures
 from .models import CheckIn, DutyShift
 
@@ -50,10 +50,10 @@ def collector_day_page(request: HttpRequest, collector_id: int) -> HttpResponse:
     if collector is None:
         raise Http404(_("监督员不存在或不在您的管辖范围内。"))
     try:
-        day = _day(request.GET.get("day"), selectors.city_day(timezone.now()))
+        day = _day(request.GET.get("day"), days.city_day(timezone.now()))
     except ValueError:
-        day = selectors.city_day(timezone.now())
-    start, end = selectors.day_bounds(day)
+        day = days.city_day(timezone.now())
+    start, end = days.day_bounds(day)
     track = selectors.track_of_day(collector.pk, day)
     checkins = list(CheckIn.objects.filter(collector=collector, at__gte=start, at__lt=end)
                     .select_related("post").order_by("at"))
@@ -77,7 +77,7 @@ def collector_day_page(request: HttpRequest, collector_id: int) -> HttpResponse:
 def table_page(request: HttpRequest) -> HttpResponse:
     """?day=YYYY-MM-DD (default today) or ?month=YYYY-MM."""
     _viewer(request)
-    today = selectors.city_day(timezone.now())
+    today = days.city_day(timezone.now())
     month_text = request.GET.get("month", "")
     try:
         if month_text:

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError, NotFoundError
 
-from .. import selectors, services
+from .. import days, selectors, services
 from .serializers import (
     CheckInInput,
     CheckInOutput,
@@ -155,7 +155,7 @@ class TrackApi(APIView):
     def get(self, request, collector_id: int):
         if not selectors.collectors_visible(request.user).filter(pk=collector_id).exists():
             raise NotFoundError(_("监督员不存在或不在您的管辖范围内。"))
-        day = day_param(request.query_params.get("day")) or selectors.city_day(timezone.now())
+        day = day_param(request.query_params.get("day")) or days.city_day(timezone.now())
         rows = [{"at": at, "lon": lon, "lat": lat, "accuracy_m": accuracy}
                 for at, lon, lat, accuracy in selectors.track_of_day(collector_id, day)]
         return Response(TrackPointOutput(rows, many=True).data)
