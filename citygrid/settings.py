@@ -483,6 +483,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "core.pagination.PageNumberPagination"  # an empty ?page= is refused
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "core.parsers.JSONParser",
     "rest_framework.parsers.FormParser",

@@ -525,3 +525,23 @@ def test_photos_of_a_normal_size_still_go_through(world, client_as):
     response = client_as("collector_a").post("/api/cases/", report_fields(world, photos=[photo(), photo()]),
                                              format="multipart")
     assert response.status_code == 201, response.content
+
+
+PAGED = sorted({path for path, method, operation in operations() if method == "get" and "{" not in path
+                and any(parameter["name"] == "page" for parameter in operation.get("parameters", []))})
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_an_empty_or_wrong_page_number_is_refused(world, allowed, path):
+    for page in ("", "x", "0"):
+        assert_refused(allowed("get", path, {"page": page}), 404)
+    if any(parameter["name"] == "page_size" for _p, _m, operation in operations() if _p == path
+           for parameter in operation.get("parameters", [])):
+        assert "page_size" in assert_refused(allowed("get", path, {"page_size": "lots"}), 400)
+
+
+def test_a_required_boolean_left_out_of_a_form_is_refused(world, city):
+    collector = Client()
+    collector.force_login(city.users["collector_a"])
+    response = collector.post("/api/patrol/duty/", {"lon": 112.98, "lat": 28.19})  # a form, without on_duty
+    assert "on_duty" in assert_refused(response, 400)

@@ -4,8 +4,9 @@ rows for `q=垃圾`), while the page itself stops after 50 rows."""
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+from core.pagination import PageNumberPagination
 
 COUNT_CAP = 1_000
 

@@ -1,6 +1,7 @@
 """Input and output serializers of the patrol API: one input serializer per operation."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from core.dates import ApiDateTimeField
 
@@ -10,8 +11,15 @@ LON = {"min_value": -180, "max_value": 180}
 LAT = {"min_value": -90, "max_value": 90}
 
 
+class RequiredBooleanField(serializers.BooleanField):
+    """Required in a form too: DRF reads a field missing from form data as False (an unticked
+    checkbox), so a form without on_duty went off duty."""
+
+    default_empty_html = empty
+
+
 class DutyInput(serializers.Serializer):
-    on_duty = serializers.BooleanField(help_text=_("true 上岗，false 下岗"))
+    on_duty = RequiredBooleanField(help_text=_("true 上岗，false 下岗"))
     at = ApiDateTimeField(required=False, help_text=_("手机上操作的时间（离线后补传时）；缺省为当前时间"))
     lon = serializers.FloatField(required=False, **LON)
     lat = serializers.FloatField(required=False, **LAT)
