@@ -326,11 +326,12 @@ if os.environ.get("SECURE_PROXY_SSL_HEADER"):
 if os.environ.get("PUBLIC_CLIENT_IP_HEADER"):
     AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["PUBLIC_CLIENT_IP_HEADER"].strip(), "REMOTE_ADDR")
 
-# Content-Security-Policy (core.csp): no inline script or style anywhere, no plugins, no
-# framing. The host of MAP_TILE_URL is added to img-src at run time. JSON for scripts goes through
+# Content-Security-Policy (django-csp, through core.csp): no inline script or style anywhere, no
+# plugins, no framing. The host of MAP_TILE_URL is added to img-src at run time (core.csp), and so
+# are the per-path overrides below. JSON for scripts goes through
 # {{ value|json_script }} (type=application/json, not executed). Leaflet sets its styles through
 # the CSSOM (element.style), which CSP does not restrict, so it needs no 'unsafe-inline'.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict | None = {"DIRECTIVES": {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
@@ -341,7 +342,7 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
-}
+}}
 # The vendored API documentation (drf-spectacular sidecar): its React/styled-components UIs write
 # <style> elements, and Redoc runs its search in a blob: worker. Scripts stay 'self' only (the docs
 # templates are overridden in citygrid/templates/drf_spectacular/ to have no inline script).
@@ -353,7 +354,11 @@ CONTENT_SECURITY_POLICY_PATHS = {
     "/api/redoc/": {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
     "/assessment/": {"style-src-attr": ["'unsafe-inline'"]},
 }
-CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only instead (to try a
+# stricter policy on a live system); django-csp reads a policy from either setting.
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict | None = None
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
 
 # Limits of the command center's own steps, in working hours on the city calendar (the handling
 # limit comes from the class and urgency instead). "STEP_LIMIT_<STEP>_HOURS" overrides each.

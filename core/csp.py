@@ -1,11 +1,9 @@
-"""Content-Security-Policy on every response, from settings.CONTENT_SECURITY_POLICY (with
-per-path overrides in CONTENT_SECURITY_POLICY_PATHS for the vendored API docs).
-
-Why a small middleware and not django-csp: the policy is static (no nonces, since no page has an
-inline script), one header and one override table are all we need, and Django 6.0 brings its own
-CSP middleware with the same shape, so a dependency for one release line is not worth it."""
+"""Content-Security-Policy on every response: django-csp's middleware (settings.CONTENT_SECURITY_POLICY
+and, to try a policy on a live system, CONTENT_SECURITY_POLICY_REPORT_ONLY), with two additions
+of this project: the tile host of MAP_TILE_URL in img-src, and per-path overrides."""
 from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 
 
@@ -23,34 +21,31 @@ def tile_source(url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def policy_header(directives: dict[str, list[str]]) -> str:
-    return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
-
-
-def policy_for(path: str) -> str:
-    directives = {name: list(sources) for name, sources in settings.CONTENT_SECURITY_POLICY.items()}
-    tiles = tile_source(settings.MAP_TILE_URL)
-    if tiles and "img-src" in directives:
-        directives["img-src"].append(tiles)
+def path_overrides(path: str) -> dict[str, list[str]]:
+    """The directives that CONTENT_SECURITY_POLICY_PATHS replaces below `path`, or none."""
     for prefix, overrides in getattr(settings, "CONTENT_SECURITY_POLICY_PATHS", {}).items():
         if path.startswith(prefix):
-            directives.update({name: list(sources) for name, sources in overrides.items()})
-            break
-    return policy_header(directives)
+            return overrides
+    return {}
 
 
-class ContentSecurityPolicyMiddleware:
-    """Sets the policy unless the view set its own. Report-only while the setting
-    CONTENT_SECURITY_POLICY_REPORT_ONLY is on (to try a stricter policy on a live system)."""
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (it leaves a header the view set alone, and honours its csp_update,
+    csp_replace and csp_exempt decorators), extended the way it asks (get_policy_parts) because
+    the settings alone cannot say two things: a source computed from another setting (the tile
+    host), and overrides for all the pages below a path (the vendored API docs and the assessment's
+    charts, views of a third-party package and a whole app, where a decorator on each view would
+    be easy to forget on the next one). A view's own csp_replace wins over the path's."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        header = ("Content-Security-Policy-Report-Only" if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
-                  else "Content-Security-Policy")
-        if header not in response.headers:
-            # path_info: the overrides name paths of the application, without a deployment prefix.
-            response.headers[header] = policy_for(request.path_info)
-        return response
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        tiles = tile_source(settings.MAP_TILE_URL)
+        if tiles:
+            update = dict(parts.update or {})
+            update["img-src"] = [*update.get("img-src", []), tiles]
+            parts.update = update
+        # path_info: the overrides name paths of the application, without a deployment prefix.
+        overrides = path_overrides(request.path_info)
+        if overrides:
+            parts.replace = {**overrides, **(parts.replace or {})}
+        return parts

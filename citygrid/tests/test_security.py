@@ -167,7 +167,9 @@ def test_path_overrides_apply_under_a_deployment_prefix(rf):
 
 @pytest.mark.django_db
 def test_report_only_mode(client, settings):
-    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = True
+    # What CSP_REPORT_ONLY=1 does in citygrid/settings.py.
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
     response = client.get("/accounts/login/")
     assert "Content-Security-Policy" not in response
     assert "script-src 'self'" in response["Content-Security-Policy-Report-Only"]
@@ -227,3 +229,25 @@ def test_rendered_pages_carry_no_inline_code(client, city):
             finder = InlineCodeFinder()
             finder.feed(response.content.decode())
             assert not finder.found, (url, finder.found)
+
+
+@pytest.mark.django_db
+def test_report_only_mode_keeps_the_path_overrides_and_the_tile_host(client, settings):
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
+    settings.MAP_TILE_URL = "https://tiles.city.gov.cn/{z}/{x}/{y}.png"
+    response = client.get("/api/docs/")
+    policy = directives(response["Content-Security-Policy-Report-Only"])
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["img-src"] == ["'self'", "data:", "blob:", "https://tiles.city.gov.cn"]
+
+
+def test_a_views_own_replace_wins_over_its_paths(rf):
+    from csp.decorators import csp_replace
+    from django.http import HttpResponse
+
+    from core.csp import ContentSecurityPolicyMiddleware
+
+    view = csp_replace({"style-src": ["'self'", "https://fonts.city.gov.cn"]})(lambda request: HttpResponse())
+    response = ContentSecurityPolicyMiddleware(view)(rf.get("/api/docs/"))
+    assert directives(response["Content-Security-Policy"])["style-src"] == ["'self'", "https://fonts.city.gov.cn"]
