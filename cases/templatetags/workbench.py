@@ -53,6 +53,9 @@ def nav_links(context) -> list[dict]:
     if user.role in (Role.HOTLINE_AGENT, Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER,
                      Role.ADMIN):
         links.append({"url": _url("hotline:home", "/hotline/"), "label": _("热线"), "key": "hotline"})
+    # The patrol map is the command center's (patrol.views); the same roles, repeated for the same reason.
+    if user.role in (Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN):
+        links.append({"url": _url("patrol:map", "/patrol/"), "label": _("巡查"), "key": "patrol"})
     if user.role in (Role.MANAGER, Role.ADMIN):
         links.append({"url": _url("assessment:home", "/assessment/"), "label": _("考核评价"), "key": "assessment"})
     if user.is_staff:
