@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 from .geometry import metres_per_degree, square_metres_many
+from .importers.classification import classification_load
 from .locator import grid_index_bump
 from .models import (
     ClassKind,
@@ -41,7 +42,6 @@ from .models import (
     UnitGrid,
     User,
 )
-from .services import classification_load
 
 DEMO_PASSWORD = "citygrid-demo"
 CITY_CODE = "439900"
@@ -384,7 +384,7 @@ def demo_city_build(*, seed: int, scale: float = 1.0, component_scale: float | N
     `scale` multiplies the city (1.0: 3 districts, 12 streets, 60 communities, ~900 unit grids and
     ~30,000 components); `component_scale` sets the components separately (default: `scale`), so a
     benchmark can build 20,000 grids without 660,000 components. Loads both classification
-    editions first (grids.services.classification_load). Refuses a database that already has regions.
+    editions first (grids.importers.classification). Refuses a database that already has regions.
     """
     if Region.objects.exists():
         raise DemoCityExistsError(_("数据库中已有行政区域数据，示范城市只能建在空的基础数据上。"))

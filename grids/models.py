@@ -122,6 +122,16 @@ class ClassKind(models.TextChoices):
     MATTER = "matter", _("管理事项")
 
 
+# What each edition of the standard classifies, and how long its minor codes are.
+EDITION_KINDS = {
+    Edition.LEGACY: (ClassKind.COMPONENT, ClassKind.EVENT),
+    Edition.STD2026: (ClassKind.COMPONENT, ClassKind.MATTER),
+}
+EDITION_MINOR_LENGTH = {Edition.LEGACY: 4, Edition.STD2026: 5}
+# A city's own major classes take the codes from 21 up; below are the standard's.
+LOCAL_MAJOR_FROM = 21
+
+
 class MajorClass(models.Model):
     edition = models.CharField(_("标准版本"), max_length=8, choices=Edition.choices)
     kind = models.CharField(_("类型"), max_length=10, choices=ClassKind.choices)

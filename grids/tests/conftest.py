@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
+from grids.importers.classification import classification_load
 from grids.locator import grid_index_bump, grid_index_reset
 from grids.models import (
     Department,
@@ -118,6 +119,4 @@ def departments(regions) -> dict[str, Department]:
 @pytest.fixture
 def classes(db):
     """Both national editions, as load_classes would load them."""
-    from grids.services import classification_load
-
     classification_load()

@@ -2,8 +2,9 @@
 import pytest
 
 from core.errors import ApplicationError
+from grids.importers.classification import classification_load
 from grids.models import ClassKind, DepartmentType, Edition, MajorClass, MinorClass
-from grids.services import classification_add_local, classification_load
+from grids.services import classification_add_local
 
 
 def counts(edition):

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from core.errors import ApplicationError
+from grids.importers.components import components_export, components_import
 from grids.models import Component, ComponentStatus
-from grids.services import components_export, components_import
 
 HEADER = ["code", "minor_code", "lon", "lat", "status", "name", "owner_department", "competent_department",
           "maintainer_department", "surveyed_on", "data_source"]

@@ -5,9 +5,9 @@ import pytest
 import shapely
 
 from core.errors import ApplicationError
+from grids.importers.unit_grids import unit_grids_import_geojson
 from grids.locator import locate
 from grids.models import GridIndexVersion, UnitGrid
-from grids.services import unit_grids_import_geojson
 
 from .conftest import ORIGIN_LAT, ORIGIN_LON, SIDE, geojson_polygon
 

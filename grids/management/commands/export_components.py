@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy
 
 from core.commands import BaseCommand
 from core.errors import ApplicationError
+from grids.importers.components import components_export
 from grids.models import Component
-from grids.services import components_export
 
 
 class Command(BaseCommand):

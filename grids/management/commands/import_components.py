@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy
 
 from core.commands import BaseCommand
 from core.errors import ApplicationError
-from grids.services import components_import
-from grids.tabular import FORMATS
+from grids.importers.components import components_import
+from grids.importers.tabular import FORMATS
 
 
 class Command(BaseCommand):

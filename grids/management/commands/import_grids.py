@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from core.commands import BaseCommand
 from core.errors import ApplicationError
-from grids.services import unit_grids_import_geojson
+from grids.importers.unit_grids import unit_grids_import_geojson
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from core.commands import BaseCommand
 from core.errors import ApplicationError
-from grids.services import EDITION_FILES, classification_load
+from grids.importers.classification import EDITION_FILES, classification_load
 
 
 class Command(BaseCommand):

@@ -16,6 +16,21 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 FORMATS = ("csv", "xlsx", "geojson")
+BATCH_SIZE = 2000  # rows per bulk write (and per chunk read back), so memory stays flat with the file
+
+
+def feature_error(number: int, reason: str, **extra: Any) -> ApplicationError:
+    """An error naming the GeoJSON feature (1-based) the user can find in the file."""
+    return ApplicationError(_("第 %(feature)d 个要素：%(reason)s") % {"feature": number, "reason": reason},
+                            extra={"feature": number, **extra})
+
+
+def row_error(number: int, reason: str, *, feature: bool = False, **extra: Any) -> ApplicationError:
+    """An error naming the spreadsheet row (header = row 1), or the feature when `feature`."""
+    if feature:
+        return feature_error(number, reason, **extra)
+    return ApplicationError(_("第 %(row)d 行：%(reason)s") % {"row": number, "reason": reason},
+                            extra={"row": number, **extra})
 
 
 def format_from_name(name: str | Path, given: str | None = None) -> str:
@@ -96,6 +111,8 @@ def _csv_rows(file: Any, aliases: dict[str, str]) -> Iterator[tuple[int, dict[st
 
 
 def _xlsx_rows(file: Any, aliases: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Imported here: openpyxl is slow to import and only an xlsx import needs it (exports are
+    # written by core.xlsx without it).
     import openpyxl
 
     binary = _binary(file)
