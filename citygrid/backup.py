@@ -1,5 +1,14 @@
 """Backup and restore of the whole installation: the database (pg_dump custom format on
 PostgreSQL, SQLite's online backup API otherwise) and the media files (photos), in one folder."""
+
+# Why not django-dbbackup (5.4, which drives the same pg_dump and SQLite backup API): its dbrestore
+# writes into a database of settings.DATABASES, the one the installation runs on, dropping what
+# is there first (--clean), and its mediarestore adds to the files already in MEDIA_ROOT. Ours
+# restores only into a new, empty database and an empty folder and refuses otherwise, so that a
+# restore can never overwrite the live city, and the copy is checked before switching to it. Its
+# database and media backups are also two files from two commands, with nothing to say that they
+# belong together (our manifest does). What it adds (remote storage, compression, encryption,
+# removing old backups) may serve the daily backups of a later issue.
 import json
 import shutil
 import sqlite3
