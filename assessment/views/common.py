@@ -1,0 +1,163 @@
+"""What the assessment pages and their Excel exports share: the managers-only guard, the period of
+a URL, the names of objects and levels, the links into the drill-down, and the reads both show."""
+import re
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import ApplicationError
+
+from .. import selectors
+from ..counters import PATROL, counter_get
+from ..models import Composite, ObjectType, Period, RegionLevelKey
+from ..periods import period_spec_parse
+from ..scoring import percent
+from ..services import can_manage_assessment
+
+
+def manager_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_manage_assessment(request.user):
+            raise PermissionDenied(_("考核评价仅对领导和系统管理员开放。"))
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as error:
+            if request.method == "POST" or error.status_code >= 500:
+                messages.error(request, error.message)
+                return HttpResponseRedirect(request.META.get("HTTP_REFERER") or reverse("assessment:home"))
+            raise Http404(error.message) from error
+
+    return wrapper
+
+
+def period_of(label: str) -> Period:
+    """The stored period, or an unsaved one (not computed yet: live pages still work)."""
+    spec = period_spec_parse(label)
+    return Period.objects.filter(label=spec.label).first() or Period(
+        kind=spec.kind, label=spec.label, start=spec.start, end=spec.end)
+
+
+def type_label(object_type: str, level: str | None = None) -> str:
+    if object_type == ObjectType.REGION and level:
+        return str(RegionLevelKey(level).label)
+    return str(ObjectType(object_type).label)
+
+
+def level_label(object_type: str, level: str) -> str:
+    if object_type == ObjectType.REGION:
+        return str(RegionLevelKey(level).label) if level in RegionLevelKey.values else level
+    return {"city": _("市级"), "district": _("区级"), "street": _("街道级"), "community": _("社区级")}.get(level, level)
+
+
+def object_url(label, object_type, level, object_id) -> str:
+    return reverse("assessment:object", args=[label, object_type, level, object_id])
+
+
+def drill_url(label, object_type, level, object_id, counter, **extra) -> str:
+    if getattr(counter_get(object_type, counter), "source", "") == PATROL:
+        # Patrol figures are no list of rows: they link to the patrol table of the period's month.
+        return reverse("patrol:table") + (f"?month={label}" if re.fullmatch(r"\d{4}-\d{2}", label) else "")
+    url = reverse("assessment:drill", args=[label, object_type, level, object_id, counter])
+    extra = {key: value for key, value in extra.items() if value}
+    return f"{url}?{urlencode(extra)}" if extra else url
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- what a page and its export both read ----------------------------------------------------------------
+
+def object_type_check(object_type: str) -> None:
+    if object_type not in ObjectType.values:
+        raise Http404(_("考核对象无效。"))
+
+
+def ranking_level(request, object_type: str) -> str:
+    """The level a ranking shows (?level=, districts by default for regions; "" for the others);
+    404 for an unknown object type or level."""
+    object_type_check(object_type)
+    level = request.GET.get("level") or (RegionLevelKey.DISTRICT if object_type == ObjectType.REGION else "")
+    if object_type == ObjectType.REGION and level not in RegionLevelKey.values:
+        raise Http404(_("层级无效。"))
+    return level
+
+
+def ranking_rows(period, object_type, level, scope):
+    rows = list(selectors.ranking(period=period, object_type=object_type, level=level, scope=scope))
+    snapshots = selectors.snapshots_by_object(period=period, object_type=object_type, level=level)
+    columns = selectors.indicator_columns(period=period, object_type=object_type, level=level)
+    return rows, snapshots, columns
+
+
+def snapshot_value(snapshot):
+    if snapshot is None:
+        return ""
+    if not snapshot.denominator_key:
+        return snapshot.numerator
+    return "" if snapshot.rate is None else percent(snapshot.rate)
+
+
+def composite_or_404(period, object_type, level, object_id, scope) -> Composite:
+    composite = selectors.composite_get(period=period, object_type=object_type, level=level, object_id=object_id,
+                                        scope=scope) if period.pk else None
+    if composite is None:
+        raise Http404(_("该周期没有此对象的考核结果（尚未计算，或不在您的查看范围内）。"))
+    return composite
+
+
+def drill_counter(object_type, counter):
+    """The counter a drill-down lists; 404 for an unknown object type or counter."""
+    definition = counter_get(object_type, counter) if object_type in ObjectType.values else None
+    if definition is None:
+        raise Http404(_("计数项无效。"))
+    return definition
+
+
+def drill_filters(request) -> dict:
+    return {"minor_id": int_or_none(request.GET.get("minor")), "major_id": int_or_none(request.GET.get("major")),
+            "source": request.GET.get("source", "")}
+
+
+def drill_list(period, object_type, level, object_id, counter, scope, filters):
+    """The rows behind a counter (cases, or steps and tasks), the object's stored composite (None
+    before the period is computed) and the object's name."""
+    rows = selectors.drill_rows(period=period, object_type=object_type, level=level, object_id=object_id,
+                                counter=counter, scope=scope, **filters)
+    composite = selectors.composite_get(period=period, object_type=object_type, level=level, object_id=object_id,
+                                        scope=scope) if period.pk else None
+    name = composite.object_name if composite else f"{type_label(object_type, level)} #{object_id}"
+    return rows, composite, name
+
+
+LEADER_TABLES = [
+    ("overdue_departments", ObjectType.DEPARTMENT, None, "overdue_unhandled", gettext_lazy("超期未处置：专业部门")),
+    ("overdue_streets", ObjectType.REGION, RegionLevelKey.STREET, "overdue_unhandled", gettext_lazy("超期未处置：街道")),
+    ("rework_departments", ObjectType.DEPARTMENT, None, "reworked", gettext_lazy("返工：专业部门")),
+    ("rework_grids", ObjectType.REGION, RegionLevelKey.GRID, "reworked", gettext_lazy("返工：单元网格")),
+    ("returned_departments", ObjectType.DEPARTMENT, None, "returned", gettext_lazy("回退：专业部门")),
+    ("extended_departments", ObjectType.DEPARTMENT, None, "extended", gettext_lazy("延期：专业部门")),
+]
+
+
+def leader_table(period, scope, label, entry) -> dict:
+    """One table of LEADER_TABLES: the objects with the most of its counter, each linked."""
+    key, object_type, level, counter, title = entry
+    rows = list(selectors.leaders(period=period, object_type=object_type, level=level, counter=counter,
+                                  scope=scope))
+    for row in rows:
+        row.url = drill_url(label, object_type, row.level, row.object_id, counter)
+        row.object_url = object_url(label, object_type, row.level, row.object_id)
+    return {"key": key, "title": title, "counter": counter_get(object_type, counter).label, "rows": rows}
