@@ -115,11 +115,16 @@ def screen(page, hash_: str, name: str) -> None:
     page.wait_for_selector(f"#view[data-screen='{name}']")
 
 
-def report(page, *, description: str, color: str, shot: str | None = None) -> None:
+def report(page, *, description: str, color: str, shot: str | None = None, tap_dx: int = 0) -> None:
     screen(page, "#report", "report")
     page.set_input_files("#report-photos", files=[photo(color)])
     page.wait_for_selector(".thumb img")
     until(page, "document.getElementById('position-text').textContent.indexOf('±') >= 0")
+    page.wait_for_selector("#report-map path.leaflet-interactive")  # the unit grid the point falls in
+    if tap_dx:  # the position moved by a tap on the map, west or east of the marker
+        marker = page.locator("#report-map path[fill='#e0201b']").bounding_box()
+        page.mouse.click(marker["x"] + marker["width"] / 2 + tap_dx, marker["y"] + marker["height"] / 2)
+        until(page, "document.getElementById('position-text').textContent === '已手动调整位置'")
     page.fill("#class-search", "垃圾")
     page.click("#class-results button:has-text('暴露垃圾')")
     page.fill("#report-description", description)
@@ -184,10 +189,11 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     fits_the_phone(page, "patrol")
 
     # A report with a photo, online.
-    report(page, description="E2E：人民路口暴露垃圾", color="green", shot="report")
+    report(page, description="E2E：人民路口暴露垃圾", color="green", shot="report", tap_dx=-15)
     first = wait_for(lambda: Case.objects.filter(description="E2E：人民路口暴露垃圾").first(), what="first report")
     assert (first.reporter_id, first.unit_grid_id) == (collector.pk, town.grids[1].pk)
-    assert abs(first.lon - (post_lon + 0.0001)) < 1e-6
+    assert post_lon - 0.0003 < first.lon < post_lon + 0.0001 - 1e-6  # tapped a little west of the GPS fix
+    assert abs(first.lat - post_lat) < 0.0001
     stored = wait_for(lambda: Attachment.objects.filter(case=first).first(), what="the report's photo")
     with Image.open(stored.file.path) as image:
         assert max(image.size) == 1600  # compressed on the phone: 2400 px in, 1600 px out
@@ -283,6 +289,20 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     assert "挂账" in handler.locator(f"a[data-case='{suspended.number}']").inner_text()
     assert "返工 1 次" in handler.locator(f"a[data-case='{reworked.number}']").inner_text()
     fits_the_phone(handler, "inbox")
+
+    # A request the server refuses stays on the phone as failed, with the server's reason.
+    handler.click(f"a[data-case='{overdue.number}']")
+    handler.wait_for_selector("#view[data-screen='case']")
+    handler.click("summary:has-text('申请延期')")
+    handler.fill("#ext-until", "2020-01-01T10:00")
+    handler.fill("#ext-reason", "需调运大型机械")
+    handler.click("#ext-submit")
+    handler.wait_for_selector("#queue-badge.has-failed")
+    assert badge(handler) == (0, 1)
+    screen(handler, "#queue", "queue")
+    failed = handler.locator("#queue-list li[data-status=failed]")
+    assert "申请的延期时限必须晚于当前时间" in failed.inner_text()
+    screen(handler, "#inbox", "inbox")
     handler.click(f"a[data-case='{to_handle.number}']")
     handler.wait_for_selector("#view[data-screen='case']")
     assert handler.locator("#navigate").get_attribute("href").startswith(f"geo:{to_handle.lat},{to_handle.lon}")
@@ -296,6 +316,12 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     wait_for(lambda: Case.objects.filter(pk=to_handle.pk, state=State.HANDLED).exists(), what="the handled report")
     wait_for(lambda: Attachment.objects.filter(case=to_handle, kind=AttachmentKind.AFTER).count() == 1,
              what="the handled report's photo")
+    # The failed request did not hold the handled report back; discarded, it is gone.
+    screen(handler, "#queue", "queue")
+    assert badge(handler) == (0, 1)
+    handler.click("#queue-list li[data-status=failed] button.danger")
+    handler.wait_for_selector("#queue-list li.muted")
+    assert handler.locator("#queue-badge").inner_text() == ""
 
     # The supervisor replays the collector's day.
     leader = login_page("shift_leader")

@@ -435,6 +435,7 @@
               place: [where.street && where.street.name, where.community && where.community.name].filter(Boolean).join(" ") });
             if (gridLayer) map.removeLayer(gridLayer);
             gridLayer = L.geoJSON(where.geometry, { style: { color: "#0b3d6e", weight: 3, fillColor: "#7fb0e8", fillOpacity: 0.25 } }).addTo(map);
+            marker.bringToFront();
             map.fitBounds(gridLayer.getBounds().extend([lat, lon]).pad(0.1), { maxZoom: 18 });
           }, function (error) { gridText.textContent = error.message; });
         }
@@ -895,7 +896,7 @@
         h("summary", { className: "btn big", text: t("extension_title") }),
         h("label", { htmlFor: "ext-until", text: t("extension_until") }), until,
         h("label", { htmlFor: "ext-reason", text: t("reason") }), extReason,
-        h("button", { type: "button", className: "big", text: t("submit_request"), onclick: function () {
+        h("button", { type: "button", id: "ext-submit", className: "big", text: t("submit_request"), onclick: function () {
           if (!draft.until) return toast(t("need_deadline"), true);
           if (!draft.extReason.trim()) return toast(t("need_note"), true);
           act("request_extension", { note: draft.extReason.trim(), requested_deadline: new Date(draft.until).toISOString() }, [],
@@ -906,7 +907,7 @@
       var suspension = actions.indexOf("request_suspension") >= 0 ? h("details", { className: "card" }, [
         h("summary", { className: "btn big", text: t("suspension_title") }),
         h("label", { htmlFor: "susp-reason", text: t("reason") }), suspReason,
-        h("button", { type: "button", className: "big", text: t("submit_request"), onclick: function () {
+        h("button", { type: "button", id: "susp-submit", className: "big", text: t("submit_request"), onclick: function () {
           if (!draft.suspReason.trim()) return toast(t("need_note"), true);
           act("request_suspension", { note: draft.suspReason.trim() }, [], t("suspension_title"));
         } }),
