@@ -267,3 +267,33 @@ def test_requests_pending_are_scoped(city):
     assert [r.case for r in selectors.requests_pending(city.users["dispatcher_b"])] == [in_b]
     assert [r.case for r in selectors.requests_pending(city.users["handler_a"], RequestKind.EXTENSION)] == [in_a]
 
+
+
+# --- what mutation testing (make mutate) found untested -----------------------------------------
+
+def test_a_handler_without_a_department_sees_no_case(city):
+    case_build(city, State.DISPATCHED)
+    lost = User.objects.create_user(username="handler_none", role=Role.HANDLER)
+    assert not selectors.cases_visible(lost).exists()
+
+
+@pytest.mark.parametrize(("level", "sees_east", "sees_west"), [("city", True, True), ("street", True, False),
+                                                                 ("community", True, False)])
+def test_a_region_of_every_level_holds_its_cases(city, level, sees_east, sees_west):
+    east, west = case_build(city, State.REPORTED, grid=0), case_build(city, State.REPORTED, grid=2)
+    region = {"city": city.city, "street": city.districts[0].children.get(),
+              "community": city.districts[0].children.get().children.get()}[level]
+    person = User.objects.create_user(username=f"operator_{level}", role=Role.OPERATOR, region=region)
+    assert (case_in_scope(person, east), case_in_scope(person, west)) == (sees_east, sees_west)
+    assert set(selectors.cases_visible(person).values_list("pk", flat=True)) == (
+        {east.pk} if not sees_west else {east.pk, west.pk})
+
+
+def test_the_refusals_say_why_in_words(city):
+    case = case_build(city, State.CHECKED)
+    with pytest.raises(PermissionDeniedError) as wrong_role:
+        workflow.ACTIONS["close"](actor=city.users["dispatcher"], case_id=case.pk)
+    assert wrong_role.value.message == "角色“派遣员”不能执行“结案”。"
+    with pytest.raises(NotFoundError) as out_of_scope:
+        workflow.ACTIONS["close"](actor=city.users["shift_leader_b"], case_id=case.pk)
+    assert out_of_scope.value.message == "案件不存在或不在您的管辖范围内。"
