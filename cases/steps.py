@@ -1,7 +1,8 @@
-"""The clock of a case: opening and completing its steps, with deadlines on the work calendar.
+"""The clock of a case: opening and completing its steps, with deadlines on the work calendar, and
+the traffic light of the running step (traffic_light_of, a read for the pages and the API).
 
-Called only from cases.workflow and cases.services inside their transactions; it changes the case
-object in memory (the caller saves it) and writes CaseStep rows.
+The writes are called only from cases.workflow and cases.services inside their transactions; they
+change the case object in memory (the caller saves it) and write CaseStep rows.
 """
 from collections.abc import Callable
 from datetime import datetime
@@ -9,8 +10,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 
-from .calendar import WorkCalendar
-from .models import Case, CaseStep, StepKind, Urgency
+from .calendar import WorkCalendar, traffic_light
+from .models import Case, CaseStep, State, StepKind, Urgency
 
 
 def handling_limit(case: Case) -> tuple[int, str]:
@@ -98,3 +99,13 @@ def steps_close_all(case: Case, now: datetime) -> None:
     case.current_step = ""
     case.current_deadline = None
     case.current_step_started_at = None
+
+
+def traffic_light_of(case: Case, *, now: datetime) -> str | None:
+    """green / yellow / red for the current step, or None when no step is running or the clock is
+    paused (a suspended case)."""
+    if case.state == State.SUSPENDED:
+        return None
+    if not case.current_deadline or not case.current_step_started_at:
+        return None
+    return traffic_light(started_at=case.current_step_started_at, deadline=case.current_deadline, now=now)

@@ -2,7 +2,7 @@
 collector), the case page with one small form per available action, case search with its Excel
 export, and the live command-center overview.
 
-Reads go through cases.selectors (scoped) and cases.selectors_pages; every move goes through
+Reads go through cases.selectors (scoped) and cases.selectors.pages; every move goes through
 cases.services.case_move (the same entry as the API's and the field app's), so the pages can do
 exactly what the API can, no more.
 """
@@ -27,7 +27,7 @@ from core.errors import ApplicationError
 from core.xlsx import xlsx_response
 from grids.models import Role
 
-from . import selectors, selectors_pages, services
+from . import selectors, services
 from .api.filters import CaseFilter
 from .forms import (
     ReportForm,
@@ -36,7 +36,8 @@ from .forms import (
 )
 from .models import OPEN_STATES, AttachmentKind, Case, RequestKind, RequestStatus, Source, State, StepKind
 from .permissions import available_actions
-from .steps_view import traffic_light_of
+from .selectors import pages as page_selectors
+from .steps import traffic_light_of
 from .transitions import TRANSITIONS, Action, Style
 
 QUEUE_MAX = 100
@@ -149,10 +150,10 @@ def operator_home(request: HttpRequest) -> HttpResponse:
     cases to send for check, tasks out with the collectors, and the results that came back."""
     user, now = request.user, timezone.now()
     context = {
-        "intake": _queue(user, selectors_pages.intake_queue(user), now),
-        "to_check": _queue(user, selectors_pages.check_queue(user), now),
-        "out": _queue(user, selectors_pages.tasks_out(user), now, limit=50),
-        "results": list(selectors_pages.task_results(user, since=now - timedelta(hours=RESULTS_HOURS))[:50]),
+        "intake": _queue(user, page_selectors.intake_queue(user), now),
+        "to_check": _queue(user, page_selectors.check_queue(user), now),
+        "out": _queue(user, page_selectors.tasks_out(user), now, limit=50),
+        "results": list(page_selectors.task_results(user, since=now - timedelta(hours=RESULTS_HOURS))[:50]),
         "results_hours": RESULTS_HOURS,
     }
     return render(request, "cases/home_operator.html", context)
@@ -163,10 +164,10 @@ def shift_leader_home(request: HttpRequest) -> HttpResponse:
     """值班长: reports to file or void, checked cases to close, suspension requests, suspended cases."""
     user, now = request.user, timezone.now()
     context = {
-        "to_file": _queue(user, selectors_pages.filing_queue(user), now),
-        "to_close": _queue(user, selectors_pages.closing_queue(user), now),
+        "to_file": _queue(user, page_selectors.filing_queue(user), now),
+        "to_close": _queue(user, page_selectors.closing_queue(user), now),
         "suspensions": _request_rows(user, selectors.requests_pending(user, RequestKind.SUSPENSION), now),
-        "suspended": _queue(user, selectors_pages.suspended_cases(user), now, limit=50),
+        "suspended": _queue(user, page_selectors.suspended_cases(user), now, limit=50),
     }
     return render(request, "cases/home_shift_leader.html", context)
 
@@ -177,7 +178,7 @@ def dispatcher_home(request: HttpRequest) -> HttpResponse:
     reason), extension requests, and overdue cases to urge."""
     user, now = request.user, timezone.now()
     context = {
-        "to_dispatch": _queue(user, selectors_pages.dispatch_queue(user), now),
+        "to_dispatch": _queue(user, page_selectors.dispatch_queue(user), now),
         "extensions": _request_rows(user, selectors.requests_pending(user, RequestKind.EXTENSION), now),
         "overdue": _queue(user, selectors.cases_overdue(user), now, limit=50),
     }
@@ -188,7 +189,7 @@ def dispatcher_home(request: HttpRequest) -> HttpResponse:
 def department_home(request: HttpRequest) -> HttpResponse:
     """专业部门: the department's inbox, nearest deadline first, reworks and pending requests marked."""
     user, now = request.user, timezone.now()
-    context = {"inbox": _queue(user, selectors_pages.department_inbox(user), now)}
+    context = {"inbox": _queue(user, page_selectors.department_inbox(user), now)}
     return render(request, "cases/home_department.html", context)
 
 
@@ -203,7 +204,7 @@ def collector_home(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     """受理登记: an operator enters a report received by phone, from the media, a leader or another
     channel; services.case_report locates it, checks for duplicates and starts the accept clock."""
-    minors = selectors_pages.minor_choices()
+    minors = page_selectors.minor_choices()
     if request.method == "POST":
         form = ReportForm(request.POST, minors=minors)
         if form.is_valid():
@@ -238,9 +239,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
 def _choices_for(actions: list[str], case: Case) -> dict:
     choices = {}
     if "file" in actions:
-        choices["minors"] = selectors_pages.minor_choices(case.minor.edition)
+        choices["minors"] = page_selectors.minor_choices(case.minor.edition)
     if Action.DISPATCH in actions:
-        choices["departments"] = selectors_pages.department_choices()
+        choices["departments"] = page_selectors.department_choices()
     return choices
 
 
@@ -308,7 +309,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
                      error=failed[2] if failed and failed[0] == name else None)
         forms.append(entry)
     attachments = case.detail_attachments
-    map_data = selectors_pages.case_map(case)
+    map_data = page_selectors.case_map(case)
     return {
         "case": case,
         "reporter_name": _reporter_name_for(user, case.reporter_name),
@@ -389,9 +390,9 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 def _search(request: HttpRequest):
     """The search form (for display) and the filtered queryset (through CaseFilter)."""
     user = request.user
-    districts, streets = selectors_pages.region_choices(user)
+    districts, streets = page_selectors.region_choices(user)
     form = SearchForm(request.GET or None, districts=districts, streets=streets,
-                      departments=selectors_pages.department_choices())
+                      departments=page_selectors.department_choices())
     params = QueryDict(mutable=True)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -473,16 +474,16 @@ OVERVIEW_REFRESH_SECONDS = 30
 
 def _overview_context(request: HttpRequest) -> dict:
     user, now = request.user, timezone.now()
-    counts = selectors_pages.overview_counts(user)
+    counts = page_selectors.overview_counts(user)
     states = [{"value": value, "label": label, "n": counts.get(value, 0)} for value, label in State.choices]
-    intake = selectors_pages.overview_intake_today(user, now=now)
+    intake = page_selectors.overview_intake_today(user, now=now)
     most = max([row["n"] for row in intake] + [1])
     for row in intake:
         row["pct"] = round(100 * row["n"] / most)
     return {
         "states": states,
         "open_total": sum(counts.get(value, 0) for value in OPEN_STATES),
-        "lights": selectors_pages.overview_lights(user, now=now),
+        "lights": page_selectors.overview_lights(user, now=now),
         "intake": intake,
         "intake_total": sum(row["n"] for row in intake),
         "now": now,
@@ -510,7 +511,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def overview_grids(request: HttpRequest) -> JsonResponse:
     """Open cases by unit grid, as GeoJSON for the overview's map."""
-    grids = selectors_pages.overview_grids(request.user, now=timezone.now())
+    grids = page_selectors.overview_grids(request.user, now=timezone.now())
     return JsonResponse({
         "type": "FeatureCollection",
         "features": [

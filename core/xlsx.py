@@ -1,10 +1,9 @@
 """Excel (.xlsx) output for every export of the project: our own streaming SpreadsheetML writer
 (xlsx_write), a string per row, so memory stays flat whatever the row count; openpyxl reads the
-files back in the tests and reads the imports (grids.tabular).
+files back in the tests and reads the imports (grids.importers.tabular).
 
-Kept over XlsxWriter's constant-memory mode because it is three times faster on the case export's
-shape: 100,000 rows × 14 columns in 3.6–4.1 s against 12.0–12.3 s, each in a process of its own
-(`bench/xlsx_writers.py`, 2026-12-06); both stay flat in memory."""
+Kept over XlsxWriter's constant-memory mode because it is several times faster on the case
+export's shape, both flat in memory (`bench/xlsx_writers.py`; figures in bench/README.md)."""
 import math
 import re
 import shutil
@@ -193,10 +192,10 @@ def xlsx_write(target: IO[bytes], *, title: str, headers: Sequence[str], rows: I
 
     An .xlsx file is a zip of XML parts (ECMA-376 SpreadsheetML). The rows' XML goes to a temporary
     file first, since the sheet's extent, which comes before them, is known only after the last
-    (the extent spares a reader a pass over every row: openpyxl opened a 100,000-row export in
-    8 ms with it, 12 s without). Text is inline (`t="inlineStr"`: no shared-string table held in
-    memory), dates and times Excel serial numbers in a date style. openpyxl's write-only mode,
-    used before, built and serialised an element per cell: 14 of the 18 s of a 10,000-case export."""
+    (the extent spares a reader a pass over every row). Text is inline (`t="inlineStr"`: no
+    shared-string table held in memory), dates and times Excel serial numbers in a date style.
+    openpyxl's write-only mode, used before, spent most of an export building and serialising an
+    element per cell (figures in bench/README.md)."""
     sheet_name = _sheet_name(title)
     header_row = 2 if note else 1
     with tempfile.TemporaryFile() as rows_xml:

@@ -12,7 +12,7 @@ from core.dates import ApiDateTimeField
 
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
-from ..steps_view import traffic_light_of
+from ..steps import traffic_light_of
 
 
 class ReportInput(serializers.Serializer):

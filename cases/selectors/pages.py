@@ -1,5 +1,5 @@
 """Reads that only the workbench pages need (queues' side panels, the case page's map, the overview),
-always starting from cases.selectors' scoped querysets so a page never sees more than the API."""
+always starting from the scoped querysets (cases.selectors.scoped) so a page never sees more than the API."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,10 +11,10 @@ from grids.locator import grid_index
 from grids.models import Component, Department, MinorClass, Region, RegionLevel, UnitGrid, User
 from grids.selectors import components_nearest
 
-from .calendar import traffic_light
-from .models import OPEN_STATES, Case, CaseEvent, Source, State, Task
-from .selectors import case_list, cases_visible
-from .transitions import Action
+from ..calendar import traffic_light
+from ..models import OPEN_STATES, Case, CaseEvent, Source, State, Task
+from ..transitions import Action
+from .scoped import case_list, cases_visible
 
 # How far around a case the page looks for neighbouring grids and components (degrees, ~300 m).
 NEARBY_DEGREES = 0.003

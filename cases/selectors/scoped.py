@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.queries import row_by_key
 from grids.models import Region, UnitGrid, User
 
-from .models import (
+from ..models import (
     CLOCK_RUNNING_STATES,
     OPEN_STATES,
     QUEUE_STATES,
@@ -21,7 +21,7 @@ from .models import (
     RequestStatus,
     Task,
 )
-from .permissions import scope_filter
+from ..permissions import scope_filter
 
 LIST_RELATED = ("minor", "district", "street", "community", "unit_grid", "department", "suggested_department")
 # The unit grid's polygon is the widest column a list row would drag along, and no list shows it.
@@ -45,8 +45,7 @@ def case_list(user: User) -> QuerySet[Case]:
 # key for the page's rows, only the column the list shows (one small query each, as many whatever
 # the page size). PostgreSQL plans a join of the case table with N lookups by trying every order (a
 # star: every subset joins the case) and the case table's many indexes give each step several
-# paths: with ORDER BY deadline LIMIT 50, planning the 8-table join took 96 ms (EXPLAIN SUMMARY at
-# 100,000 cases, 2 shared cores), the 5-table one 3.5 ms, for an execution of 2–3 ms either way.
+# paths: planning the wide join cost many times its execution (figures: bench/README.md).
 ROWS_JOINED = ("minor", "district", "department")
 # The columns a list row shows (CaseListOutput), of the case and of its joined references.
 ROW_COLUMNS = (
@@ -88,9 +87,9 @@ def references_attach(objects: list[Model], *, field: str, queryset: QuerySet | 
 
 
 def case_detail(user: User, case_id: int) -> Case | None:
-    """A case with everything its page shows: six joins (planned in ~3 ms on the loaded bench
-    machine; the earlier 13-table join took 15–55 ms to plan for a 0.6 ms execution, see
-    case_rows), the other references by primary key and none when NULL (references_attach), and
+    """A case with everything its page shows: six joins (the earlier 13-table join took far longer
+    to plan than to run, see case_rows and bench/README.md), the other references by primary key
+    and none when NULL (references_attach), and
     its timeline, steps, photos, tasks and requests as lists on the case (case_lists_attach)."""
     case = row_by_key(cases_visible(user).select_related(*ROWS_JOINED, "suggested_department", "street", "unit_grid")
                       .filter(pk=case_id))
@@ -188,10 +187,12 @@ def _contains_by_bigram(field: str, text: str) -> Q:
     The second is the indexed expression: a bitmap scan of the GIN index when the term is rare,
     with an estimate of the matches from the expression's statistics. The first is what a scan
     in deadline order checks on every row it passes when the term is common: PostgreSQL evaluates
-    the cheaper half first, and text_bigrams costs about 7 µs a row against STRPOS's fraction of
-    one (a common term's first page: 38 → 22 ms). STRPOS rather than LIKE: PostgreSQL estimates
-    LIKE's selectivity and would multiply it with the bigrams', and on that underestimate sort
-    every match of a common term instead of stopping after the page."""
+    the cheaper half first, and text_bigrams costs many times STRPOS a row (figures in
+    bench/README.md). STRPOS rather than LIKE: PostgreSQL estimates LIKE's selectivity and would
+    multiply it with the bigrams', and on that underestimate sort every match of a common term
+    instead of stopping after the page."""
+    # Imported here: only PostgreSQL takes this path, and django.contrib.postgres loads psycopg,
+    # which a SQLite process never needs.
     from django.contrib.postgres.fields import ArrayField
     from django.contrib.postgres.lookups import DataContains
 
