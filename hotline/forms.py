@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Urgency
 from core.dates import DateTimeField
 
-from .catalog import services_active
 from .models import CallKind, Channel, FeedbackChannel, FeedbackKind, Satisfaction
+from .service_codes import services_active
 
 
 def class_choices() -> list:

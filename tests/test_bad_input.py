@@ -24,8 +24,8 @@ from citygrid.testing import point_in
 from core.parsers import JSON_MAX_DEPTH, json_depth_exceeds
 from core.text import BIDI_CONTROLS, text_clean
 from grids.models import Role, User
-from hotline.catalog import service_code
 from hotline.models import Call, Callback
+from hotline.service_codes import service_code
 from hotline.services import apikey_create
 
 pytestmark = pytest.mark.django_db

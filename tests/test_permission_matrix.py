@@ -27,8 +27,8 @@ from cases.models import State
 from cases.tests.helpers import case_build, photo
 from citygrid.testing import point_in
 from grids.models import MinorClass, OwnershipRule, Role, User
-from hotline.catalog import service_code
 from hotline.models import Callback
+from hotline.service_codes import service_code
 from hotline.services import apikey_create, call_log, public_report
 
 STAFF = ["operator", "operator_b", "shift_leader", "dispatcher", "manager", "hotline_agent", "handler_a",

@@ -15,11 +15,11 @@ from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.parsers import JSONParser
 
 from .. import selectors, services
-from ..catalog import minor_by_service_code, service_code, services_active
 from ..masking import can_see_personal_data
 from ..models import Callback, CallbackStatus, Channel
 from ..progress import public_case, public_status, state_words
 from ..ratelimit import client_ip, rate_limit_request
+from ..service_codes import minor_by_service_code, service_code, services_active
 from .serializers import (
     CallbackInput,
     CallbackOutput,

@@ -31,11 +31,11 @@ from core.parsers import request_limit_error
 from core.text import text_clean
 
 from .. import services
-from ..catalog import minor_by_service_code, service_code, services_active
 from ..masking import redact_digits
 from ..models import PublicChannel, PublicReport
 from ..progress import CLOSED_STATES, public_status, state_words
 from ..ratelimit import client_ip, rate_limit_request
+from ..service_codes import minor_by_service_code, service_code, services_active
 from . import serializers as docs
 from .renderers import Open311JSONRenderer, Open311XMLRenderer
 

@@ -9,8 +9,8 @@ from cases import selectors as case_selectors
 from cases.models import Case, Source, State
 from citygrid.testing import point_in
 from hotline import services
-from hotline.catalog import service_code
 from hotline.models import PublicChannel, PublicReport
+from hotline.service_codes import service_code
 
 from .helpers import PHONE, call, close, photo
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from citygrid.testing import point_in
-from hotline.catalog import service_code
+from hotline.service_codes import service_code
 from hotline.services import apikey_create
 
 pytestmark = [pytest.mark.fuzz]

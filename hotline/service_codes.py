@@ -1,5 +1,5 @@
-"""The classes offered to the public as services (Open311 service_code = edition-kind-code, e.g.
-"legacy4-event-0101"), and the way back from a code to the class."""
+"""Open311 service codes: the classes offered to the public as services (service_code =
+edition-kind-code, e.g. "legacy4-event-0101"), and the way back from a code to the class."""
 from django.db.models import QuerySet
 
 from grids.models import MinorClass
