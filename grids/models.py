@@ -5,10 +5,13 @@ Geometry is stored as GeoJSON in a JSON column plus a bounding box, so the same 
 SQLite and PostgreSQL; spatial questions are answered by grids.locator's in-memory index.
 """
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from grids.codes import component_code_validate
 
 
 class Role(models.TextChoices):
@@ -302,10 +305,6 @@ class Component(models.Model):
 
     def clean(self) -> None:
         """The identity code must agree with the class and with the district of the unit grid."""
-        from django.core.exceptions import ValidationError
-
-        from grids.codes import component_code_validate
-
         if not self.code or self.minor_id is None:
             return
         district_code = None

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from cases import selectors as case_selectors
 from cases.models import Case, Source, State
+from cases.permissions import available_actions
 from citygrid.testing import point_in
 from hotline import services
 from hotline.models import PublicChannel, PublicReport
@@ -38,8 +39,6 @@ def test_a_public_report_enters_the_operator_queue(city):
 
 
 def client_actions(city, case):
-    from cases.permissions import available_actions
-
     return available_actions(city.users["operator"], case)
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from cases.tests.helpers import image_bytes
 from citygrid.testing import point_in
 from hotline.service_codes import service_code
 from hotline.services import apikey_create
@@ -103,8 +104,6 @@ def test_reads(open311, data, response_format):
 
 
 def _photo(kind: str) -> SimpleUploadedFile:
-    from cases.tests.helpers import image_bytes
-
     if kind == "png":
         return SimpleUploadedFile("p.png", image_bytes("PNG"), content_type="image/png")
     if kind == "gif":
