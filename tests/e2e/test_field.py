@@ -297,6 +297,7 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     handler.fill("#ext-until", "2020-01-01T10:00")
     handler.fill("#ext-reason", "需调运大型机械")
     handler.click("#ext-submit")
+    handler.wait_for_selector("#view[data-screen='inbox']")  # the app goes back to the inbox
     handler.wait_for_selector("#queue-badge.has-failed")
     assert badge(handler) == (0, 1)
     screen(handler, "#queue", "queue")
@@ -313,6 +314,7 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     handler.fill("#handled-note", "已清运完毕")
     fits_the_phone(handler, "handled")
     handler.click("#handled-submit")
+    handler.wait_for_selector("#view[data-screen='inbox']")
     wait_for(lambda: Case.objects.filter(pk=to_handle.pk, state=State.HANDLED).exists(), what="the handled report")
     wait_for(lambda: Attachment.objects.filter(case=to_handle, kind=AttachmentKind.AFTER).count() == 1,
              what="the handled report's photo")
