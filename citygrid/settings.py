@@ -512,7 +512,6 @@ PATROL_TRACK_MAX_ACCURACY_M = float(os.environ.get("PATROL_TRACK_MAX_ACCURACY_M"
 CELERY_BEAT_SCHEDULE["patrol-purge"] = {"task": "patrol.purge", "schedule": crontab(hour=2, minute=40)}
 
 # --- field app (issue 20) -------------------------------------------------------------------------
-# While a collector is on duty the phone takes a position every FIELD_TRACK_INTERVAL_SECONDS and
+# While a collector is on duty the phone takes a position every PATROL_POINT_SECONDS (below) and
 # sends what it took every FIELD_TRACK_BATCH_SECONDS (one request per batch, queued offline).
-FIELD_TRACK_INTERVAL_SECONDS = float(os.environ.get("FIELD_TRACK_INTERVAL_SECONDS", "15"))
 FIELD_TRACK_BATCH_SECONDS = float(os.environ.get("FIELD_TRACK_BATCH_SECONDS", "60"))

@@ -31,7 +31,7 @@ def _config(request: HttpRequest) -> dict:
         "user": user.get_full_name() or user.username,
         "unit": (user.department.name if user.department_id else user.region.name if user.region_id else ""),
         "tiles": settings.MAP_TILE_URL,
-        "track_interval_s": settings.FIELD_TRACK_INTERVAL_SECONDS,
+        "track_interval_s": settings.PATROL_POINT_SECONDS,
         "track_batch_s": settings.FIELD_TRACK_BATCH_SECONDS,
         "answer_radius_m": getattr(settings, "FIELD_ANSWER_RADIUS_M", 200),
         "sw": reverse("field:sw"),

@@ -40,7 +40,7 @@ def test_logging_in_on_the_phone_lands_on_the_app(city):
     ("handler_a", "处置通", ["#inbox", "#queue"]),
 ])
 def test_the_shell_per_role(city, settings, username, title, tabs):
-    settings.FIELD_TRACK_INTERVAL_SECONDS = 15
+    settings.PATROL_POINT_SECONDS = 15
     response = client_for(city, username).get("/m/")
     html = response.content.decode()
     assert response.status_code == 200

@@ -35,7 +35,7 @@ def town(transactional_db, settings):
     from cases.calendar import calendar_cache_clear
     from citygrid.testing import tiny_city_build
 
-    settings.FIELD_TRACK_INTERVAL_SECONDS = 1
+    settings.PATROL_POINT_SECONDS = 1
     settings.FIELD_TRACK_BATCH_SECONDS = 3
     calendar_cache_clear()
     return tiny_city_build()
