@@ -4,9 +4,12 @@ ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY citygrid ./citygrid
+COPY core ./core
 COPY grids ./grids
 COPY cases ./cases
 COPY hotline ./hotline
+COPY patrol ./patrol
+COPY field ./field
 COPY assessment ./assessment
 COPY locale ./locale
 COPY manage.py gunicorn.conf.py ./

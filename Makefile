@@ -46,8 +46,10 @@ production: production-prepare
 worker: venv
 	$(BIN)/celery -A citygrid worker -l info
 
+# BEAT_SCHEDULE: where beat keeps its last-run times (a file it writes).
+BEAT_SCHEDULE ?= celerybeat-schedule
 beat: venv
-	$(BIN)/celery -A citygrid beat -l info
+	$(BIN)/celery -A citygrid beat -l info --schedule $(BEAT_SCHEDULE)
 
 # Benchmarks (not part of `make test`): the locator alone, then the whole scale run on a dedicated
 # PostgreSQL database (citygrid_bench). BENCH_ARGS="--scale 1000000" for the issue's 1M figure.

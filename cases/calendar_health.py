@@ -41,7 +41,7 @@ class CalendarHealth:
                 "days": self.horizon_days}
         return gettext(
             "%(years)s 年的法定节假日和调休尚未录入：%(steps)d 个在办环节的时限%(horizon)s按周一至周五推算，"
-            "节假日会被当作工作日。请按国务院办公厅公布的放假安排，在管理后台“工作日历 › 录入年度安排”中录入"
+            "节假日会被当作工作日。请按国务院办公厅公布的放假安排，在管理后台“工作日历调整 › 录入年度安排”中录入"
             "（或运行 manage.py calendar_import）。"
         ) % {
             "years": "、".join(str(year) for year in self.fallback_years),

@@ -3,6 +3,7 @@ language, with the reason where one is known and a way back; JSON in the API's o
 /api/ (DRF's) and /open311/ (Open311's list of errors)."""
 import logging
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,8 +62,11 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _api_error(request, 400, _("请求无效。")) or _page(
-        request, 400, _("请求无效"), _("服务器无法理解这个请求。请返回后重试。"))
+    # Our own BadRequest carries a message for the person; Django's SuspiciousOperation (a forged
+    # Host header...) is for the log, not the page.
+    reason = _reason(exception) if isinstance(exception, BadRequest) else ""
+    return _api_error(request, 400, reason or _("请求无效。")) or _page(
+        request, 400, _("请求无效"), _("服务器无法理解这个请求。请返回后重试。"), reason)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

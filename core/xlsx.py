@@ -2,7 +2,7 @@
 (xlsx_write), a string per row, so memory stays flat whatever the row count; openpyxl reads the
 files back in the tests and reads the imports (grids.importers.tabular).
 
-Kept over XlsxWriter's constant-memory mode because it is several times faster on the case
+Kept over XlsxWriter's constant-memory mode because it is about three times faster on the case
 export's shape, both flat in memory (`bench/xlsx_writers.py`; figures in bench/README.md)."""
 import math
 import re

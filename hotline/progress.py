@@ -3,6 +3,7 @@ and the timeline's milestones, with dates only: never names, notes, phones or ad
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import State
+from cases.transitions import Action
 
 CLOSED_STATES = frozenset({State.CLOSED, State.VOIDED, State.MERGED})
 
@@ -25,23 +26,23 @@ STATE_WORDS = {
 EVENT_WORDS = {
     "report": _("已收到反映"),
     "self_handle": _("巡查发现并当场处理完毕"),
-    "send_verify": _("已派人到现场核实"),
-    "verify": _("现场核实完毕"),
-    "file": _("已立案"),
-    "void": _("经核实不予立案"),
-    "merge": _("与同一问题合并办理"),
-    "dispatch": _("已交处置部门办理"),
-    "return": _("正在重新确定处置部门"),
-    "approve_extension": _("处置期限已延长"),
-    "approve_suspension": _("已列入计划办理"),
-    "resume": _("恢复办理"),
-    "report_handled": _("处置部门已处理"),
-    "send_check": _("正在现场核查处理结果"),
-    "check_pass": _("现场核查通过"),
-    "check_fail": _("核查未通过，已要求重新处理"),
-    "close": _("已办结"),
-    "reopen": _("根据回访意见重新处理"),
-    "urge": _("已督促加快办理"),
+    Action.SEND_VERIFY: _("已派人到现场核实"),
+    Action.VERIFY: _("现场核实完毕"),
+    Action.FILE: _("已立案"),
+    Action.VOID: _("经核实不予立案"),
+    Action.MERGE: _("与同一问题合并办理"),
+    Action.DISPATCH: _("已交处置部门办理"),
+    Action.RETURN: _("正在重新确定处置部门"),
+    Action.APPROVE_EXTENSION: _("处置期限已延长"),
+    Action.APPROVE_SUSPENSION: _("已列入计划办理"),
+    Action.RESUME: _("恢复办理"),
+    Action.REPORT_HANDLED: _("处置部门已处理"),
+    Action.SEND_CHECK: _("正在现场核查处理结果"),
+    Action.CHECK_PASS: _("现场核查通过"),
+    Action.CHECK_FAIL: _("核查未通过，已要求重新处理"),
+    Action.CLOSE: _("已办结"),
+    Action.REOPEN: _("根据回访意见重新处理"),
+    Action.URGE: _("已督促加快办理"),
 }
 
 

@@ -5,12 +5,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+
+from core.dates import moment_problem
 
 from . import days, selectors
 from .counters import patrol_figures
@@ -26,8 +28,20 @@ def _viewer(request: HttpRequest) -> None:
 
 
 def _day(text: str | None, default: date) -> date:
-    day = parse_date(text) if text else None  # parse_date raises ValueError for 2025-02-30
-    return day or default
+    """?day=YYYY-MM-DD, or the default when not given; a day that is no date, or out of the years
+    the application takes (core.dates), is a 400 that says so."""
+    if not text:
+        return default
+    try:
+        day = parse_date(text)  # None for a malformed text, ValueError for 2025-02-30
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadRequest(_("日期格式应为 YYYY-MM-DD。"))
+    problem = moment_problem(day)
+    if problem:
+        raise BadRequest(problem)
+    return day
 
 
 @login_required
@@ -79,15 +93,11 @@ def table_page(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     today = days.city_day(timezone.now())
     month_text = request.GET.get("month", "")
-    try:
-        if month_text:
-            first = date.fromisoformat(f"{month_text}-01")
-            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        else:
-            first = last = _day(request.GET.get("day"), today)
-    except ValueError:
-        first = last = today
-        month_text = ""
+    if month_text:
+        first = _day(f"{month_text}-01", today)
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    else:
+        first = last = _day(request.GET.get("day"), today)
     last = min(last, today) if first <= today else last
     collectors = list(selectors.collectors_visible(request.user).order_by("username")[:TABLE_MAX])
     figures = patrol_figures([c.pk for c in collectors], first, last)

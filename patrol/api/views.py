@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.dates import moment_problem
 from core.errors import ApplicationError, NotFoundError
 
 from .. import days, selectors, services
@@ -142,6 +143,9 @@ def day_param(text: str | None) -> date | None:
         day = None
     if day is None:
         raise ApplicationError(_("日期格式应为 YYYY-MM-DD。"), extra={"field": "day"})
+    problem = moment_problem(day)
+    if problem:
+        raise ApplicationError(problem, extra={"field": "day"})
     return day
 
 

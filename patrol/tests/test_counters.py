@@ -119,3 +119,28 @@ def test_the_admin_lists_posts_shifts_and_checkins(day, client):
         response = client.get(url)
         assert response.status_code == 200, url
     assert "一号岗" in client.get("/admin/patrol/post/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["day=9999-12-31", "day=0001-01-01", "day=2025-02-30", "month=9999-12",
+                                   "month=0001-01", "month=2026-13"])
+def test_the_table_refuses_a_day_out_of_range_with_a_message(city, query):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(city.users["operator"])
+    response = client.get(f"/patrol/table/?{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "日期须在 1900-01-01 至 2999-12-31 之间" in page or "日期格式应为 YYYY-MM-DD" in page
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_day_replay_and_track_api_refuse_a_day_out_of_range(city, client_as, day):
+    from django.test import Client
+
+    collector = city.users["collector_a"]
+    client = Client(raise_request_exception=False)
+    client.force_login(city.users["operator"])
+    assert client.get(f"/patrol/collectors/{collector.pk}/?day={day}").status_code == 400
+    api = client_as("operator").get(f"/api/patrol/collectors/{collector.pk}/track/?day={day}")
+    assert api.status_code == 400 and "日期须在" in api.json()["detail"]
