@@ -331,12 +331,13 @@ def steps_mark_overdue(*, now: datetime | None = None, batch: int = 1000) -> int
 
 
 def case_move(*, actor: User, case_id: int, action: str, photos: list[UploadedFile] | None = None,
-              position: workflow.Position | None = None, **arguments) -> Case:
+              position: workflow.Position | None = None, key: str | None = None, **arguments) -> Case:
     """Make a move of the table, as the pages, the API and the field app all do: the move's required
     arguments present, its photos stored with it (what they show is the row's `photos`), the
     position of a field answer kept, and the city's rule applied that some moves need photos
     (REQUIRE_PHOTOS_FOR, by default the handled report). One transaction: the state moves only if
-    the photos were stored, and the photos stay only if the state moved."""
+    the photos were stored, and the photos stay only if the state moved. With the client's `key`,
+    a retry of the same move by the same person answers with the case (cases.workflow.move_keyed)."""
     transition = TRANSITIONS[action]
     for name in transition.required:
         if arguments.get(name) is None:
@@ -348,8 +349,10 @@ def case_move(*, actor: User, case_id: int, action: str, photos: list[UploadedFi
         arguments["position"] = position
     for photo in photos:
         photo_validate(photo)
-    with StoredFiles() as stored, transaction.atomic():
+    with StoredFiles() as stored, transaction.atomic(), workflow.move_keyed(key):
         case = workflow.ACTIONS[action](actor=actor, case_id=case_id, **arguments)
+        if getattr(case, "replayed", False):  # a retry of a move made with this key: nothing more
+            return case
         # After the move, so that scope, role and state are told first (an unknown case is a 404
         # whatever was sent); the refusal rolls the move back.
         if not photos and action in settings.REQUIRE_PHOTOS_FOR:

@@ -3,7 +3,9 @@ scope, row lock, state check, the change, and the append-only event row, in one 
 
 This is the only module that writes Case.state.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,8 +60,24 @@ def position_payload(case: Case, position: Position | None) -> dict[str, Any]:
             "far": distance > settings.FIELD_ANSWER_RADIUS_M}
 
 
+# The client's key of the move being made (its Idempotency-Key, set by services.case_move): a retry
+# of a move this person already made with that key answers with the case as it is, where a second
+# attempt would be refused by the new state (a phone that lost the first reply sends it again).
+_move_key: ContextVar[str | None] = ContextVar("move_key", default=None)
+
+
+@contextmanager
+def move_keyed(key: str | None) -> Iterator[None]:
+    token = _move_key.set(key or None)
+    try:
+        yield
+    finally:
+        _move_key.reset(token)
+
+
 def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mutation | None = None) -> Case:
     transition = TRANSITIONS[action]
+    key = _move_key.get()
     with transaction.atomic():
         # NO KEY UPDATE: we never change the case's key, so rows referencing it (events, steps)
         # can still be inserted concurrently; concurrent moves on the same case queue here and
@@ -68,6 +86,11 @@ def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mu
                           .filter(pk=case_id))
         if case is None:
             raise case_not_found()
+        # Under the lock, so that two retries of one move cannot both pass.
+        if key and CaseEvent.objects.filter(case=case, action=action, actor=actor,
+                                            payload__idempotency_key=key).exists():
+            case.replayed = True
+            return case
         check_can_apply(actor, case, action)
         # After the permission check: who may not make the move is told so, not asked for a reason.
         if transition.needs_reason and not (note or "").strip():
@@ -83,9 +106,12 @@ def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mu
         # compile and to send, and no column a move did not touch is ever rewritten.
         case.save(update_fields=[name for name, value in _columns(case).items() if before[name] != value]
                   + ["updated_at"])
+        payload = payload or {}
+        if key:
+            payload["idempotency_key"] = key
         CaseEvent.objects.create(
             case=case, action=action, from_state=from_state, to_state=case.state, actor=actor,
-            created_at=now, note=note, payload=payload or {},
+            created_at=now, note=note, payload=payload,
         )
     return case
 

@@ -145,7 +145,7 @@ class CaseActionApi(APIView):
         if "lon" in transition.optional and "lon" in fields and "lat" in fields:
             position = workflow.Position(fields["lon"], fields["lat"], fields.get("accuracy"))
         case = services.case_move(actor=request.user, case_id=case_id, action=action, position=position,
-                                  photos=_files(request, "photos"), **arguments)
+                                  photos=_files(request, "photos"), key=_idempotency_key(request), **arguments)
         answer = workflow.position_payload(case, position)
         detail = selectors.case_detail_api(request.user, case_id)
         if detail is None:  # the move took the case out of the actor's scope (e.g. a return)

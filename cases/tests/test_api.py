@@ -537,3 +537,33 @@ def test_a_list_on_one_page_is_not_counted_again(city, client_as, listed, page_s
     assert body["count"] == total and not body["count_capped"]
     assert len(body["results"]) == min(page_size, total)
     assert (body["next"] is None) == (page_size >= total)
+
+
+def test_a_retried_move_with_its_key_is_made_once(city, client_as, settings):
+    """A phone that lost the reply sends the same answer again with the same Idempotency-Key: the
+    case as it is, not a 409, and nothing written twice (photos included)."""
+    case = case_build(city, State.CHECKING)
+    client = client_as("collector_a")
+    url = f"{URL}{case.pk}/actions/check_pass/"
+    first = client.post(url, {"photos": [photo("after.jpg", "JPEG")]}, format="multipart",
+                        HTTP_IDEMPOTENCY_KEY="answer-1")
+    again = client.post(url, {"photos": [photo("after.jpg", "JPEG")]}, format="multipart",
+                        HTTP_IDEMPOTENCY_KEY="answer-1")
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json()["state"] == State.CHECKED
+    assert CaseEvent.objects.filter(case=case, action="check_pass").count() == 1
+    assert Attachment.objects.filter(case=case).count() == 1
+    without_key = client.post(url, {}, format="json")
+    assert without_key.status_code == 409  # a new attempt, not a retry
+
+
+def test_the_key_belongs_to_one_move_of_one_person(city, client_as):
+    case = case_build(city, State.DISPATCHED)
+    dispatcher = client_as("dispatcher")
+    url = f"{URL}{case.pk}/actions/urge/"
+    for key in ("urge-1", "urge-1", "urge-2"):
+        assert dispatcher.post(url, {"note": "请加快"}, format="json", HTTP_IDEMPOTENCY_KEY=key).status_code == 200
+    assert CaseEvent.objects.filter(case=case, action="urge").count() == 2
+    manager = client_as("manager")  # the same key from another person is their own move
+    assert manager.post(url, {"note": "请加快"}, format="json", HTTP_IDEMPOTENCY_KEY="urge-1").status_code == 200
+    assert CaseEvent.objects.filter(case=case, action="urge").count() == 3
