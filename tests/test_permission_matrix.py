@@ -23,7 +23,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cases.models import State
+from cases.models import AttachmentKind, State
+from cases.services import attachments_add
 from cases.tests.helpers import case_build, photo
 from citygrid.testing import point_in
 from grids.models import MinorClass, OwnershipRule, Role, User
@@ -93,8 +94,11 @@ def world(city, settings):
     scope = {role: everything for role in CITY_LEVEL}
     scope.update(operator_b=district_b, handler_a={"A1", "A3"}, handler_b={"B1", "B2"},
                  collector_a=district_a, collector_b=district_b, anonymous=set(), api_key=set())
+    photo_of_a1 = attachments_add(case=cases["A1"], photos=[photo("a1.png")], kind=AttachmentKind.BEFORE,
+                                  actor=users["collector_a"])[0]
     return World(cases=cases, scope=scope, call=call, callback=callback, public=public, api_key=raw,
-                 service_code=service_code(city.classes["garbage"]))
+                 service_code=service_code(city.classes["garbage"]),
+                 ids={"photo": photo_of_a1.pk, "collector_a": users["collector_a"].pk})
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -226,16 +230,16 @@ ROWS = [
                         "description": "自行处置", "photos": photo("b.png"), "after_photos": photo("a.png")}),
     Row("my-tasks", "/api/cases/tasks/", LOGGED_IN_API,
         lists=lambda w, role: {"collector_a": {"A4"}, "collector_b": {"B2"}}.get(role, set())),
-    # Role, then scope, then state: dispatching an already dispatched case.
+    # Scope (404, as for no case), then role (403), then state (409): dispatching a dispatched case.
     Row("case-action", lambda w: f"/api/cases/{w.cases['A1'].pk}/actions/dispatch/",
-        in_scope("A1", 409, other=403, roles={"dispatcher"}), method="post",
+        in_scope("A1", 409, roles={"dispatcher"}, scope_first=True), method="post",
         data=lambda w: {"department_id": w.cases["A1"].department_id}),
-    # A department's move on a closed case of its own (409) and of another department (403).
+    # A department's move on a closed case of its own (409) and of another department (404).
     Row("case-action", lambda w: f"/api/cases/{w.cases['B2'].pk}/actions/report_handled/",
-        in_scope("B2", 409, other=403, roles={"handler_a", "handler_b"}), method="post", echo=("B2",)),
+        in_scope("B2", 409, roles={"handler_a", "handler_b"}, scope_first=True), method="post", echo=("B2",)),
     # A collector answers only the tasks of their own grids: checking a verifying case.
     Row("case-action", lambda w: f"/api/cases/{w.cases['B1'].pk}/actions/verify/",
-        in_scope("B1", 409, other=403, roles={"collector_a", "collector_b"}), method="post",
+        in_scope("B1", 409, roles={"collector_a", "collector_b"}, scope_first=True), method="post",
         data={"is_true": True}, echo=("B1",)),
 
     # Hotline API: staff of the command center read (masked), hotline agents write and see in full.
@@ -348,7 +352,44 @@ ROWS = [
     Row("cases:export", "/search/export.xlsx", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
     Row("cases:overview", "/overview/", LOGGED_IN_PAGE),
     Row("cases:overview_grids", "/overview/grids.json", LOGGED_IN_PAGE),
+    # A photo: within the case's scope only; anyone else, signed in or not, the same 404.
+    Row("cases:photo", lambda w: f"/photos/{w.ids['photo']}/", in_scope("A1", 200, anonymous=404)),
+    Row("cases:photo_thumbnail", lambda w: f"/photos/{w.ids['photo']}/thumbnail/",
+        in_scope("A1", 200, anonymous=404)),
 ]
+
+# The patrol: a collector's own duty, track and posts (collectors only); where collectors are, the
+# command center's within its region (patrol.selectors.VIEWER_ROLES).
+COLLECTORS = {"collector_a", "collector_b"}
+PATROL_VIEWERS = {"operator", "operator_b", "shift_leader", "dispatcher", "manager", "admin"}
+PATROL_ROWS = [
+    Row("patrol-duty", "/api/patrol/duty/", only(COLLECTORS, 200)),
+    Row("patrol-points", "/api/patrol/points/", only(COLLECTORS, 400), method="post", data={"points": "x"}),
+    Row("patrol-posts", "/api/patrol/posts/", only(COLLECTORS, 200)),
+    Row("patrol-checkins", "/api/patrol/checkins/", only(COLLECTORS, 400), method="post", data={}),
+    Row("patrol-today", "/api/patrol/today/", only(COLLECTORS, 200)),
+    Row("patrol-collectors", "/api/patrol/collectors/", only(PATROL_VIEWERS, 200)),
+    Row("patrol-track", lambda w: f"/api/patrol/collectors/{w.ids['collector_a']}/track/",
+        only(PATROL_VIEWERS, 200, operator_b=404)),
+    Row("patrol:map", "/patrol/", only(PATROL_VIEWERS, 200, anonymous=PAGE)),
+    Row("patrol:day", lambda w: f"/patrol/collectors/{w.ids['collector_a']}/",
+        only(PATROL_VIEWERS, 200, anonymous=PAGE, operator_b=404)),
+    Row("patrol:table", "/patrol/table/", only(PATROL_VIEWERS, 200, anonymous=PAGE)),
+]
+
+# The field app: the shell for the field roles (and the administrator), its login page for whoever
+# is not signed in, its manifest and service worker for everyone; the class list for all staff, the
+# inbox for handlers.
+FIELD_ROLES = COLLECTORS | {"handler_a", "handler_b", "admin"}
+FIELD_ROWS = [
+    Row("field:app", "/m/", only(FIELD_ROLES, 200, anonymous=PAGE)),
+    Row("field:login", "/m/login/", statuses(302, anonymous=200)),
+    Row("field:manifest", "/m/manifest.webmanifest", statuses(200)),
+    Row("field:sw", "/m/sw.js", statuses(200)),
+    Row("field-classes", "/api/field/classes/", LOGGED_IN_API),
+    Row("field-inbox", "/api/field/inbox/", only({"handler_a", "handler_b", "admin"}, 200)),
+]
+ROWS += PATROL_ROWS + FIELD_ROWS
 
 
 def _admin_rows() -> list[Row]:
