@@ -179,8 +179,9 @@ def test_case_api_refuses_an_oversize_photo(city, client_as, settings):
     response = client_as("collector_a").post(
         URL, report_body(city, photos=[upload(buffer.getvalue(), name="big.png", content_type="image/png")]),
         format="multipart")
-    assert response.status_code == 400
-    assert "过大" in response.json()["detail"]
+    # Stopped while it streams in (core.parsers), before the photo is read whole: 413.
+    assert response.status_code == 413
+    assert "过大" in response.json()["detail"] or "超过" in response.json()["detail"]
     assert Case.objects.count() == 0 and media_files(settings) == []
 
 

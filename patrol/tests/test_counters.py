@@ -100,7 +100,7 @@ def test_the_pages_show_the_day(day, client):
     month = client.get("/patrol/table/?month=2025-03")
     assert month.status_code == 200
     assert client.get("/patrol/").status_code == 200
-    assert client.get("/patrol/table/?month=2025-13").status_code == 200  # a bad month shows today
+    assert client.get("/patrol/table/?month=2025-13").status_code == 400  # a bad month is told, not guessed
 
 
 @pytest.mark.parametrize("username", ["handler_a", "collector_a", "hotline_agent"])
