@@ -98,6 +98,24 @@ class FilterSet(django_filters.FilterSet):
             cls.base_filters = _FiltersCopiedShallow(cls.base_filters)  # a race wraps it twice, the same
         super().__init__(data, queryset, request=request, prefix=prefix)
 
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, message in self._given_empty().items():
+            if name not in self.form.errors:
+                self.form.add_error(name, message)
+                valid = False
+        return valid
+
+    def _given_empty(self) -> dict[str, str]:
+        """Parameters sent with nothing where their filter takes a number, a date, a choice or a
+        boolean (`?edition=`): refused like any value that is not one, where django-filter reads
+        them as absent and returns the whole list. Text filters may be empty."""
+        if not self.data:
+            return {}
+        return {name: _("参数“%(name)s”为空：请给出取值，或去掉这个参数。") % {"name": name}
+                for name, filter_ in self.filters.items()
+                if self.data.get(name, None) == "" and not issubclass(filter_.field_class, forms.CharField)}
+
     def get_form_class(self):
         cls = type(self)
         form_class = cls.__dict__.get("_form_class")

@@ -567,3 +567,15 @@ def test_the_key_belongs_to_one_move_of_one_person(city, client_as):
     manager = client_as("manager")  # the same key from another person is their own move
     assert manager.post(url, {"note": "请加快"}, format="json", HTTP_IDEMPOTENCY_KEY="urge-1").status_code == 200
     assert CaseEvent.objects.filter(case=case, action="urge").count() == 3
+
+
+@pytest.mark.parametrize("query", ["overdue=", "district=", "reported_after=", "kind="])
+def test_a_typed_filter_given_empty_is_refused(city, client_as, query):
+    response = client_as("operator").get(f"{URL}?{query}")
+    name = query.rstrip("=")
+    assert response.status_code == 400
+    assert f"参数“{name}”为空" in str(response.json()), response.json()
+
+
+def test_a_text_filter_may_be_empty(city, client_as):
+    assert client_as("operator").get(f"{URL}?q=&number=").status_code == 200
