@@ -37,7 +37,7 @@ def submit_action(page, action: str) -> None:
 
 
 def expect_done(page, text: str) -> None:
-    messages = page.locator(".messages")
+    messages = page.locator(".messages[role=status]")  # the flash messages, not the calendar banner
     messages.wait_for()
     assert text in messages.inner_text(), messages.inner_text()
 
