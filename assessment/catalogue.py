@@ -1,4 +1,4 @@
-"""The default indicator catalogue of DESIGN §5 (GB/T 30428.4 / CJ/T 292 practice), as data, and
+"""The default indicator catalogue (GB/T 30428.4 / CJ/T 292 practice), as data, and
 its installer — used by the data migration (with historical models) and by the admin's
 "install default" action. A city edits the installed rows, never this file."""
 
@@ -72,7 +72,7 @@ DEFAULT_INDICATORS: dict[str, list[dict]] = {
     ],
 }
 
-DEFAULT_CATALOGUE_NAME = "默认指标体系（DESIGN §5）"
+DEFAULT_CATALOGUE_NAME = "默认指标体系（GB/T 30428.4）"
 
 
 def catalogue_install(catalogue_model, indicator_model, *, name: str = DEFAULT_CATALOGUE_NAME,
@@ -83,7 +83,7 @@ def catalogue_install(catalogue_model, indicator_model, *, name: str = DEFAULT_C
         catalogue_model.objects.filter(is_active=True).update(is_active=False)
     catalogue = catalogue_model.objects.create(
         name=name, is_active=activate,
-        note=note or "GB/T 30428.4 / CJ/T 292 实践的默认指标与权重（DESIGN §5）。可在后台修改：每次修改版本号加一。",
+        note=note or "GB/T 30428.4 / CJ/T 292 实践的默认指标与权重。可在后台修改：每次修改版本号加一。",
     )
     indicator_model.objects.bulk_create([
         indicator_model(catalogue=catalogue, object_type=object_type, order=order, **row)

@@ -1,5 +1,5 @@
 """Reads of the hotline: open cases a new call may join, calls and callers as a person may see
-them, callback queues, the public view of a case, and the hotline figures per period (DESIGN §4),
+them, callback queues, the public view of a case, and the hotline figures per period (docs/architecture.md),
 counted in SQL for the assessment app."""
 import math
 from datetime import datetime
@@ -161,7 +161,7 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def hotline_figures(*, start: datetime, end: datetime, district_id: int | None = None) -> dict:
-    """The hotline's figures for [start, end), per DESIGN §4, in two SQL queries.
+    """The hotline's figures for [start, end), (办结率, 及时反馈率, 回访率, 满意率), in two SQL queries.
 
     - calls: calls received in the period; cases_created: calls that created a case.
     - taken (受理): cases the hotline brought in during the period, i.e. cases whose first intake

@@ -1,5 +1,5 @@
 """The permission and scope matrix: every API endpoint and page, asked by every role (and by the
-public and an Open311 client), in scope and out of scope (DESIGN §1, issue 8).
+public and an Open311 client), in scope and out of scope (docs/architecture.md, issue 8).
 
 One row per URL name, each with the status every role must get and what the answer may show.
 Besides a row's own expectations, every answer is checked against two invariants:

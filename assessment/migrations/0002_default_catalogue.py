@@ -1,4 +1,4 @@
-"""Install DESIGN §5's default indicator catalogue (active). Editable afterwards in the admin."""
+"""Install the default indicator catalogue (active). Editable afterwards in the admin."""
 from django.db import migrations
 
 
