@@ -350,3 +350,92 @@ class GridIndexVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+# --- The map registry: roads, places and the offline basemap's features --------------------------------
+
+class RoadKind(models.TextChoices):
+    ARTERIAL = "arterial", _("主干路")
+    SECONDARY = "secondary", _("次干路")
+    BRANCH = "branch", _("支路")
+
+
+class Road(models.Model):
+    """A named road (路/街/巷) as a GeoJSON LineString or MultiLineString in WGS-84. The bounding box
+    beside the geometry lets a map ask for the roads of a view without a spatial database."""
+
+    name = models.CharField(_("道路名称"), max_length=64, db_index=True)
+    kind = models.CharField(_("道路等级"), max_length=10, choices=RoadKind.choices, default=RoadKind.BRANCH)
+    district = models.ForeignKey(Region, verbose_name=_("区/县"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="roads")
+    geometry = models.JSONField(_("中心线（GeoJSON，WGS-84）"))
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+
+    class Meta:
+        verbose_name = _("道路")
+        verbose_name_plural = _("道路")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name="road_bbox_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlaceKind(models.TextChoices):
+    COMMUNITY = "community", _("小区/社区")
+    LANDMARK = "landmark", _("地标")
+    POI = "poi", _("兴趣点")
+
+
+class Place(models.Model):
+    """A place the city registers by name (a residential compound, a landmark, a school, a market),
+    found by the map's search under its name or any of its aliases."""
+
+    name = models.CharField(_("名称"), max_length=100, db_index=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.LANDMARK)
+    aliases = models.CharField(_("别名"), max_length=200, blank=True, help_text=_("多个别名以顿号或逗号分隔"))
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    district = models.ForeignKey(Region, verbose_name=_("区/县"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="places")
+
+    class Meta:
+        verbose_name = _("地名/地标")
+        verbose_name_plural = _("地名/地标")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["lon", "lat"], name="place_point_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BasemapKind(models.TextChoices):
+    BLOCK = "block", _("街区")
+    BUILDING = "building", _("建筑")
+    WATER = "water", _("水域")
+    GREEN = "green", _("绿地")
+
+
+class BasemapFeature(models.Model):
+    """A polygon the offline basemap draws under the grids: a block, a building footprint, water or
+    a park. Only drawn; nothing is located against it."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=BasemapKind.choices, db_index=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    geometry = models.JSONField(_("边界（GeoJSON，WGS-84）"))
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+
+    class Meta:
+        verbose_name = _("底图要素")
+        verbose_name_plural = _("底图要素")
+        ordering = ["kind", "pk"]
+        indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name="basemap_bbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}".strip()
