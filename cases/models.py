@@ -152,6 +152,10 @@ class Case(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     suspension_count = models.PositiveSmallIntegerField(_("挂账次数"), default=0)
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    # 挂账 until when: the moment the suspension ends by itself (the start of the chosen day, city
+    # time; cases.suspensions resumes it then), and when the reminder a working day before was sent.
+    suspended_until = models.DateTimeField(_("挂账至"), null=True, blank=True)
+    suspension_reminded_at = models.DateTimeField(_("挂账到期提醒时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -182,6 +186,8 @@ class Case(models.Model):
             # fifty in order are the page, whatever the estimate.
             models.Index(fields=["current_deadline", "id"], condition=Q(state__in=CLOCK_RUNNING_STATES),
                          name="case_running_deadline_idx"),
+            # The suspensions coming to an end (cases.suspensions, every minute): few rows, read in order.
+            models.Index(fields=["suspended_until"], condition=Q(state="suspended"), name="case_suspended_until_idx"),
         ]
 
     def __str__(self) -> str:
