@@ -20,3 +20,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # The suite renders pages without running collectstatic: plain static storage, no manifest. The
 # production pass of CI (tests/production) runs the real one behind gunicorn.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Nor is there a STATIC_ROOT to index: WhiteNoise looks files up per request, as under runserver
+# (without this it warns "No directory at: staticfiles/" once per middleware instance, ~1,300 times).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
