@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
+from .demo_map import demo_map_build
 from .geometry import metres_per_degree, square_metres_many
 from .importers.classification import classification_load
 from .locator import grid_index_bump
@@ -397,6 +398,8 @@ def demo_city_build(*, seed: int, scale: float = 1.0, component_scale: float | N
     builder.departments_create()
     builder.ownership_rules_create()
     builder.grids_create()
+    builder.counts.update(demo_map_build(seed=seed, lattice=lattice, districts=districts,
+                                         region_pk=builder.region_pk))
     builder.people_create()
     builder.components_create(total=round(30_000 * component_scale))
     grid_index_bump()

@@ -2,7 +2,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import map_views, views
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="grids-region")
@@ -18,5 +18,8 @@ router.register("components", views.ComponentViewSet, basename="grids-component"
 urlpatterns = [
     path("locate/", views.LocateView.as_view(), name="grids-locate"),
     path("ownership/", views.OwnershipView.as_view(), name="grids-ownership"),
+    path("map/search/", map_views.MapSearchView.as_view(), name="grids-map-search"),
+    path("map/point/", map_views.MapPointView.as_view(), name="grids-map-point"),
+    path("map/basemap/", map_views.BasemapView.as_view(), name="grids-map-basemap"),
     *router.urls,
 ]
