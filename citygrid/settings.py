@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "field",
     "hotline",
     "assessment",
+    "video",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,13 @@ WORK_WINDOWS = os.environ.get("WORK_WINDOWS", "08:30-12:00,14:00-18:00")
 DUPLICATE_DISTANCE_M = float(os.environ.get("DUPLICATE_DISTANCE_M", "50"))
 DUPLICATE_WINDOW_HOURS = float(os.environ.get("DUPLICATE_WINDOW_HOURS", "24"))
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# The classification edition the city files new cases in (grids.models.Edition: std2026 or legacy4);
+# the class picker offers the other edition only when asked (cases.selectors.class_picker).
+CLASS_EDITION = os.environ.get("CLASS_EDITION", "std2026")
+# How often the queues and the department inbox ask for their rows (seconds; paused while the tab
+# is hidden), and how often the overview's wall mode (大屏模式) redraws its figures.
+LIVE_QUEUE_SECONDS = float(os.environ.get("LIVE_QUEUE_SECONDS", "15"))
+WALL_REFRESH_SECONDS = float(os.environ.get("WALL_REFRESH_SECONDS", "30"))
 
 LOGGING = {
     "version": 1,
@@ -381,6 +389,11 @@ CELERY_BEAT_SCHEDULE["cases-outbox-drain"] = {"task": "cases.outbox_drain", "sch
 # Once a day, a warning in the log while running deadlines or the coming 60 days rest on the work
 # calendar's weekday fallback (a year neither chinese-calendar nor the city entered; cases.calendar_health).
 CELERY_BEAT_SCHEDULE["cases-calendar-health"] = {"task": "cases.calendar_health_log", "schedule": 86400.0}
+# 挂账 by date (cases.suspensions): every minute, resume the suspended cases whose date has come
+# (Action.RESUME as the system) and remind, once, of those ending by the next working day.
+CELERY_BEAT_SCHEDULE["cases-suspensions"] = {"task": "cases.suspensions_tick", "schedule": 60.0}
+# The longest suspension a department may ask for or a shift leader grant, in days.
+SUSPENSION_MAX_DAYS = int(os.environ.get("SUSPENSION_MAX_DAYS", "180"))
 OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
 CASE_REPORT_NOTIFIER = os.environ.get("CASE_REPORT_NOTIFIER", "cases.notifiers.LoggingNotifier")
 LOCATOR_VERSION_CHECK_SECONDS = float(os.environ.get("LOCATOR_VERSION_CHECK_SECONDS", "5"))
@@ -515,3 +528,11 @@ CELERY_BEAT_SCHEDULE["patrol-purge"] = {"task": "patrol.purge", "schedule": cron
 # While a collector is on duty the phone takes a position every PATROL_POINT_SECONDS (below) and
 # sends what it took every FIELD_TRACK_BATCH_SECONDS (one request per batch, queued offline).
 FIELD_TRACK_BATCH_SECONDS = float(os.environ.get("FIELD_TRACK_BATCH_SECONDS", "60"))
+
+# --- video intake (issue 23) ----------------------------------------------------------------------
+# A video platform's detected event becomes a report at once when its confidence (0–1) is at least
+# VIDEO_CONFIRM_THRESHOLD; below it, it waits for an operator to confirm or reject (/video/).
+VIDEO_CONFIRM_THRESHOLD = float(os.environ.get("VIDEO_CONFIRM_THRESHOLD", "0.8"))
+if not 0 <= VIDEO_CONFIRM_THRESHOLD <= 1:
+    raise ImproperlyConfigured("VIDEO_CONFIRM_THRESHOLD must lie between 0 and 1.")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoEventStatusEnum"] = "video.models.EventStatus"

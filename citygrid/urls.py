@@ -25,6 +25,8 @@ urlpatterns = [
     path("hotline/", include("hotline.urls")),
     path("assessment/", include("assessment.urls")),
     path("patrol/", include("patrol.urls")),
+    path("api/video/", include("video.api.urls")),
+    path("video/", include("video.urls")),
     path("api/field/", include("field.api.urls")),
     path("m/", include("field.urls")),
     path("", include("cases.urls")),

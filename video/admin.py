@@ -1,0 +1,60 @@
+"""The admin of video intake: the camera register (located on save), the platforms and their keys
+(shown once), and the events (read-only: they are the platform's record and the operators')."""
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Camera, VideoEvent, VideoPlatform
+
+
+@admin.register(Camera)
+class CameraAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "unit_grid", "owner", "is_active"]
+    list_filter = ["is_active", "owner"]
+    search_fields = ["code", "name"]
+    list_select_related = ["unit_grid", "owner"]
+    readonly_fields = ["unit_grid", "created_at"]
+    fields = ["code", "name", "lon", "lat", "unit_grid", "owner", "is_active", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        services.camera_save(camera=obj)
+
+
+@admin.register(VideoPlatform)
+class VideoPlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "is_active", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    fields = ["name", "is_active", "prefix", "created_at", "last_used_at"]
+    actions = ["rotate_keys"]
+
+    def save_model(self, request, obj, form, change):
+        raw = None if change else services.platform_set_key(obj)
+        super().save_model(request, obj, form, change)
+        if raw:
+            messages.warning(request, _("“%(name)s”的平台密钥：%(key)s —— 只显示这一次，请立即复制并安全地交给对方。")
+                             % {"name": obj.name, "key": raw})
+
+    @admin.action(description=_("重新生成所选平台密钥（旧密钥立即失效）"))
+    def rotate_keys(self, request, queryset):
+        for platform in queryset:
+            raw = services.platform_rotate(platform=platform)
+            messages.warning(request, _("“%(name)s”的新平台密钥：%(key)s —— 只显示这一次。")
+                             % {"name": platform.name, "key": raw})
+
+
+@admin.register(VideoEvent)
+class VideoEventAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "platform", "camera", "minor", "confidence", "status", "case", "received_at"]
+    list_filter = ["status", "platform"]
+    search_fields = ["external_id", "camera__code", "case__number"]
+    list_select_related = ["platform", "camera", "minor", "case"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
