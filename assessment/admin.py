@@ -27,14 +27,16 @@ from .services import (
     catalogue_install_default,
     catalogue_touch,
     indicator_errors,
+    participation_errors,
 )
 
 
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["catalogue", "object_type", "order", "code", "name", "numerator", "denominator", "direction",
-                  "weight", "bands", "description"]
+        fields = ["catalogue", "object_type", "order", "code", "name", "kind", "numerator", "numerator_filters",
+                  "denominator", "denominator_filters", "direction", "weight", "bands", "rounding", "decimals",
+                  "target", "points", "cap", "description"]
         widgets = {
             "numerator": forms.Select(choices=[("", "—")]),
             "denominator": forms.Select(choices=[("", "—")]),
@@ -49,26 +51,47 @@ class IndicatorForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if "object_type" in cleaned and "numerator" in cleaned:
-            errors = indicator_errors(object_type=cleaned["object_type"], numerator=cleaned["numerator"],
-                                      denominator=cleaned.get("denominator", ""), weight=cleaned.get("weight"),
-                                      bands=cleaned.get("bands"))
+            errors = indicator_errors(
+                object_type=cleaned["object_type"], numerator=cleaned["numerator"],
+                denominator=cleaned.get("denominator", ""), weight=cleaned.get("weight"), bands=cleaned.get("bands"),
+                kind=cleaned.get("kind"), numerator_filters=cleaned.get("numerator_filters"),
+                denominator_filters=cleaned.get("denominator_filters"), points=cleaned.get("points"),
+                decimals=cleaned.get("decimals"))
             for field, message in errors.items():
                 self.add_error(field, message)
         return cleaned
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(admin.StackedInline):
     model = Indicator
     form = IndicatorForm
     extra = 0
-    fields = ["object_type", "order", "code", "name", "numerator", "denominator", "direction", "weight", "bands"]
+    fieldsets = [
+        (None, {"fields": [("object_type", "order", "code", "name", "kind"), ("direction", "weight", "target")]}),
+        (_("计数项与筛选"), {"fields": [("numerator", "numerator_filters"), ("denominator", "denominator_filters")]}),
+        (_("计分与舍入"), {"fields": [("rounding", "decimals"), ("points", "cap"), "bands"]}),
+    ]
+
+
+class CatalogueForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorCatalogue
+        fields = ["name", "note", "participation"]
+
+    def clean_participation(self):
+        value = self.cleaned_data.get("participation") or {}
+        problem = participation_errors(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
 
 
 @admin.register(IndicatorCatalogue)
 class IndicatorCatalogueAdmin(admin.ModelAdmin):
     list_display = ["name", "version", "is_active", "updated_at", "updated_by"]
+    form = CatalogueForm
     readonly_fields = ["version", "is_active", "updated_at", "updated_by"]
-    fields = ["name", "note", "version", "is_active", "updated_at", "updated_by"]
+    fields = ["name", "note", "participation", "version", "is_active", "updated_at", "updated_by"]
     inlines = [IndicatorInline]
     actions = ["activate", "copy", "install_default"]
 

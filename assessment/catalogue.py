@@ -16,8 +16,9 @@ DESK_VOLUME_BANDS = {"default": [[0, 0], [1, 60], [300, 80], [800, 100]]}
 
 
 def _i(code, name, numerator, denominator="", weight=0, direction="higher", bands=None, description=""):
-    return {"code": code, "name": name, "numerator": numerator, "denominator": denominator, "weight": weight,
-            "direction": direction, "bands": bands or {}, "description": description}
+    return {"code": code, "name": name, "kind": "ratio" if denominator else "count", "numerator": numerator,
+            "denominator": denominator, "weight": weight, "direction": direction, "bands": bands or {},
+            "description": description}
 
 
 _CASE_RATES = [
@@ -72,6 +73,17 @@ DEFAULT_INDICATORS: dict[str, list[dict]] = {
     ],
 }
 
+# The minimum volume of each object type (参评门槛): an object whose counters here sum below the
+# minimum had nothing to assess and is "不参评" (no composite, grade or rank), never 100 or A on a
+# stray 0/1 rate. Regions need none: without cases no rate applies and they are unranked anyway.
+DEFAULT_PARTICIPATION = {
+    "department": {"counters": ["filed", "due_handle", "due_close"], "minimum": 1},
+    "collector": {"counters": ["reports", "verify_due", "check_due"], "minimum": 1},
+    "operator": {"counters": ["accepted", "verify_sent", "check_sent"], "minimum": 1},
+    "shift_leader": {"counters": ["filed", "closed"], "minimum": 1},
+    "dispatcher": {"counters": ["dispatched"], "minimum": 1},
+}
+
 DEFAULT_CATALOGUE_NAME = "默认指标体系（GB/T 30428.4）"
 
 
@@ -81,12 +93,17 @@ def catalogue_install(catalogue_model, indicator_model, *, name: str = DEFAULT_C
     migration as well as the real ones."""
     if activate:
         catalogue_model.objects.filter(is_active=True).update(is_active=False)
+    # A migration's historical models may predate some fields (participation, kind): only theirs.
+    catalogue_fields = {f.name for f in catalogue_model._meta.get_fields()}
+    indicator_fields = {f.name for f in indicator_model._meta.get_fields()}
+    extra = {"participation": DEFAULT_PARTICIPATION} if "participation" in catalogue_fields else {}
     catalogue = catalogue_model.objects.create(
-        name=name, is_active=activate,
+        name=name, is_active=activate, **extra,
         note=note or "GB/T 30428.4 / CJ/T 292 实践的默认指标与权重。可在后台修改：每次修改版本号加一。",
     )
     indicator_model.objects.bulk_create([
-        indicator_model(catalogue=catalogue, object_type=object_type, order=order, **row)
+        indicator_model(catalogue=catalogue, object_type=object_type, order=order,
+                        **{key: value for key, value in row.items() if key in indicator_fields})
         for object_type, rows in DEFAULT_INDICATORS.items()
         for order, row in enumerate(rows, start=1)
     ])

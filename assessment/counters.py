@@ -12,7 +12,11 @@ Period semantics (window [start, end), as_of = min(end, now)):
   the window's end; a case suspended (挂账) right now is not due. 应结案数 likewise with closed_at;
 - 返工/延期/挂账/督办 count the distinct cases with such an event in the window; 回退 the distinct
   cases whose handling step ended in a return (completed without an on-time verdict) in the window,
-  charged to that step's department (the case itself has left the department by then);
+  charged to that step's department (the case itself has left the department by then); a step
+  ended by the dispatcher's redispatch (改派) or withdrawal (撤回) is no return;
+- a dispatch is counted once: a redispatch opens no dispatch step, and the dispatch made again after
+  a withdrawal completes its step without a verdict; a dispatch whose handling ended in a return, a
+  redispatch or a withdrawal, or whose case was reworked, is not accurate (准确派遣);
 - people are credited through CaseStep.completed_by (受理, 立案, 派遣, 结案), Task.completed_by
   (核实, 核查) and Task.created_by (下发任务); tasks not done by the window's end are charged to the
   collectors of the task's responsibility grid.
@@ -39,6 +43,9 @@ from .periods import Window, city_tz
 PUBLIC_SOURCES = [Source.HOTLINE_12319, Source.HOTLINE_12345, Source.PUBLIC, Source.MEDIA, Source.LEADER,
                   Source.TRANSFER_110]
 REWORK_ACTIONS = [Action.CHECK_FAIL, Action.REOPEN]
+# The dispatcher's own corrections before the department acted: they end the department's handling
+# step without a verdict, as a return does, but are not the department's return (CaseStep.ended_by).
+CORRECTION_ACTIONS = [Action.REDISPATCH, Action.WITHDRAW]
 EVENT_ACTIONS = [*REWORK_ACTIONS, Action.APPROVE_EXTENSION, Action.APPROVE_SUSPENSION, Action.URGE, "self_handle"]
 
 
@@ -156,8 +163,9 @@ AREA_COUNTERS = [
     _c("overdue_unclosed", _("超期未结案数"), "case", q_overdue_unclosed),
     _c("reworked", _("返工数"), "event", lambda w: q_event(REWORK_ACTIONS, w), _("核查未通过或回访不满意而返工的案件")),
     _c("returned", _("回退数"), "handle_step",
-       lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & _in("completed_at", w),
-       _("处置环节以回退结束的案件（计入回退的部门）")),
+       lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & ~Q(ended_by__in=CORRECTION_ACTIONS)
+       & _in("completed_at", w),
+       _("处置环节以回退结束的案件（计入回退的部门；派遣员改派、撤回不计）")),
     _c("extended", _("延期数"), "event", lambda w: q_event([Action.APPROVE_EXTENSION], w), _("批准延期的案件")),
     _c("suspended", _("挂账数"), "event", lambda w: q_event([Action.APPROVE_SUSPENSION], w), _("批准挂账的案件")),
     _c("urged", _("督办数"), "event", lambda w: q_event([Action.URGE], w)),
@@ -249,8 +257,9 @@ def _dispatch_steps(w: Window) -> Q:
     return Q(kind=StepKind.DISPATCH, on_time__isnull=False) & _in("completed_at", w)
 
 
-def _dispatch_returned(w: Window) -> Q:
-    """The handling this dispatch started ended in a return (completed without an on-time verdict).
+def _dispatch_returned(w: Window, *, corrected: bool = False) -> Q:
+    """The handling this dispatch started ended in a return (completed without an on-time verdict),
+    or with `corrected` in the dispatcher's redispatch or withdrawal.
 
     Only used together with _dispatch_steps(w), so the handling started inside the window. Query
     shape: `(case_id, completed_at) IN (the returned handlings' (case_id, started_at))`, a
@@ -259,6 +268,8 @@ def _dispatch_returned(w: Window) -> Q:
     with a returned handling, twice (two counters): 1 of its 2 s."""
     returned = CaseStep.objects.filter(_in("started_at", w), kind=StepKind.HANDLE, completed_at__isnull=False,
                                        on_time__isnull=True)
+    returned = (returned.filter(ended_by__in=CORRECTION_ACTIONS) if corrected
+                else returned.exclude(ended_by__in=CORRECTION_ACTIONS))
     pairs = Subquery(returned.order_by().values("case_id", "started_at"))  # no ORDER BY (steps have one)
     return Q(TupleIn(Tuple(F("case_id"), F("completed_at")), pairs))
 
@@ -270,9 +281,13 @@ DISPATCHER_COUNTERS = [
     _c("dispatched_on_time", _("按时派遣数"), "step", lambda w: _dispatch_steps(w) & Q(on_time=True)),
     _c("dispatch_returned", _("派遣后回退数"), "step", lambda w: _dispatch_steps(w) & _dispatch_returned(w)),
     _c("dispatch_reworked", _("派遣后返工数"), "step", lambda w: _dispatch_steps(w) & Q(case__rework_count__gt=0)),
+    _c("dispatch_corrected", _("派遣后改派、撤回数"), "step",
+       lambda w: _dispatch_steps(w) & _dispatch_returned(w, corrected=True),
+       _("部门办理前由派遣员改派或撤回的派遣（不计为部门回退，也不计为第二次派遣）")),
     _c("accurate_dispatched", _("准确派遣数"), "step",
-       lambda w: _dispatch_steps(w) & ~_dispatch_returned(w) & Q(case__rework_count=0),
-       _("派遣数 − 返工数 − 回退数：派出后既未回退也未返工")),
+       lambda w: _dispatch_steps(w) & ~_dispatch_returned(w) & ~_dispatch_returned(w, corrected=True)
+       & Q(case__rework_count=0),
+       _("派遣数 − 返工数 − 回退数 − 改派撤回数：派出后既未回退、改派、撤回，也未返工")),
 ]
 
 COUNTERS: dict[str, list[Counter]] = {
@@ -294,7 +309,38 @@ def counter_keys(object_type: str) -> set[str]:
 
 
 def counter_get(object_type: str, key: str) -> Counter | None:
+    """The counter of that key: a base counter, or a filtered one (`base?filter=…`, see
+    assessment.filters) built from its base: same source, the base condition AND the filters."""
+    if "?" in key:
+        return _filtered_counter(object_type, key)
     return next((c for c in COUNTERS.get(object_type, []) if c.key == key), None)
+
+
+def _filtered_counter(object_type: str, key: str) -> Counter | None:
+    from .filters import FILTER_KINDS, filter_labels, filters_q, key_parse
+
+    base_key, filters = key_parse(key)
+    base = counter_get(object_type, base_key)
+    if base is None or base.derived or base.source == PATROL or not filters or set(filters) - set(FILTER_KINDS):
+        return None
+    prefix = "" if SOURCES[base.source].model is Case else "case__"
+    condition = filters_q(filters, prefix)
+    labels = filter_labels()
+    described = "；".join(f"{labels[kind]}：{'、'.join(values)}" for kind, values in filters.items())
+    return Counter(key, f"{base.label}（{described}）", base.source,
+                   lambda w, base=base: base.condition(w) & condition, help=base.help)
+
+
+def counters_with(object_type: str, keys) -> list[Counter]:
+    """The type's counters, and after them the filtered counters of these keys (unknown ones left
+    out): what a computation counts for a catalogue."""
+    counters = list(counters_for(object_type))
+    known = {c.key for c in counters}
+    for key in dict.fromkeys(keys):
+        if key and key not in known and (counter := counter_get(object_type, key)) is not None:
+            counters.append(counter)
+            known.add(key)
+    return counters
 
 
 def counter_choices() -> list[tuple[str, str]]:

@@ -40,8 +40,9 @@ def _ordered(plan: list[Pass]) -> list[Pass]:
 class _Assembly:
     """Collects the passes' answers and hands each object type over once its last pass is in."""
 
-    def __init__(self, jobs: dict[str, list[str | None]], plan: list[Pass]):
+    def __init__(self, jobs: dict[str, list[str | None]], plan: list[Pass], extra: dict[str, list[str]]):
         self.jobs = jobs
+        self.extra = extra
         self.waiting = {kind: {p.source for p in plan if kind in p.types} for kind in jobs}
         self.partials: dict[str, list[dict]] = defaultdict(list)
 
@@ -51,16 +52,18 @@ class _Assembly:
             self.waiting[kind].discard(source)
         for kind in [kind for kind, sources in self.waiting.items() if not sources]:
             del self.waiting[kind]
-            yield kind, counters_assemble(kind, self.jobs[kind], self.partials.pop(kind, []))
+            yield kind, counters_assemble(kind, self.jobs[kind], self.partials.pop(kind, []), self.extra.get(kind, ()))
 
 
-def counters_stream(jobs: dict[str, list[str | None]], window: Window, *,
-                    parallel: bool) -> Iterator[tuple[str, dict]]:
+def counters_stream(jobs: dict[str, list[str | None]], window: Window, *, parallel: bool,
+                    extra: dict[str, list[str]] | None = None) -> Iterator[tuple[str, dict]]:
     """(object type, {level: {object id: counters}}) for every type in `jobs` ({type: its levels}),
-    each as soon as its passes are counted. Iterate inside the computation's transaction;
-    `parallel` says that transaction is the outermost one."""
-    plan = _ordered(passes_plan(jobs))
-    assembly = _Assembly(jobs, plan)
+    each as soon as its passes are counted, with the filtered counters of `extra` ({type: keys}).
+    Iterate inside the computation's transaction; `parallel` says that transaction is the
+    outermost one."""
+    extra = extra or {}
+    plan = _ordered(passes_plan(jobs, extra))
+    assembly = _Assembly(jobs, plan, extra)
     workers = min(WORKERS, len(plan))
     if not parallel or workers < 2 or connection.vendor != "postgresql":
         yield from assembly.add(None, {})  # a type without counters, if any

@@ -33,6 +33,21 @@ class Direction(models.TextChoices):
     LOWER = "lower", _("越低越好")
 
 
+class IndicatorKind(models.TextChoices):
+    """How an indicator turns its counters into a figure and a score."""
+
+    RATIO = "ratio", _("比率")
+    COUNT = "count", _("数量")
+    DEDUCTION = "deduction", _("扣分项")
+    BONUS = "bonus", _("加分项")
+
+
+class Rounding(models.TextChoices):
+    HALF_UP = "half_up", _("四舍五入")
+    TRUNCATE = "truncate", _("截断")
+    BANKERS = "bankers", _("银行家舍入（四舍六入五成双）")
+
+
 class IndicatorCatalogue(models.Model):
     """A named set of indicators. Exactly one is active; every change to it or its indicators
     bumps `version`, and every stored result records the catalogue and version it used."""
@@ -41,6 +56,11 @@ class IndicatorCatalogue(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     is_active = models.BooleanField(_("启用"), default=False)
     note = models.TextField(_("说明"), blank=True)
+    participation = models.JSONField(
+        _("参评门槛"), default=dict, blank=True,
+        help_text=_('每类考核对象的最低工作量：{"collector": {"counters": ["reports", "verify_due"], "minimum": 1}}；'
+                    "这些计数项之和低于门槛的对象“不参评”（不计综合指标值、等级和排名）"),
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -58,18 +78,27 @@ class IndicatorCatalogue(models.Model):
 
 
 class Indicator(models.Model):
-    """One indicator = numerator counter / denominator counter (a rate), or a counter alone scored
-    by volume bands (no denominator). `weight` is its share (in %) of the object type's composite;
-    0 = shown but not scored."""
+    """One indicator of an object type. Its kind says what it computes: a ratio (numerator counter /
+    denominator counter), a count scored by volume bands, or a deduction / bonus (points per counted
+    occurrence, capped, taken from / added to the composite). Each counter is a base counter with
+    optional filters (assessment.filters). `weight` is its share (in %) of the object type's
+    composite; 0 = shown but not scored. Rounding and decimals shape the published figure."""
 
     catalogue = models.ForeignKey(IndicatorCatalogue, verbose_name=_("指标体系"), on_delete=models.CASCADE,
                                   related_name="indicators")
     object_type = models.CharField(_("考核对象"), max_length=16, choices=ObjectType.choices)
     code = models.SlugField(_("代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(_("指标类型"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.RATIO)
     numerator = models.CharField(_("分子（计数项）"), max_length=40)
+    numerator_filters = models.JSONField(
+        _("分子筛选"), default=dict, blank=True,
+        help_text=_('可选：{"sources": ["video", "other"], "class_kind": "component", "majors": ["01"], '
+                    '"minors": ["0101"], "lines": ["12345"], "flags": ["urged"]}'),
+    )
     denominator = models.CharField(_("分母（计数项）"), max_length=40, blank=True,
-                                   help_text=_("为空表示数量指标，按分档计分"))
+                                   help_text=_("比率指标必填；数量、扣分、加分指标留空"))
+    denominator_filters = models.JSONField(_("分母筛选"), default=dict, blank=True)
     direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
     weight = models.DecimalField(_("权重（%）"), max_digits=5, decimal_places=2, default=0)
     bands = models.JSONField(
@@ -77,6 +106,14 @@ class Indicator(models.Model):
         help_text=_('数量指标的分档：{"default": [[下限, 得分], ...], "grid": [...]}，按层级覆盖；'
                     "下限为月度数量，其他周期按天数折算"),
     )
+    rounding = models.CharField(_("舍入方式"), max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP)
+    decimals = models.PositiveSmallIntegerField(_("小数位数"), default=2)
+    target = models.DecimalField(_("目标值"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                 help_text=_("比率指标为百分数；按方向判断是否达标"))
+    points = models.DecimalField(_("每次分值"), max_digits=6, decimal_places=2, null=True, blank=True,
+                                 help_text=_("扣分、加分指标：每计一次的分值"))
+    cap = models.DecimalField(_("封顶分值"), max_digits=6, decimal_places=2, null=True, blank=True,
+                              help_text=_("扣分、加分指标：最多扣（加）的分值，空为不封顶"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     description = models.TextField(_("说明"), blank=True)
 
@@ -94,7 +131,11 @@ class Indicator(models.Model):
 
     @property
     def is_volume(self) -> bool:
-        return not self.denominator
+        return self.kind == IndicatorKind.COUNT
+
+    @property
+    def is_adjustment(self) -> bool:
+        return self.kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS)
 
 
 class PeriodKind(models.TextChoices):
@@ -171,15 +212,20 @@ class Snapshot(ResultFields):
     # 200,000 snapshots are COPYed through every index of this table.
     indicator_code = models.SlugField(_("指标代码"), max_length=40, db_index=False)
     indicator_name = models.CharField(_("指标"), max_length=40)
-    numerator_key = models.CharField(_("分子"), max_length=40)
-    denominator_key = models.CharField(_("分母"), max_length=40, blank=True)
+    kind = models.CharField(_("指标类型"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.RATIO)
+    numerator_key = models.CharField(_("分子"), max_length=200)
+    denominator_key = models.CharField(_("分母"), max_length=200, blank=True)
     direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices)
     weight = models.DecimalField(_("权重（%）"), max_digits=5, decimal_places=2)
     numerator = models.BigIntegerField(_("分子值"))
     denominator = models.BigIntegerField(_("分母值"), null=True, blank=True)
     rate = models.DecimalField(_("比率"), max_digits=12, decimal_places=6, null=True, blank=True,
                                help_text=_("分母为零时为空（不适用）"))
-    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("指标值"), max_digits=16, decimal_places=6, null=True, blank=True,
+                                help_text=_("按指标的舍入方式与小数位数发布的数值：比率为百分数，扣分、加分为分值"))
+    target = models.DecimalField(_("目标值"), max_digits=10, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True,
+                                help_text=_("扣分项为负，加分项为正"))
     applicable = models.BooleanField(_("适用"), default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -214,6 +260,8 @@ class Composite(ResultFields):
                                                  help_text=_("用于区级领导的查看范围"))
     counters = models.JSONField(_("计数项"), default=dict)
     score = models.DecimalField(_("综合指标值"), max_digits=5, decimal_places=2, null=True, blank=True)
+    participating = models.BooleanField(_("参评"), default=True,
+                                        help_text=_("工作量低于指标体系的参评门槛时为否：不计分、不定级、不排名"))
     grade = models.CharField(_("等级"), max_length=1, blank=True)
     rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
     ranked_count = models.PositiveIntegerField(_("参与排名数"), default=0)

@@ -2,6 +2,7 @@
 each position, each with the level it is ranked in and the district whose managers may see it."""
 from dataclasses import dataclass
 
+from core.display import person_name
 from grids.models import Department, DepartmentLevel, Region, RegionLevel, Role, UnitGrid, User
 
 from .models import ObjectType, RegionLevelKey
@@ -74,7 +75,7 @@ def objects_list(object_type: str, level: str | None = None) -> list[AssessedObj
     )
     return [
         AssessedObject(
-            pk, username, f"{last}{first}".strip() or username,
+            pk, username, person_name(family=last, given=first) or username,
             LEVEL_KEY_OF_REGION.get(region_level, RegionLevelKey.CITY) if region_id else RegionLevelKey.CITY,
             region_name or "", _district_of(region_id, region_level, parent_id, grandparent),
         )

@@ -36,7 +36,7 @@ from .counters import (
     Counter,
     Grouping,
     counters_derive,
-    counters_for,
+    counters_with,
     grouping,
     patrol_values,
 )
@@ -99,13 +99,14 @@ def _member(object_type: str, source: str, counters: list[Counter]) -> Member:
     return Member(object_type, (group.expr,), tuple(counters), group)
 
 
-def passes_plan(object_types) -> list[Pass]:
-    """The passes counting every counter of these object types: one per source table, but for
-    the members of OWN_PASS."""
+def passes_plan(object_types, extra: dict[str, list[str]] | None = None) -> list[Pass]:
+    """The passes counting every counter of these object types, and the filtered counters of
+    `extra` ({type: counter keys}, a catalogue's): one per source table, but for the members of
+    OWN_PASS. A filtered counter is one more aggregate of its base counter's pass."""
     passes: dict[str, Pass] = {}
     for object_type in object_types:
         by_source: dict[str, list[Counter]] = defaultdict(list)
-        for counter in counters_for(object_type):
+        for counter in counters_with(object_type, (extra or {}).get(object_type, ())):
             if not counter.derived:
                 by_source[counter.source].append(counter)
         for source, counters in by_source.items():
@@ -204,13 +205,14 @@ def _grouped_rows(queryset, sets, key_alias, aggregates) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def counters_assemble(object_type: str, levels: list[str | None], partials: list[dict]) -> dict[str | None, dict]:
+def counters_assemble(object_type: str, levels: list[str | None], partials: list[dict],
+                      extra_keys=()) -> dict[str | None, dict]:
     """{level: {object id: counters}} of one type from its passes' answers (pass_count's values
     for the type), zeros filled in and derived counters derived. Regions are summed up from their
     (district, street, community, unit grid) groups, one level from the one below (communities
     from their unit grids, streets from their communities, …): over groups, about one per unit
     grid, never over cases, and exact because every case is in exactly one group."""
-    keys = [c.key for c in counters_for(object_type)]
+    keys = [c.key for c in counters_with(object_type, extra_keys)]
     groups: dict = {}
     for partial in partials:  # the passes count different counters: merged, not added
         for group_key, row in partial.items():
@@ -262,12 +264,14 @@ def _rollup(rows: dict[tuple, dict[str, int]], width: int) -> dict[tuple, dict[s
     return sums
 
 
-def counters_together(jobs: dict[str, list[str | None]], window: Window) -> dict[str, dict[str | None, dict]]:
+def counters_together(jobs: dict[str, list[str | None]], window: Window,
+                      extra: dict[str, list[str]] | None = None) -> dict[str, dict[str | None, dict]]:
     """{object type: {level: {object id: counters}}} of every type in `jobs` ({type: its levels}),
     one pass after another on this connection (assessment.counting runs them side by side)."""
-    plan = passes_plan(jobs)
+    extra = extra or {}
+    plan = passes_plan(jobs, extra)
     partials: dict[str, list[dict]] = defaultdict(list)
     for each in plan:
         for object_type, counted in pass_count(each, window).items():
             partials[object_type].append(counted)
-    return {kind: counters_assemble(kind, levels, partials[kind]) for kind, levels in jobs.items()}
+    return {kind: counters_assemble(kind, levels, partials[kind], extra.get(kind, ())) for kind, levels in jobs.items()}

@@ -1,7 +1,7 @@
 """From counters to scores: rates (None when the denominator is zero: "not applicable", never a
 fake 100 %), 0–100 scores (rate × 100, (1 − rate) × 100 for lower-is-better, volume bands), the
 weighted composite, the grade and the rank. Pure functions of numbers, no database."""
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
@@ -11,6 +11,48 @@ SCORE_PLACES = Decimal("0.01")
 HUNDRED = Decimal(100)
 GRADES = [(Decimal(90), "A"), (Decimal(75), "B"), (Decimal(60), "C"), (Decimal(40), "D")]
 GRADE_E = "E"
+# The indicator's rounding (Indicator.rounding) → the decimal module's mode. Truncation is toward
+# zero (a city that "drops the rest" publishes 78.18 for 78.189).
+ROUNDINGS = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "bankers": ROUND_HALF_EVEN}
+
+
+def round_to(value: Decimal, decimals: int, rounding: str = "half_up") -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-int(decimals)), ROUNDINGS.get(rounding, ROUND_HALF_UP))
+
+
+def ratio_figure(numerator: int, denominator: int, decimals: int = 2, rounding: str = "half_up") -> Decimal | None:
+    """The published percentage of numerator / denominator, from the exact fraction (not from a
+    rounded rate: no double rounding), with the indicator's decimals and rounding."""
+    if not denominator:
+        return None
+    return round_to(Decimal(numerator) * HUNDRED / Decimal(denominator), decimals, rounding)
+
+
+def score_ratio(numerator: int, denominator: int, direction: str, rounding: str = "half_up") -> Decimal | None:
+    """The 0–100 score of a ratio (the percentage, or 100 − it when lower is better), from the exact
+    fraction, to two places with the indicator's rounding."""
+    if not denominator:
+        return None
+    share = Decimal(numerator) * HUNDRED / Decimal(denominator)
+    raw = HUNDRED - share if direction == "lower" else share
+    return round_to(min(HUNDRED, max(Decimal(0), raw)), 2, rounding)
+
+
+def adjustment_of(count: int, points, cap, *, bonus: bool) -> Decimal:
+    """Points of a deduction (negative) or bonus (positive) item: points per occurrence, at most
+    `cap` (None: no cap)."""
+    total = Decimal(count) * Decimal(points or 0)
+    if cap is not None:
+        total = min(total, Decimal(cap))
+    total = total.quantize(SCORE_PLACES, ROUND_HALF_UP)
+    return total if bonus else -total
+
+
+def target_met(value: Decimal | None, target: Decimal | None, direction: str) -> bool | None:
+    """Whether the figure reaches its target (None without either)."""
+    if value is None or target is None:
+        return None
+    return value <= target if direction == "lower" else value >= target
 
 
 def rate_of(numerator: int, denominator: int) -> Decimal | None:
@@ -79,16 +121,20 @@ class ScoredItem(NamedTuple):  # a tuple: made for every object assessed, 20,000
     weight: Decimal
     score: Decimal | None
     is_volume: bool
+    is_adjustment: bool = False
 
 
 def composite_of(items: list[ScoredItem]) -> Decimal | None:
-    """Weighted mean of the applicable weighted scores (weights re-normalised over them). None
-    when no weighted rate applies: a volume alone does not grade an object that had nothing to do."""
-    weighted = [item for item in items if item.weight > 0 and item.score is not None]
+    """Weighted mean of the applicable weighted scores (weights re-normalised over them), then the
+    deduction and bonus items' points added, within 0–100. None when no weighted rate applies: a
+    volume alone does not grade an object that had nothing to do."""
+    weighted = [item for item in items if item.weight > 0 and item.score is not None and not item.is_adjustment]
     if not any(not item.is_volume for item in weighted):
         return None
     total = sum((item.weight for item in weighted), Decimal(0))
-    return _clamp(sum((item.weight * item.score for item in weighted), Decimal(0)) / total)
+    mean = sum((item.weight * item.score for item in weighted), Decimal(0)) / total
+    adjustments = sum((item.score for item in items if item.is_adjustment and item.score is not None), Decimal(0))
+    return _clamp(mean + adjustments)
 
 
 def grade_of(score: Decimal | None) -> str:

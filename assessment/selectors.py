@@ -4,7 +4,7 @@ limited to what the person may see (a district's managers see their district).""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, Q, QuerySet
+from django.db.models import Count, F, IntegerField, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -64,7 +64,7 @@ def ranking(*, period: Period, object_type: str, level: str | None, scope: Scope
     rows = _composites_scoped(scope).filter(period=period, object_type=object_type)
     if level:
         rows = rows.filter(level=level)
-    return rows.order_by("level", "rank", "object_code")
+    return rows.order_by("level", F("rank").asc(nulls_last=True), "object_code")
 
 
 def ranking_levels(*, period: Period, object_type: str, scope: Scope) -> list[str]:

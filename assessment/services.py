@@ -16,13 +16,15 @@ from core.pgcopy import copy_lines, copy_text
 from grids.models import Role, User
 
 from .catalogue import DEFAULT_CATALOGUE_NAME, catalogue_install
-from .counters import counter_keys, counters_empty
+from .counters import PATROL, counter_get, counter_keys, counters_empty
 from .counting import counters_stream
+from .filters import filtered_key, filters_errors, filters_normalise
 from .models import (
     Composite,
     ComputeRun,
     Indicator,
     IndicatorCatalogue,
+    IndicatorKind,
     ObjectType,
     Period,
     RecomputeAudit,
@@ -33,12 +35,14 @@ from .objects import levels_of, objects_list
 from .periods import period_spec_parse, window_for
 from .scoring import (
     ScoredItem,
+    adjustment_of,
     bands_validate,
     composite_of,
     grade_of,
     ranks_of,
     rate_of,
-    score_rate,
+    ratio_figure,
+    score_ratio,
     score_volume,
     volume_factor,
 )
@@ -77,10 +81,15 @@ def catalogue_touch(*, catalogue: IndicatorCatalogue, actor: User | None = None)
     return catalogue
 
 
-def indicator_errors(*, object_type: str, numerator: str, denominator: str, weight, bands) -> dict[str, str]:
+def indicator_errors(*, object_type: str, numerator: str, denominator: str, weight, bands,
+                     kind: str | None = None, numerator_filters=None, denominator_filters=None,
+                     points=None, decimals=2) -> dict[str, str]:
     """What is wrong with an indicator's definition, by field: counters its object type does not
-    count, a volume indicator weighed without bands, bands that do not read. The admin's form and
-    indicator_update both ask; the model does not (its module sits below the counters)."""
+    count, filters that do not read or cannot apply, a ratio without a denominator, a volume
+    indicator weighed without bands, a deduction without points, bands that do not read. The
+    admin's form and indicator_update both ask; the model does not (its module sits below the
+    counters)."""
+    kind = kind or (IndicatorKind.RATIO if denominator else IndicatorKind.COUNT)
     keys = counter_keys(object_type)
     errors = {}
     if numerator not in keys:
@@ -88,8 +97,27 @@ def indicator_errors(*, object_type: str, numerator: str, denominator: str, weig
             "key": numerator, "keys": "、".join(sorted(keys))}
     if denominator and denominator not in keys:
         errors["denominator"] = _("“%(key)s”不是该考核对象的计数项。") % {"key": denominator}
-    if not denominator and weight and not bands:
+    if kind == IndicatorKind.RATIO and not denominator:
+        errors["denominator"] = _("比率指标需要分母。")
+    if kind != IndicatorKind.RATIO and denominator:
+        errors["denominator"] = _("只有比率指标有分母；数量、扣分、加分指标请留空。")
+    for field, base, filters in (("numerator_filters", numerator, numerator_filters),
+                                 ("denominator_filters", denominator, denominator_filters)):
+        problems = filters_errors(filters)
+        if not problems and filters_normalise(filters) and base in keys:
+            counter = counter_get(object_type, base)
+            if counter.derived or counter.source == PATROL:
+                problems = [_("计数项“%(label)s”由其他计数项推算或来自巡查，不能筛选。") % {"label": counter.label}]
+            elif len(filtered_key(base, filters)) > 200:
+                problems = [_("筛选条件过长。")]
+        if problems:
+            errors[field] = " ".join(problems)
+    if kind == IndicatorKind.COUNT and weight and not bands:
         errors["bands"] = _("数量指标计分需要分档。")
+    if kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS) and not points:
+        errors["points"] = _("扣分、加分指标需要每次分值。")
+    if decimals is not None and not 0 <= int(decimals) <= 4:
+        errors["decimals"] = _("小数位数应在 0–4 之间。")
     if bands:
         problem = bands_validate(bands)
         if problem:
@@ -97,10 +125,39 @@ def indicator_errors(*, object_type: str, numerator: str, denominator: str, weig
     return errors
 
 
+def indicator_definition_errors(indicator: Indicator) -> dict[str, str]:
+    return indicator_errors(
+        object_type=indicator.object_type, numerator=indicator.numerator, denominator=indicator.denominator,
+        weight=indicator.weight, bands=indicator.bands, kind=indicator.kind,
+        numerator_filters=indicator.numerator_filters, denominator_filters=indicator.denominator_filters,
+        points=indicator.points, decimals=indicator.decimals)
+
+
+def participation_errors(participation) -> str:
+    """'' when a catalogue's participation thresholds read, else the problem in words."""
+    if participation in (None, "", {}):
+        return ""
+    if not isinstance(participation, dict):
+        return _("参评门槛应为按考核对象的字典。")
+    for object_type, rule in participation.items():
+        if object_type not in ObjectType.values:
+            return _("“%(type)s”不是考核对象。可选：%(types)s") % {"type": object_type, "types": "、".join(ObjectType.values)}
+        if not isinstance(rule, dict) or not isinstance(rule.get("counters"), list) or not rule["counters"]:
+            return _("%(type)s 的门槛应为 {\"counters\": [计数项…], \"minimum\": 数量}。") % {"type": object_type}
+        unknown = [key for key in rule["counters"] if key not in counter_keys(object_type)]
+        if unknown:
+            return _("“%(keys)s”不是%(type)s的计数项。") % {"keys": "、".join(map(str, unknown)),
+                                                       "type": ObjectType(object_type).label}
+        if not isinstance(rule.get("minimum"), int) or rule["minimum"] < 0:
+            return _("%(type)s 的最低工作量应为非负整数。") % {"type": ObjectType(object_type).label}
+    return ""
+
+
 def indicator_update(*, indicator: Indicator, actor: User | None = None, **changes) -> Indicator:
     """Change an indicator's definition (denominator, weight, bands, …), validated, and bump its
     catalogue's version in the same transaction."""
-    allowed = {"name", "numerator", "denominator", "direction", "weight", "bands", "order", "description"}
+    allowed = {"name", "kind", "numerator", "numerator_filters", "denominator", "denominator_filters", "direction",
+               "weight", "bands", "rounding", "decimals", "target", "points", "cap", "order", "description"}
     unknown = set(changes) - allowed
     if unknown:
         raise ApplicationError(_("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -108,8 +165,7 @@ def indicator_update(*, indicator: Indicator, actor: User | None = None, **chang
         for field, value in changes.items():
             setattr(indicator, field, value)
         indicator.full_clean()
-        errors = indicator_errors(object_type=indicator.object_type, numerator=indicator.numerator,
-                                  denominator=indicator.denominator, weight=indicator.weight, bands=indicator.bands)
+        errors = indicator_definition_errors(indicator)
         if errors:
             raise ValidationError(errors)
         indicator.save()
@@ -130,11 +186,10 @@ def catalogue_copy(*, catalogue: IndicatorCatalogue, name: str, actor: User | No
     """A new, inactive catalogue with the same indicators: the way to try a city's own definitions."""
     with transaction.atomic():
         copy = IndicatorCatalogue.objects.create(name=name, note=_("复制自 %(name)s") % {"name": catalogue},
-                                                 updated_by=actor)
+                                                 participation=catalogue.participation, updated_by=actor)
+        fields = [f.attname for f in Indicator._meta.concrete_fields if f.attname not in ("id", "catalogue_id")]
         Indicator.objects.bulk_create([
-            Indicator(catalogue=copy, object_type=row.object_type, code=row.code, name=row.name,
-                      numerator=row.numerator, denominator=row.denominator, direction=row.direction,
-                      weight=row.weight, bands=row.bands, order=row.order, description=row.description)
+            Indicator(catalogue=copy, **{name: getattr(row, name) for name in fields})
             for row in catalogue.indicators.all()
         ])
     return copy
@@ -152,9 +207,9 @@ def catalogue_install_default(*, name: str = DEFAULT_CATALOGUE_NAME, activate: b
 # alone cost seconds. The head is shared by an object's rows, the indicator part by the rows of one
 # indicator and the values by the rows with the same counts, so COPY formats each part once.
 SNAPSHOT_HEAD = ("period_id", "object_type", "level", "object_id", "catalogue_id", "catalogue_version", "computed_at")
-SNAPSHOT_INDICATOR = ("indicator_code", "indicator_name", "numerator_key", "denominator_key", "direction", "weight",
-                      "order")
-SNAPSHOT_VALUES = ("numerator", "denominator", "rate", "score", "applicable")
+SNAPSHOT_INDICATOR = ("indicator_code", "indicator_name", "kind", "numerator_key", "denominator_key", "direction",
+                      "weight", "target", "order")
+SNAPSHOT_VALUES = ("numerator", "denominator", "rate", "value", "score", "applicable")
 SNAPSHOT_COLUMNS = SNAPSHOT_HEAD + SNAPSHOT_INDICATOR + SNAPSHOT_VALUES
 COMPOSITE_COLUMNS = tuple(f.attname for f in Composite._meta.concrete_fields if not f.primary_key)
 
@@ -177,38 +232,63 @@ class CompositeRow:
     counters: dict
     score: Decimal | None
     grade: str
+    participating: bool = True
     rank: int | None = None
     ranked_count: int = 0
 
 
+def indicator_keys(indicator: Indicator) -> tuple[str, str]:
+    """The counter keys of the indicator's numerator and denominator, filters included."""
+    denominator = filtered_key(indicator.denominator, indicator.denominator_filters) if indicator.denominator else ""
+    return filtered_key(indicator.numerator, indicator.numerator_filters), denominator
+
+
 def _indicator_scorer(indicator: Indicator, factor: Decimal):
-    """score(values, level) -> (numerator, denominator, rate, score, applicable) for one indicator,
-    memoised (one shared tuple per distinct input):
-    the scoring functions are pure and most objects (unit grids) share a few small counts, so the
-    Decimal arithmetic runs once per distinct input instead of once per object."""
+    """score(values, level) -> (numerator, denominator, rate, value, score, applicable) for one
+    indicator, memoised (one shared tuple per distinct input): the scoring functions are pure and
+    most objects (unit grids) share a few small counts, so the Decimal arithmetic runs once per
+    distinct input instead of once per object."""
     cache: dict = {}
-    numerator_key, denominator_key = indicator.numerator, indicator.denominator
-    if indicator.is_volume:
+    numerator_key, denominator_key = indicator_keys(indicator)
+    kind = indicator.kind
+    if kind == IndicatorKind.COUNT:
         bands = indicator.bands
 
         def score(values, level):
             numerator = values.get(numerator_key, 0)
             key = (numerator, level)
             if key not in cache:
-                points = score_volume(numerator, bands, level, factor)
-                cache[key] = (numerator, None, None, points, points is not None)
+                # Without bands a count is shown, not scored (no fake 0 or 100).
+                points = score_volume(numerator, bands, level, factor) if bands else None
+                cache[key] = (numerator, None, None, Decimal(numerator), points, True)
             return cache[key]
+    elif kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS):
+        points, cap, bonus = indicator.points, indicator.cap, kind == IndicatorKind.BONUS
+
+        def score(values, level):
+            numerator = values.get(numerator_key, 0)
+            if numerator not in cache:
+                adjustment = adjustment_of(numerator, points, cap, bonus=bonus)
+                cache[numerator] = (numerator, None, None, abs(adjustment), adjustment, True)
+            return cache[numerator]
     else:
-        direction = indicator.direction
+        direction, decimals, rounding = indicator.direction, indicator.decimals, indicator.rounding
 
         def score(values, level):
             key = (values.get(numerator_key, 0), values.get(denominator_key, 0))
             if key not in cache:
-                rate = rate_of(*key)
-                points = score_rate(rate, direction)
-                cache[key] = (*key, rate, points, points is not None)
+                points = score_ratio(*key, direction, rounding)
+                cache[key] = (*key, rate_of(*key), ratio_figure(*key, decimals, rounding), points,
+                              points is not None)
             return cache[key]
     return score
+
+
+def _participates(rule: dict | None, values: dict) -> bool:
+    """Whether the object did enough to be assessed: the rule's counters sum to its minimum."""
+    if not rule:
+        return True
+    return sum(values.get(key, 0) for key in rule.get("counters", ())) >= rule.get("minimum", 0)
 
 
 def _results_for(*, period: Period, object_type: str, level: str | None, counters: dict[int, dict[str, int]],
@@ -217,10 +297,11 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
     object type (and region level): per object, not per case."""
     factor = volume_factor((period.end - period.start).days, period.kind)
     scorers = [(indicator, _indicator_scorer(indicator, factor),
-                (indicator.code, indicator.name, indicator.numerator, indicator.denominator, indicator.direction,
-                 indicator.weight, indicator.order))
+                (indicator.code, indicator.name, indicator.kind, *indicator_keys(indicator), indicator.direction,
+                 indicator.weight, indicator.target, indicator.order))
                for indicator in indicators]
-    weights = [(indicator.weight, indicator.is_volume) for indicator in indicators]
+    weights = [(indicator.weight, indicator.is_volume, indicator.is_adjustment) for indicator in indicators]
+    rule = (catalogue.participation or {}).get(object_type)
     snapshots: list[tuple] = []
     composites: list[CompositeRow] = []
     empty = counters_empty(object_type)
@@ -231,18 +312,22 @@ def _results_for(*, period: Period, object_type: str, level: str | None, counter
         scores = []
         for _indicator, scorer, part in scorers:
             scored = scorer(values, obj.level)
-            scores.append(scored[3])
+            scores.append(scored[4])
             snapshots.append((head, part, scored))
-        # The composite depends only on the indicator scores (weights are fixed per type).
-        key = tuple(scores)
-        graded = composite_cache.get(key)
-        if graded is None:
-            score = composite_of([ScoredItem(weight, item, is_volume)
-                                  for (weight, is_volume), item in zip(weights, scores, strict=True)])
-            graded = composite_cache[key] = (score, grade_of(score))
+        participating = _participates(rule, values)
+        if participating:
+            # The composite depends only on the indicator scores (weights are fixed per type).
+            key = tuple(scores)
+            graded = composite_cache.get(key)
+            if graded is None:
+                score = composite_of([ScoredItem(weight, item, is_volume, is_adjustment)
+                                      for (weight, is_volume, is_adjustment), item in zip(weights, scores, strict=True)])
+                graded = composite_cache[key] = (score, grade_of(score))
+        else:  # 不参评: figures shown, no composite, grade or rank
+            graded = (None, "")
         composites.append(CompositeRow(
             period.pk, object_type, obj.level, obj.id, catalogue.pk, catalogue.version, now, obj.code, obj.name,
-            obj.parent_name, obj.district_id, dict(values), *graded,
+            obj.parent_name, obj.district_id, dict(values), *graded, participating,
         ))
     # Rank within the object type and level.
     by_level: dict[str, list[CompositeRow]] = {}
@@ -336,6 +421,8 @@ def assessment_compute(
         for indicator in catalogue.indicators.order_by("order", "code"):
             indicators_by_type.setdefault(indicator.object_type, []).append(indicator)
         window = window_for(period.start, period.end, now=now)
+        extra = {kind: [key for indicator in rows for key in indicator_keys(indicator) if "?" in key]
+                 for kind, rows in indicators_by_type.items()}
         jobs: dict[str, list[str | None]] = {}
         for kind in types:
             kind_levels = levels_of(kind)
@@ -352,7 +439,7 @@ def assessment_compute(
         written = {"snapshots": 0, "composites": 0}
         # Each type's results are scored and written while the other types are still being
         # counted (assessment.counting), so the Python work hides behind the SQL.
-        for kind, counted in counters_stream(jobs, window, parallel=outermost):
+        for kind, counted in counters_stream(jobs, window, parallel=outermost, extra=extra):
             snapshots: list[tuple] = []
             composites: list[CompositeRow] = []
             for level in jobs[kind]:

@@ -227,9 +227,9 @@ SHIFT_LEADERS = {
 }
 DISPATCHERS = {
     "dispatcher": {"dispatched": 4, "due_dispatch": 4, "dispatched_on_time": 2, "dispatch_returned": 1,
-                   "dispatch_reworked": 0, "accurate_dispatched": 3},
+                   "dispatch_reworked": 0, "dispatch_corrected": 0, "accurate_dispatched": 3},
     "dispatcher_b": {"dispatched": 1, "due_dispatch": 1, "dispatched_on_time": 1, "dispatch_returned": 0,
-                     "dispatch_reworked": 1, "accurate_dispatched": 0},
+                     "dispatch_reworked": 1, "dispatch_corrected": 0, "accurate_dispatched": 0},
 }
 
 # Composite scores and grades by hand (default catalogue; see tests/test_indicators.py for the sums).

@@ -20,6 +20,8 @@ from ..counters import PATROL, PUBLIC_SOURCES, counter_get
 from ..models import ObjectType, Period, RegionLevelKey
 from ..periods import local_today, month_label, period_spec_parse
 from ..schedule import schedule_entries
+from ..scoring import target_met
+from ..templatetags.assessment_format import figure_text
 from .common import (
     LEADER_TABLES,
     composite_or_404,
@@ -188,12 +190,12 @@ def ranking(request, label, object_type):
 def _snapshot_cell(snapshot, label, object_type, row) -> dict:
     if snapshot is None:
         return {"text": "—"}
-    if not snapshot.denominator_key:
-        return {"text": snapshot.numerator, "score": snapshot.score,
+    if snapshot.kind != "ratio":
+        return {"text": figure_text(snapshot), "score": snapshot.score,
                 "url": drill_url(label, object_type, row.level, row.object_id, snapshot.numerator_key)}
     if snapshot.rate is None:
         return {"text": _("不适用"), "na": True}
-    return {"text": f"{snapshot.rate * 100:.2f}%", "score": snapshot.score,
+    return {"text": figure_text(snapshot), "score": snapshot.score,
             "title": f"{snapshot.numerator}/{snapshot.denominator}",
             "url": drill_url(label, object_type, row.level, row.object_id, snapshot.numerator_key)}
 
@@ -209,7 +211,7 @@ def object_page(request, label, object_type, level, object_id):
     for counter in counters:
         counter["url"] = drill_url(label, object_type, level, object_id, counter["key"])
     indicator_rows = [{
-        "snapshot": s,
+        "snapshot": s, "target_met": target_met(s.value, s.target, s.direction),
         "numerator_label": getattr(counter_get(object_type, s.numerator_key), "label", s.numerator_key),
         "denominator_label": getattr(counter_get(object_type, s.denominator_key), "label", s.denominator_key),
         "numerator_url": drill_url(label, object_type, level, object_id, s.numerator_key),
