@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .locator import grid_index_bump
 from .models import (
     Component,
+    ComponentHistory,
     Department,
     DepartmentType,
     GridIndexVersion,
@@ -258,6 +259,26 @@ class ComponentAdmin(admin.ModelAdmin):
         (_("权属"), {"fields": ("competent_department", "owner_department", "maintainer_department")}),
         (_("普查"), {"fields": ("surveyed_on", "changed_on", "data_source", "photo")}),
     )
+
+
+@admin.register(ComponentHistory)
+class ComponentHistoryAdmin(admin.ModelAdmin):
+    """The previous values of components changed or retired by a census update: read-only."""
+
+    list_display = ("component", "action", "changed_at", "source", "update_id")
+    list_filter = ("action",)
+    search_fields = ("component__code", "=update_id")
+    list_select_related = ("component",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

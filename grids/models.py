@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.display import person_name
 from grids.codes import component_code_validate
 
 
@@ -266,6 +267,7 @@ class ComponentStatus(models.TextChoices):
     LOST = "lost", _("丢失")
     OCCUPIED = "occupied", _("占用")
     ABANDONED = "abandoned", _("废弃")
+    RETIRED = "retired", _("已注销")  # removed by a census update; kept for the cases that name it
 
 
 component_code_validator = RegexValidator(
@@ -335,6 +337,17 @@ class User(AbstractUser):
     @property
     def is_city_level(self) -> bool:
         return self.region_id is None or (self.region is not None and self.region.level == RegionLevel.CITY)
+
+    def get_full_name(self) -> str:
+        """The name as people write it: family name first for a Chinese name ("孙波玉", where
+        Django would write "波玉 孙"). Every page, export and API shows names through this or
+        core.display.person_name (for rows read with values())."""
+        return person_name(family=self.last_name, given=self.first_name)
+
+    @property
+    def display_name(self) -> str:
+        """The name, or the username for an account without one."""
+        return self.get_full_name() or self.username
 
 
 class GridIndexVersion(models.Model):
@@ -439,3 +452,28 @@ class BasemapFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}".strip()
+
+
+class ComponentHistory(models.Model):
+    """A component's values before a census update changed or retired it (grids.importers.census):
+    one row per component and update, with only the fields that changed, as they were."""
+
+    class Action(models.TextChoices):
+        CHANGED = "changed", _("变更")
+        RETIRED = "retired", _("注销")
+
+    component = models.ForeignKey(Component, verbose_name=_("部件"), on_delete=models.CASCADE, related_name="history")
+    update_id = models.UUIDField(_("更新批次"), db_index=True)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    previous = models.JSONField(_("原值"))
+    current = models.JSONField(_("新值"))
+    source = models.CharField(_("来源文件"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("部件变更记录")
+        verbose_name_plural = _("部件变更记录")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.action} {self.changed_at:%Y-%m-%d}"
