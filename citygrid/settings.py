@@ -536,3 +536,17 @@ VIDEO_CONFIRM_THRESHOLD = float(os.environ.get("VIDEO_CONFIRM_THRESHOLD", "0.8")
 if not 0 <= VIDEO_CONFIRM_THRESHOLD <= 1:
     raise ImproperlyConfigured("VIDEO_CONFIRM_THRESHOLD must lie between 0 and 1.")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoEventStatusEnum"] = "video.models.EventStatus"
+
+# --- scheduled backups (issue 23) -----------------------------------------------------------------
+# Every night at 03:15 (city time) a whole backup (manage.py backup: pg_dump -Fc, photos) goes into
+# BACKUP_DIR: "monthly" on the 1st, "daily" otherwise; photos unchanged since the previous backup are
+# hard-linked, not copied. Daily ones are kept BACKUP_KEEP_DAYS, monthly ones BACKUP_KEEP_MONTHS.
+# Every Sunday at 04:00 the newest one is restored into a scratch database and checked. Each run is
+# logged in BACKUP_DIR/backups.jsonl (admin page /backups/); a failure is logged as an error.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
+BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "14"))
+BACKUP_KEEP_MONTHS = int(os.environ.get("BACKUP_KEEP_MONTHS", "12"))
+CELERY_BEAT_SCHEDULE["citygrid-backup"] = {"task": "citygrid.backup_scheduled",
+                                           "schedule": crontab(hour=3, minute=15)}
+CELERY_BEAT_SCHEDULE["citygrid-backup-restore-check"] = {"task": "citygrid.backup_restore_check",
+                                                         "schedule": crontab(day_of_week=0, hour=4, minute=0)}

@@ -1,11 +1,18 @@
 """Top-level URLs: admin, accounts, the API with its schema and docs, and each app's pages."""
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from citygrid import backup_views
 from citygrid.accounts import PasswordResetView
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon (its hashed
+    # static name is looked up per request, not at import).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("citygrid/favicon.svg"))),
     path("admin/", admin.site.urls),
     # Before Django's own: where no mail is configured, the reset page says to ask an administrator.
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
@@ -27,6 +34,7 @@ urlpatterns = [
     path("patrol/", include("patrol.urls")),
     path("api/video/", include("video.api.urls")),
     path("video/", include("video.urls")),
+    path("backups/", backup_views.backups_page, name="backups"),
     path("api/field/", include("field.api.urls")),
     path("m/", include("field.urls")),
     path("", include("cases.urls")),
