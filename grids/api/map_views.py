@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -95,9 +96,22 @@ class MapPointView(APIView):
         return Response(MapPointOutput(data).data)
 
 
+class _AnyAccept(BaseContentNegotiation):
+    """The basemap answers GeoJSON whatever the Accept header asks (application/geo+json, */*); its
+    errors still come out as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class BasemapView(APIView):
     """The offline basemap's features in a box, as one GeoJSON FeatureCollection (`layer`: block,
     green, water, building, road, grid). Cacheable: Cache-Control and an ETag of the content."""
+
+    content_negotiation_class = _AnyAccept
 
     @extend_schema(summary=_("离线底图要素（GeoJSON）"),
                    parameters=[OpenApiParameter("bbox", str, required=True,

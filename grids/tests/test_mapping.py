@@ -206,7 +206,7 @@ def test_basemap_leaves_buildings_out_when_zoomed_far_out(map_data):
 def test_basemap_api_is_cacheable(api, django_assert_max_num_queries):
     url = f"{MAP}basemap/?bbox={ORIGIN_LON},{ORIGIN_LAT},{ORIGIN_LON + 0.002},{ORIGIN_LAT + 0.002}"
     with django_assert_max_num_queries(3):  # areas, roads, grids
-        response = api.get(url)
+        response = api.get(url, HTTP_ACCEPT="application/geo+json")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/geo+json")
     assert "max-age=" in response["Cache-Control"] and response["ETag"]
     assert len(json.loads(response.content)["features"]) == 7
