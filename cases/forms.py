@@ -4,6 +4,7 @@ A form only checks what the person typed and turns it into the arguments of the 
 (cases.workflow.ACTIONS[action]); whether the move is allowed is the workflow's job.
 """
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import DateField, DateTimeField
@@ -13,6 +14,11 @@ from grids.models import User
 from .models import Case, Source, State, Urgency
 from .selectors import cases_visible
 from .transitions import TRANSITIONS
+
+# A class select the picker enhances (citygrid/static/citygrid/js/class_picker.js, with the rows of
+# the page's json_script "class-picker-data", cases/templates/cases/_class_picker.html); without
+# JavaScript it stays the plain select.
+CLASS_PICKER_ATTRS = {"data-class-picker": "class-picker-data"}
 
 
 class ActionForm(forms.Form):
@@ -59,7 +65,7 @@ class VerifyForm(ActionForm):
 
 
 class FileForm(ActionForm):
-    minor = forms.TypedChoiceField(label=_("小类"), coerce=int)
+    minor = forms.TypedChoiceField(label=_("小类"), coerce=int, widget=forms.Select(attrs=CLASS_PICKER_ATTRS))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices)
     filing_condition = forms.CharField(label=_("立案条件"), required=False, max_length=500)
 
@@ -86,6 +92,50 @@ class DispatchForm(ActionForm):
 
     def arguments(self) -> dict:
         return {**super().arguments(), "department_id": self.cleaned_data["department"]}
+
+
+class JointDispatchForm(DispatchForm):
+    """联合派遣: the lead department (主办) and one or more assisting departments (协办), ticked."""
+
+    assisting = forms.TypedMultipleChoiceField(
+        label=_("协办部门"), coerce=int, widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        error_messages={"required": _("请选择至少一个协办部门。")})
+
+    def setup(self) -> None:
+        super().setup()
+        self.fields["department"].label = _("主办部门")
+        self.fields["assisting"].choices = self.choices.get("departments", [])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("department") in (cleaned.get("assisting") or []):
+            self.add_error("assisting", _("主办部门不能同时是协办部门。"))
+        return cleaned
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "assisting_department_ids": self.cleaned_data["assisting"]}
+
+
+class RedispatchForm(DispatchForm):
+    """改派: another department, not the one the case is with."""
+
+    def setup(self) -> None:
+        self.fields["department"].label = _("改派至")
+        self.fields["department"].choices = [("", _("— 请选择 —")), *(
+            (pk, name) for pk, name in self.choices.get("departments", []) if pk != self.case.department_id)]
+
+
+class ReturnForm(ActionForm):
+    """回退: a reason from the city's list (ReturnReason) and the explanation."""
+
+    reason_code = forms.ChoiceField(label=_("回退原因"), error_messages={"required": _("请选择回退原因。")})
+
+    def setup(self) -> None:
+        self.fields["reason_code"].choices = [("", _("— 请选择 —")), *self.choices.get("return_reasons", [])]
+        self.fields["note"].label = _("回退说明")
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "reason_code": self.cleaned_data["reason_code"]}
 
 
 class MergeForm(ActionForm):
@@ -117,6 +167,34 @@ class ExtensionForm(ActionForm):
         return {**super().arguments(), "requested_deadline": self.cleaned_data["requested_deadline"]}
 
 
+class SuspensionForm(ActionForm):
+    """申请挂账: the reason and the day the case resumes by itself (the workflow checks the range)."""
+
+    until = DateField(label=_("挂账至（当日自动恢复处置）"), widget=forms.DateInput(attrs={"type": "date"}),
+                      error_messages={"required": _("请填写挂账至哪一天。"), "invalid": _("日期格式应为 年-月-日。")})
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), "until": self.cleaned_data["until"]}
+
+
+class SuspensionApprovalForm(ActionForm):
+    """批准挂账: the department's date, which the shift leader may change."""
+
+    until = DateField(label=_("挂账至（当日自动恢复处置）"), required=False,
+                      widget=forms.DateInput(attrs={"type": "date"}),
+                      error_messages={"invalid": _("日期格式应为 年-月-日。")})
+
+    def setup(self) -> None:
+        pending = [r for r in getattr(self.case, "detail_requests", [])
+                   if r.kind == "suspension" and r.status == "pending" and r.requested_deadline]
+        if pending:
+            self.fields["until"].initial = timezone.localtime(pending[-1].requested_deadline).date().isoformat()
+
+    def arguments(self) -> dict:
+        until = self.cleaned_data.get("until")
+        return {**super().arguments(), **({"until": until} if until else {})}
+
+
 class HandledForm(ActionForm):
     """处置反馈: the result, with the after-photos (whether they are required is the service's rule,
     cases.services.case_move, the same for the API and the field app)."""
@@ -129,8 +207,9 @@ class HandledForm(ActionForm):
 
 # The page forms by the name a row of the transition table gives (Transition.form).
 FORMS: dict[str, type[ActionForm]] = {
-    form.__name__: form for form in (ActionForm, VerifyForm, FileForm, DispatchForm, MergeForm, ExtensionForm,
-                                     HandledForm)
+    form.__name__: form for form in (ActionForm, VerifyForm, FileForm, DispatchForm, JointDispatchForm,
+                                     RedispatchForm, ReturnForm, MergeForm, ExtensionForm, HandledForm,
+                                     SuspensionForm, SuspensionApprovalForm)
 }
 
 
@@ -147,10 +226,12 @@ class SearchForm(forms.Form):
     number = forms.CharField(label=_("案件编号"), required=False, max_length=16)
     q = forms.CharField(label=_("描述或地址"), required=False, max_length=100)
     minor_code = forms.CharField(label=_("小类代码"), required=False, max_length=5)
+    unit_grid = forms.CharField(label=_("单元网格"), required=False, max_length=15)
+    # Ticked boxes, not a <select multiple> that needs Ctrl to pick a second value.
     source = forms.MultipleChoiceField(label=_("来源"), required=False, choices=Source.choices,
-                                       widget=forms.SelectMultiple(attrs={"size": 4}))
+                                       widget=forms.CheckboxSelectMultiple)
     state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=State.choices,
-                                      widget=forms.SelectMultiple(attrs={"size": 4}))
+                                      widget=forms.CheckboxSelectMultiple)
     district = forms.TypedChoiceField(label=_("区/县"), required=False, coerce=int, empty_value=None)
     street = forms.TypedChoiceField(label=_("街道"), required=False, coerce=int, empty_value=None)
     department = forms.TypedChoiceField(label=_("处置部门"), required=False, coerce=int, empty_value=None)
@@ -174,7 +255,8 @@ class ReportForm(forms.Form):
     The place is a point, or a unit grid code whose centre is used."""
 
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.HOTLINE_12319)
-    minor = forms.TypedChoiceField(label=_("小类"), coerce=int, error_messages={"required": _("请选择小类。")})
+    minor = forms.TypedChoiceField(label=_("小类"), coerce=int, error_messages={"required": _("请选择小类。")},
+                                   widget=forms.Select(attrs=CLASS_PICKER_ATTRS))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                                   error_messages={"required": _("请填写问题描述。")})

@@ -1,7 +1,7 @@
 """The workbench pages: role homes, the case page and its actions, photos, search and export, the overview."""
 from django.urls import path
 
-from . import media, views
+from . import class_picker_views, media, views
 
 app_name = "cases"
 
@@ -18,7 +18,9 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("search/export.xlsx", views.search_export, name="export"),
     path("overview/", views.overview, name="overview"),
+    path("overview/wall/", views.wall, name="wall"),
     path("photos/<int:attachment_id>/", media.photo_serve, name="photo"),
     path("photos/<int:attachment_id>/thumbnail/", media.photo_serve, {"variant": "thumbnail"}, name="photo_thumbnail"),
     path("overview/grids.json", views.overview_grids, name="overview_grids"),
+    path("classes.json", class_picker_views.classes_json, name="classes"),
 ]

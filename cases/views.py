@@ -8,6 +8,7 @@ exactly what the API can, no more.
 """
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -34,11 +35,16 @@ from .forms import (
     SearchForm,
     action_form,
 )
+from .marks import MARK_COLUMNS, marks_text
 from .models import OPEN_STATES, AttachmentKind, Case, RequestKind, RequestStatus, Source, State, StepKind
+from .panels import Panel, home_render
 from .permissions import available_actions
 from .selectors import pages as page_selectors
+from .selectors import wall as wall_selectors
+from .selectors.class_picker import class_picker_data
 from .steps import traffic_light_of
 from .transitions import TRANSITIONS, Action, Style
+from .workflow import DEPARTMENT_MOVES
 
 QUEUE_MAX = 100
 SEARCH_PAGE_SIZE = 50
@@ -58,6 +64,7 @@ EVENT_LABELS = {
     "self_handle": gettext_lazy("自行处置结案"),
     "overdue": gettext_lazy("超时"),
     "deadline_recompute": gettext_lazy("工作日历调整，时限重算"),
+    "suspension_reminder": gettext_lazy("挂账到期提醒"),
 }
 
 
@@ -104,6 +111,8 @@ def _action_entry(name: str) -> dict:
         "quick": transition.quick,
         "primary": transition.style == Style.PRIMARY,
         "danger": transition.style == Style.DANGER,
+        "confirm": transition.confirm,
+        "undo_seconds": transition.undo_seconds,
     }
 
 
@@ -113,11 +122,23 @@ def _offered(user, case: Case, *, pending_kinds: set[str] | None = None) -> list
     tables; merging is offered in a queue only for a likely duplicate."""
     names = sorted(available_actions(user, case), key=lambda name: TRANSITIONS[name].style != Style.PRIMARY)
     if pending_kinds is None:
+        # Redispatch and withdrawal only from the case page, which knows whether the department has
+        # acted (_department_has_acted); in a queue they would be offered to be refused.
         return [name for name in names if TRANSITIONS[name].decides is None
-                and (name != Action.MERGE or case.duplicate_of_id)]
+                and (name != Action.MERGE or case.duplicate_of_id) and name not in CORRECTIONS]
     return [name for name in names
             if TRANSITIONS[name].decides in (None, *pending_kinds)
             and (TRANSITIONS[name].asks is None or TRANSITIONS[name].asks not in pending_kinds)]
+
+
+CORRECTIONS = (Action.REDISPATCH, Action.WITHDRAW)
+
+
+def _department_has_acted(case: Case) -> bool:
+    """The department made a move since the dispatch (the case page's timeline, no query): the
+    dispatcher's 改派 and 撤回 are over (cases.workflow refuses them)."""
+    return any(event.action in DEPARTMENT_MOVES and case.dispatched_at and event.created_at >= case.dispatched_at
+               for event in case.detail_events)
 
 
 def _rows(user, cases, now) -> list[dict]:
@@ -127,14 +148,9 @@ def _rows(user, cases, now) -> list[dict]:
              "actions": [_action_entry(name) for name in _offered(user, case)]} for case in cases]
 
 
-def _queue(user, queryset, now, *, limit: int = QUEUE_MAX) -> dict:
-    cases = list(queryset[: limit + 1])
-    return {"rows": _rows(user, cases[:limit], now), "more": len(cases) > limit, "limit": limit}
-
-
 def _request_rows(user, requests, now) -> list[dict]:
     rows = []
-    for request in requests[:QUEUE_MAX]:
+    for request in requests:
         case = request.case
         rows.append({
             "request": request, "case": case, "light": traffic_light_of(case, now=now),
@@ -144,53 +160,79 @@ def _request_rows(user, requests, now) -> list[dict]:
     return rows
 
 
+def _queue_panel(name: str, selector, *, caption, empty, per_page: int = QUEUE_MAX, **options) -> Panel:
+    """A panel of case rows (cases/_queue.html) read by `selector(user)`."""
+    return Panel(name=name, source=lambda user, now: selector(user), rows=_rows,
+                 per_page=per_page, caption=caption, empty=empty, **options)
+
+
+def _requests_panel(name: str, kind: str, *, caption) -> Panel:
+    return Panel(name=name, source=lambda user, now: selectors.requests_pending(user, kind),
+                 rows=_request_rows, per_page=QUEUE_MAX, caption=caption, template="cases/_requests.html")
+
+
+OPERATOR_PANELS = [
+    _queue_panel("intake", page_selectors.intake_queue, caption=gettext_lazy("新上报"),
+                 empty=gettext_lazy("没有待受理的上报。"), announce=True),
+    _queue_panel("to_check", page_selectors.check_queue, caption=gettext_lazy("待下发核查"),
+                 empty=gettext_lazy("没有待下发核查的案件。"), show_department=True),
+    Panel(name="results", source=lambda user, now: page_selectors.task_results(
+              user, since=now - timedelta(hours=RESULTS_HOURS)),
+          rows=lambda user, tasks, now: tasks, per_page=50, caption=gettext_lazy("核实、核查结果"),
+          empty=gettext_lazy("暂无回复。"), template="cases/_task_results.html"),
+    _queue_panel("out", page_selectors.tasks_out, caption=gettext_lazy("核实、核查任务在外"),
+                 empty=gettext_lazy("没有在外的任务。"), per_page=50, template="cases/_tasks_out.html"),
+]
+
+SHIFT_LEADER_PANELS = [
+    _queue_panel("to_file", page_selectors.filing_queue, caption=gettext_lazy("待立案"),
+                 empty=gettext_lazy("没有待立案的案件。"), show_suggested=True, announce=True),
+    _queue_panel("to_close", page_selectors.closing_queue, caption=gettext_lazy("待结案"),
+                 empty=gettext_lazy("没有待结案的案件。"), show_department=True),
+    _requests_panel("suspensions", RequestKind.SUSPENSION, caption=gettext_lazy("挂账申请")),
+    _queue_panel("suspended", page_selectors.suspended_cases, caption=gettext_lazy("挂账中"),
+                 empty=gettext_lazy("没有挂账中的案件。"), per_page=50, show_department=True),
+]
+
+DISPATCHER_PANELS = [
+    _queue_panel("to_dispatch", page_selectors.dispatch_queue, caption=gettext_lazy("待派遣"),
+                 empty=gettext_lazy("没有待派遣的案件。"), show_suggested=True, announce=True),
+    _requests_panel("extensions", RequestKind.EXTENSION, caption=gettext_lazy("延期申请")),
+    _queue_panel("overdue", selectors.cases_overdue, caption=gettext_lazy("超时案件"),
+                 empty=gettext_lazy("没有超时案件。"), per_page=50, show_department=True),
+]
+
+DEPARTMENT_PANELS = [
+    _queue_panel("inbox", page_selectors.department_inbox, caption=gettext_lazy("部门收件箱"),
+                 empty=gettext_lazy("收件箱是空的。"), announce=True),
+]
+
+
 @_role_required(Role.OPERATOR)
 def operator_home(request: HttpRequest) -> HttpResponse:
     """受理员: new reports from every source (most urgent deadline, then the oldest, first), handled
-    cases to send for check, tasks out with the collectors, and the results that came back."""
-    user, now = request.user, timezone.now()
-    context = {
-        "intake": _queue(user, page_selectors.intake_queue(user), now),
-        "to_check": _queue(user, page_selectors.check_queue(user), now),
-        "out": _queue(user, page_selectors.tasks_out(user), now, limit=50),
-        "results": list(page_selectors.task_results(user, since=now - timedelta(hours=RESULTS_HOURS))[:50]),
-        "results_hours": RESULTS_HOURS,
-    }
-    return render(request, "cases/home_operator.html", context)
+    cases to send for check, tasks out with the collectors, and the results that came back. Each
+    list is a live panel (cases.panels): paged, and asked for again every LIVE_QUEUE_SECONDS."""
+    return home_render(request, "cases/home_operator.html", OPERATOR_PANELS, {"results_hours": RESULTS_HOURS})
 
 
 @_role_required(Role.SHIFT_LEADER)
 def shift_leader_home(request: HttpRequest) -> HttpResponse:
     """值班长: reports to file or void, checked cases to close, suspension requests, suspended cases."""
-    user, now = request.user, timezone.now()
-    context = {
-        "to_file": _queue(user, page_selectors.filing_queue(user), now),
-        "to_close": _queue(user, page_selectors.closing_queue(user), now),
-        "suspensions": _request_rows(user, selectors.requests_pending(user, RequestKind.SUSPENSION), now),
-        "suspended": _queue(user, page_selectors.suspended_cases(user), now, limit=50),
-    }
-    return render(request, "cases/home_shift_leader.html", context)
+    return home_render(request, "cases/home_shift_leader.html", SHIFT_LEADER_PANELS)
 
 
 @_role_required(Role.DISPATCHER)
 def dispatcher_home(request: HttpRequest) -> HttpResponse:
     """派遣员: filed cases to dispatch (suggested department or owner unknown; returned ones with the
     reason), extension requests, and overdue cases to urge."""
-    user, now = request.user, timezone.now()
-    context = {
-        "to_dispatch": _queue(user, page_selectors.dispatch_queue(user), now),
-        "extensions": _request_rows(user, selectors.requests_pending(user, RequestKind.EXTENSION), now),
-        "overdue": _queue(user, selectors.cases_overdue(user), now, limit=50),
-    }
-    return render(request, "cases/home_dispatcher.html", context)
+    return home_render(request, "cases/home_dispatcher.html", DISPATCHER_PANELS)
 
 
 @_role_required(Role.HANDLER)
 def department_home(request: HttpRequest) -> HttpResponse:
     """专业部门: the department's inbox, nearest deadline first, reworks and pending requests marked."""
-    user, now = request.user, timezone.now()
-    context = {"inbox": _queue(user, page_selectors.department_inbox(user), now)}
-    return render(request, "cases/home_department.html", context)
+    return home_render(request, "cases/home_department.html", DEPARTMENT_PANELS)
 
 
 @_role_required(Role.COLLECTOR)
@@ -205,6 +247,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """受理登记: an operator enters a report received by phone, from the media, a leader or another
     channel; services.case_report locates it, checks for duplicates and starts the accept clock."""
     minors = page_selectors.minor_choices()
+    picker = class_picker_data(request.user)
     if request.method == "POST":
         form = ReportForm(request.POST, minors=minors)
         if form.is_valid():
@@ -219,7 +262,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
-                return render(request, "cases/report_new.html", {"form": form}, status=error.status_code)
+                return render(request, "cases/report_new.html", {"form": form, "class_picker": picker},
+                              status=error.status_code)
             case = result.case
             if result.created:
                 messages.success(request, _("已登记案件 %(number)s。") % {"number": case.number})
@@ -229,9 +273,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("可能与案件 %(number)s 重复，请核对后合并。") % {
                     "number": case.duplicate_of.number})
             return redirect("cases:case", case_id=case.pk)
-        return render(request, "cases/report_new.html", {"form": form}, status=400)
+        return render(request, "cases/report_new.html", {"form": form, "class_picker": picker}, status=400)
     form = ReportForm(minors=minors, initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "cases/report_new.html", {"form": form})
+    return render(request, "cases/report_new.html", {"form": form, "class_picker": picker})
 
 
 # --- the case page and its actions ---------------------------------------------------------------
@@ -240,8 +284,10 @@ def _choices_for(actions: list[str], case: Case) -> dict:
     choices = {}
     if "file" in actions:
         choices["minors"] = page_selectors.minor_choices(case.minor.edition)
-    if Action.DISPATCH in actions:
+    if {Action.DISPATCH, Action.JOINT_DISPATCH, Action.REDISPATCH} & set(actions):
         choices["departments"] = page_selectors.department_choices()
+    if Action.RETURN in actions:
+        choices["return_reasons"] = page_selectors.return_reason_choices()
     return choices
 
 
@@ -253,6 +299,12 @@ def _timeline(case: Case) -> list[dict]:
         facts = []
         if payload.get("department"):
             facts.append(_("部门：%(name)s") % {"name": payload["department"]})
+        if payload.get("from_department"):
+            facts.append(_("原部门：%(name)s") % {"name": payload["from_department"]})
+        if payload.get("assisting"):
+            facts.append(_("协办部门：%(names)s") % {"names": "、".join(payload["assisting"])})
+        if payload.get("reason"):
+            facts.append(_("回退原因：%(reason)s") % {"reason": payload["reason"]})
         if payload.get("into"):
             facts.append(_("合并至：%(number)s") % {"number": payload["into"]})
         if payload.get("filing_condition"):
@@ -297,6 +349,8 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
     requests = case.detail_requests
     pending = {r.kind for r in requests if r.status == RequestStatus.PENDING}
     names = _offered(user, case, pending_kinds=pending)
+    if _department_has_acted(case):
+        names = [name for name in names if name not in CORRECTIONS]
     choices = _choices_for(names, case)
     forms = []
     for name in names:
@@ -324,12 +378,16 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
         "steps": case.detail_steps,
         "requests": requests,
         "tasks": case.detail_tasks,
+        "assists": case.detail_assists,
         "map": {
             "lon": case.lon, "lat": case.lat, "grid": map_data.grid, "neighbours": map_data.neighbours,
             "components": map_data.components, "tiles": settings.MAP_TILE_URL,
         },
         "back_url": reverse("cases:home"),
         "now": now,
+        # 立案 keeps the case's own edition (its choices are that edition's classes).
+        "class_picker": class_picker_data(user, edition=case.minor.edition, other_editions=False)
+        if "file" in names else None,
     }
 
 
@@ -396,7 +454,7 @@ def _search(request: HttpRequest):
     params = QueryDict(mutable=True)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        for name in ("number", "q", "minor_code", "district", "street", "department", "overdue"):
+        for name in ("number", "q", "minor_code", "unit_grid", "district", "street", "department", "overdue"):
             if data.get(name) not in (None, ""):
                 params[name] = str(data[name]).strip()
         params.setlist("state", data.get("state") or [])
@@ -436,7 +494,11 @@ EXPORT_COLUMNS = [
     ("dispatched_at", gettext_lazy("派遣时间")), ("handle_deadline", gettext_lazy("处置时限")), ("handled_at", gettext_lazy("处置时间")),
     ("closed_at", gettext_lazy("结案时间")), ("current_deadline", gettext_lazy("当前环节时限")), ("rework_count", gettext_lazy("返工次数")),
     ("return_count", gettext_lazy("回退次数")),
+    # The state marks (cases.marks): each as its own column, and the marks in words.
+    ("suspended_until", gettext_lazy("挂账至")), ("urge_count", gettext_lazy("督办次数")),
+    ("extension_count", gettext_lazy("延期次数")),
 ]
+MARKS_COLUMN = gettext_lazy("状态标记")
 
 
 @login_required
@@ -454,17 +516,19 @@ def search_export(request: HttpRequest) -> HttpResponse:
     fields = [name for name, _label in EXPORT_COLUMNS]
     labelled = [(i, {value: str(label) for value, label in choices[name]})
                 for i, name in enumerate(fields) if name in choices]
+    marked = {name: fields.index(name) for name in MARK_COLUMNS}
 
     def rows():
         for row in cases.values_list(*fields)[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
             row = list(row)
+            marks = marks_text(SimpleNamespace(**{name: row[i] for name, i in marked.items()}))
             for i, names in labelled:
                 row[i] = names.get(row[i], row[i])
-            yield row
+            yield [*row, marks]
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(filename=f"cases-{stamp}.xlsx", title=_("案件"), headers=[label for _f, label in EXPORT_COLUMNS],
-                         rows=rows())
+    return xlsx_response(filename=f"cases-{stamp}.xlsx", title=_("案件"),
+                         headers=[label for _f, label in EXPORT_COLUMNS] + [MARKS_COLUMN], rows=rows())
 
 
 # --- the live overview -------------------------------------------------------------------------------
@@ -496,11 +560,13 @@ def _overview_context(request: HttpRequest) -> dict:
 def overview(request: HttpRequest) -> HttpResponse:
     """指挥总览: counts by state and traffic light in the person's scope, today's intake by source and a
     map of open cases by grid; the figures refresh themselves (htmx polling), the map with them."""
+    if request.GET.get("wall") == "1":
+        return redirect("cases:wall")  # the wall mode's old address
     if request.htmx:
         response = render(request, "cases/_overview_live.html", _overview_context(request))
     else:
         context = _overview_context(request)
-        context.update(wall=request.GET.get("wall") == "1", tiles=settings.MAP_TILE_URL)
+        context.update(tiles=settings.MAP_TILE_URL, grid_cases_url=_grid_cases_url())
         response = render(request, "cases/overview.html", context)
     # The same URL answers the page and the fragment: caches must tell them apart.
     patch_vary_headers(response, ("HX-Request",))
@@ -520,3 +586,43 @@ def overview_grids(request: HttpRequest) -> JsonResponse:
             for grid in grids
         ],
     })
+
+
+# --- the wall mode (大屏模式) --------------------------------------------------------------------------
+
+def _grid_cases_url() -> str:
+    """The search page for a grid's open cases; the maps append "&unit_grid=<code>"."""
+    return reverse("cases:search") + "?" + urlencode([("state", state) for state in OPEN_STATES])
+
+
+def _wall_context(request: HttpRequest) -> dict:
+    user, now = request.user, timezone.now()
+    trend = wall_selectors.wall_intake_by_hour(user, now=now)
+    return {
+        "figures": wall_selectors.wall_figures(user, now=now),
+        "trend": {
+            "hours": [_("%(h)d时") % {"h": hour} for hour in range(24)],
+            "today": trend["today"], "yesterday": trend["yesterday"],
+            "today_label": _("今日"), "yesterday_label": _("昨日"),
+        },
+        "newest": wall_selectors.wall_newest(user),
+        "overdue": wall_selectors.wall_overdue(user),
+        "now": now,
+        "refresh_ms": int(settings.WALL_REFRESH_SECONDS * 1000),
+    }
+
+
+@login_required
+@require_GET
+def wall(request: HttpRequest) -> HttpResponse:
+    """大屏模式: the overview for a 1920×1080 wall screen, without navigation: today's figures, today's
+    intake by hour, the newest cases rolling, the most overdue, the grid map. Its figures refresh
+    every WALL_REFRESH_SECONDS (htmx asks for the same address), the map with them."""
+    context = _wall_context(request)
+    if request.htmx:
+        response = render(request, "cases/_wall_live.html", context)
+    else:
+        context.update(tiles=settings.MAP_TILE_URL, grid_cases_url=_grid_cases_url())
+        response = render(request, "cases/wall.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -3,7 +3,9 @@ callback result, and the public status lookup. They validate shapes; hotline.ser
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import CLASS_PICKER_ATTRS
 from cases.models import Urgency
+from cases.selectors.class_picker import edition_active
 from core.dates import DateTimeField
 
 from .models import CallKind, Channel, FeedbackChannel, FeedbackKind, Satisfaction
@@ -11,9 +13,11 @@ from .service_codes import services_active
 
 
 def class_choices() -> list:
-    """Active classes grouped by major class (edition and kind in the group label)."""
+    """Active classes grouped by major class (edition and kind in the group label), the active
+    edition's first; the class picker enhances the select (cases.selectors.class_picker)."""
+    active = edition_active()
     groups: dict[str, list] = {}
-    for minor in services_active():
+    for minor in sorted(services_active(), key=lambda minor: minor.edition != active):
         label = f"{minor.get_kind_display()} · {minor.major.code} {minor.major.name}（{minor.edition}）"
         groups.setdefault(label, []).append((minor.pk, f"{minor.code} {minor.name}"))
     return [("", _("— 选择问题分类 —")), *groups.items()]
@@ -25,7 +29,8 @@ class CallForm(forms.Form):
     phone = forms.CharField(label=_("来电号码"), max_length=32)
     caller_name = forms.CharField(label=_("来电人称呼"), max_length=64, required=False)
     content = forms.CharField(label=_("来电内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    minor_id = forms.TypedChoiceField(label=_("问题分类"), coerce=int, required=False, empty_value=None)
+    minor_id = forms.TypedChoiceField(label=_("问题分类"), coerce=int, required=False, empty_value=None,
+                                      widget=forms.Select(attrs=CLASS_PICKER_ATTRS))
     lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180,
                            widget=forms.NumberInput(attrs={"step": "any"}))
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90,

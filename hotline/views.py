@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
+from cases.selectors.class_picker import class_picker_data
 from cases.transitions import TRANSITIONS
 from core.errors import ApplicationError
 from grids.models import UnitGrid
@@ -84,7 +85,8 @@ def home(request):
                 return HttpResponseRedirect(f"{reverse('hotline:home')}?{urlencode(query)}")
 
     context = {"is_agent": is_agent, "form": form, "map_tile_url": settings.MAP_TILE_URL,
-               "map_center": _map_center() if is_agent else ""}
+               "map_center": _map_center() if is_agent else "",
+               "class_picker": class_picker_data(user) if is_agent else None}
     phone = request.GET.get("phone", "").strip()
     if phone and is_agent:
         try:
@@ -136,7 +138,7 @@ def _timeline(user, case) -> list[dict]:
     for event in case.events.all():
         transition = TRANSITIONS.get(event.action)
         label = transition.label if transition else EXTRA_EVENT_LABELS.get(event.action, event.action)
-        rows.append({"at": event.created_at, "what": label, "who": event.actor.username if event.actor else "",
+        rows.append({"at": event.created_at, "what": label, "who": event.actor.display_name if event.actor else "",
                      "note": event.note})
     for call in case.hotline_calls.all():
         rows.append({"at": call.called_at, "what": _("来电（%(link)s）") % {"link": call.get_case_link_display()},

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import shapely
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from grids.locator import grid_index
@@ -12,8 +12,9 @@ from grids.models import Component, Department, MinorClass, Region, RegionLevel,
 from grids.selectors import components_nearest
 
 from ..calendar import traffic_light
-from ..models import OPEN_STATES, Case, CaseEvent, Source, State, Task
+from ..models import OPEN_STATES, Case, CaseAssist, CaseEvent, ReturnReason, Source, State, Task
 from ..transitions import Action
+from .class_picker import edition_active
 from .scoped import case_list, cases_visible
 
 # How far around a case the page looks for neighbouring grids and components (degrees, ~300 m).
@@ -86,32 +87,51 @@ def dispatch_queue(user: User) -> QuerySet[Case]:
 
 
 def department_inbox(user: User) -> QuerySet[Case]:
-    """Department handler: the cases dispatched to the department, the nearest deadline first; a
-    rework carries the reason the check failed."""
+    """Department handler: the cases dispatched to the department as lead (主办) and those it assists
+    on while its task is open (协办, `assist_open` with the task's own `assist_deadline`), the
+    nearest deadline first; `joint` marks the lead's cases with assisting departments still at work;
+    a rework carries the reason the check failed."""
+    open_assists = CaseAssist.objects.filter(case_id=OuterRef("pk"), completed_at__isnull=True)
+    mine = open_assists.filter(department_id=user.department_id)
     return with_last_note(
         case_list(user).filter(state__in=[State.DISPATCHED, State.SUSPENDED]), Action.CHECK_FAIL, "rework_reason"
     ).annotate(
         pending_requests=Count("requests", filter=Q(requests__status="pending")),
-    ).order_by("current_deadline", "pk")
+        assist_open=Exists(mine),
+        assist_deadline=Subquery(mine.values("deadline")[:1]),
+        joint=Exists(open_assists),
+    ).filter(Q(department_id=user.department_id) | Q(assist_open=True)).order_by("current_deadline", "pk")
 
 
 def minor_choices(edition: str | None = None) -> list[tuple[str, list[tuple[int, str]]]]:
-    """Active minor classes grouped by major class, for a select with optgroups (one query)."""
+    """Active minor classes grouped by major class, for a select with optgroups (one query). Without
+    `edition`, both editions: the active one (settings.CLASS_EDITION) first, the edition in each
+    group's label, so the same name in both (0505 and 09009 机动车乱停放) is told apart without
+    JavaScript; the class picker (cases.selectors.class_picker) enhances this select."""
     minors = MinorClass.objects.filter(is_active=True).select_related("major").order_by(
         "edition", "kind", "major__code", "code")
     if edition:
         minors = minors.filter(edition=edition)
     kinds = {value: str(label) for value, label in MinorClass._meta.get_field("kind").choices}  # translated once
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for pk, code, name, kind, major_code, major_name in minors.values_list(
-            "pk", "code", "name", "kind", "major__code", "major__name"):
-        groups.setdefault(f"{kinds.get(kind, kind)} · {major_code} {major_name}", []).append((pk, f"{code} {name}"))
-    return list(groups.items())
+    active = edition or edition_active()
+    groups: dict[tuple[bool, str], list[tuple[int, str]]] = {}
+    for pk, code, name, kind, major_code, major_name, minor_edition in minors.values_list(
+            "pk", "code", "name", "kind", "major__code", "major__name", "edition"):
+        label = f"{kinds.get(kind, kind)} · {major_code} {major_name}"
+        if not edition:
+            label += f"（{minor_edition}）"
+        groups.setdefault((minor_edition != active, label), []).append((pk, f"{code} {name}"))
+    return [(label, options) for (_other, label), options in sorted(groups.items(), key=lambda item: item[0][0])]
 
 
 def department_choices() -> list[tuple[int, str]]:
     return [(pk, name) for pk, name in Department.objects.filter(is_active=True).order_by("level", "code")
             .values_list("pk", "name")]
+
+
+def return_reason_choices() -> list[tuple[str, str]]:
+    """The city's active return reasons (回退原因), in its order."""
+    return list(ReturnReason.objects.filter(is_active=True).values_list("code", "label"))
 
 
 def region_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

@@ -54,7 +54,9 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     operator.wait_for_url(re.compile(r"/cases/new/$"))
     lon, lat = point_in(0)
     operator.select_option("#id_source", "hotline_12319")
-    operator.select_option("#id_minor", str(garbage.pk))
+    operator.fill("#id_minor_search", garbage.name)  # the class picker over the select
+    operator.keyboard.press("Enter")
+    assert operator.input_value("#id_minor") == str(garbage.pk)
     operator.fill("#id_description", description)
     operator.fill("#id_address", "人民路与解放路口")
     operator.fill("#id_lon", str(lon))
@@ -121,6 +123,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     assert west_handler.url.endswith("/work/department/")
     with west_handler.expect_navigation():
         row(west_handler, number).locator("a[data-key='r']").click()
+    west_handler.select_option("#id_return-reason_code", "not_our_duty")
     west_handler.fill("#id_return-note", "不在本所辖区，请改派东区环卫所")
     submit_action(west_handler, "return")
     expect_done(west_handler, "回退")
