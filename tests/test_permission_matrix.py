@@ -392,6 +392,56 @@ FIELD_ROWS = [
 ROWS += PATROL_ROWS + FIELD_ROWS
 
 
+def _video_event(world: World, kind: str) -> int:
+    """A video event of a camera in district A, made on first use: "pending" (waiting for an
+    operator) or "rejected" (already decided, so that a confirmation is refused with a 409)."""
+    key = f"video_{kind}"
+    if key not in world.ids:
+        from django.utils import timezone
+
+        from video import services as video_services
+        from video.models import Camera, EventStatus, VideoEvent
+
+        camera = Camera.objects.filter(code="CAM-A").first() or video_services.camera_save(
+            camera=Camera(code="CAM-A", name="东区路口", lon=point_in(0)[0], lat=point_in(0)[1]))
+        platform = world.ids.get("video_platform_obj") or video_services.platform_create(name="matrix")[0]
+        world.ids["video_platform_obj"] = platform
+        event = video_services.video_event_receive(
+            platform=platform, external_id=kind, camera_code=camera.code, detected_at=timezone.now(),
+            class_code="0101", confidence=0.3, frame=photo("f.png"))
+        if kind == "rejected":
+            VideoEvent.objects.filter(pk=event.event.pk).update(status=EventStatus.REJECTED, reject_reason="x")
+        world.ids[key] = event.event.pk
+    return world.ids[key]
+
+
+# Video intake: the platform's endpoint takes its key alone (a session or the Open311 key: 401);
+# the command center reads pending events and accuracy within its region (video.selectors), and
+# operators, shift leaders and the administrator decide (the rows are refused: an empty reason,
+# an event already rejected). Scheduled backups: a page for staff (the administrator).
+VIDEO_VIEWERS = {"operator", "operator_b", "shift_leader", "dispatcher", "manager", "admin"}
+VIDEO_DECIDERS = {"operator", "shift_leader", "admin"}
+VIDEO_ROWS = [
+    Row("video-event-receive", "/api/video/events/", statuses(401), method="post", data={}, api_key=True),
+    Row("video-events-pending", "/api/video/events/pending/", only(VIDEO_VIEWERS, 200)),
+    Row("video-event-confirm", lambda w: f"/api/video/events/{_video_event(w, 'rejected')}/confirm/",
+        only(VIDEO_DECIDERS, 409, operator_b=404), method="post"),
+    Row("video-event-reject", lambda w: f"/api/video/events/{_video_event(w, 'pending')}/reject/",
+        only(VIDEO_DECIDERS, 400, operator_b=404), method="post", data={"reason": ""}),
+    Row("video-accuracy", "/api/video/accuracy/", only(VIDEO_VIEWERS, 200)),
+    Row("video:pending", "/video/", only(VIDEO_VIEWERS, 200, anonymous=PAGE)),
+    Row("video:confirm", lambda w: f"/video/events/{_video_event(w, 'rejected')}/confirm/",
+        only(VIDEO_DECIDERS, 409, anonymous=PAGE, operator_b=404), method="post"),
+    Row("video:reject", lambda w: f"/video/events/{_video_event(w, 'pending')}/reject/",
+        only(VIDEO_DECIDERS, 400, anonymous=PAGE, operator_b=404), method="post", data={"reason": ""}),
+    Row("video:frame", lambda w: f"/video/events/{_video_event(w, 'pending')}/frame/",
+        only(VIDEO_VIEWERS, 200, other=404, anonymous=PAGE, operator_b=404)),
+    Row("video:accuracy", "/video/accuracy/", only(VIDEO_VIEWERS, 200, anonymous=PAGE)),
+    Row("backups", "/backups/", only({"admin"}, 200, other=302, anonymous=302)),
+]
+ROWS += VIDEO_ROWS
+
+
 def _admin_rows() -> list[Row]:
     """The admin site: its index and every registered model's list, for staff only (the
     administrator); everyone else is sent to the admin's login."""

@@ -277,12 +277,13 @@ def video_event_confirm(*, actor: User, event_id: int) -> VideoEvent:
 def video_event_reject(*, actor: User, event_id: int, reason: str) -> VideoEvent:
     """An operator rejects a pending event (a false detection), with the reason."""
     reason = text_clean(reason)
-    if not reason:
-        raise ApplicationError(_("请填写驳回原因。"), extra={"field": "reason"})
-    if len(reason) > 200:
-        raise ApplicationError(_("驳回原因不能超过 200 字。"), extra={"field": "reason"})
     with transaction.atomic():
+        # Role, scope and state first: a refusal says nothing of an event the person may not see.
         event = _event_to_decide(actor, event_id)
+        if not reason:
+            raise ApplicationError(_("请填写驳回原因。"), extra={"field": "reason"})
+        if len(reason) > 200:
+            raise ApplicationError(_("驳回原因不能超过 200 字。"), extra={"field": "reason"})
         event.status, event.reject_reason = EventStatus.REJECTED, reason
         event.decided_by, event.decided_at = actor, timezone.now()
         event.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
