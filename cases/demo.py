@@ -265,15 +265,17 @@ class _Maker:
                                             requested_deadline=max(deadline, timezone.now()) + timedelta(days=3),
                                             note=_("需协调施工队伍，申请延期"))
 
+        suspend_until = timezone.localdate() + timedelta(days=self.rng.randint(3, 30))
         steps: dict[str, list[Callable[[], object]]] = {
-            "returned": [lambda: workflow.case_return(actor=handler, case_id=case_id, note=_("不属于本单位职责范围"))],
+            "returned": [lambda: workflow.case_return(actor=handler, case_id=case_id, reason_code="not_our_duty",
+                                                      note=_("不属于本单位职责范围"))],
             "dispatched": [],
             "extension_pending": [extension_request],
             "extended": [extension_request,
                          lambda: workflow.case_approve_extension(actor=cast.dispatcher, case_id=case_id)],
             "suspension_pending": [lambda: workflow.case_request_suspension(
-                actor=handler, case_id=case_id, note=_("涉及产权纠纷，需协调解决"))],
-            "suspended": [lambda: workflow.case_request_suspension(actor=handler, case_id=case_id,
+                actor=handler, case_id=case_id, until=suspend_until, note=_("涉及产权纠纷，需协调解决"))],
+            "suspended": [lambda: workflow.case_request_suspension(actor=handler, case_id=case_id, until=suspend_until,
                                                                    note=_("涉及产权纠纷，需协调解决")),
                           lambda: workflow.case_approve_suspension(actor=cast.shift_leader, case_id=case_id)],
         }

@@ -72,6 +72,8 @@ class FileForm(ActionForm):
     def setup(self) -> None:
         self.fields["minor"].choices = self.choices.get("minors", [])
         self.fields["minor"].initial = self.case.minor_id
+        # The picker fills 立案条件 with the first condition of the class picked (class_picker.js).
+        self.fields["minor"].widget.attrs["data-filing-input"] = self["filing_condition"].auto_id
         self.fields["urgency"].initial = self.case.urgency
         conditions = [line.strip() for line in (self.case.minor.filing_conditions or "").splitlines() if line.strip()]
         self.filing_conditions = conditions

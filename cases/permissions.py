@@ -1,19 +1,25 @@
 """Who may do what to which case: role (from the transition table) and scope (two-level supervision
-and command). Used alike by the workflow, the API, the pages and the admin."""
-from django.db.models import Q
+and command). Used alike by the workflow, the API, the pages and the admin.
+
+A department sees the cases sent to it as lead (主办) and those it assists on (协办, joint dispatch);
+it makes the lead's moves only on its own cases, and an assisting move only on an open task of its own."""
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from grids.models import RegionLevel, ResponsibilityGrid, Role, User
 
-from .models import Case
+from .models import Case, CaseAssist
 from .transitions import TRANSITIONS, allowed_actions
 
 
 def scope_filter(user: User) -> Q | None:
     """The Q that limits cases to the user's scope; None means the whole city."""
     if user.role == Role.HANDLER:
-        return Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+        if not user.department_id:
+            return Q(pk__in=[])
+        assisted = CaseAssist.objects.filter(case_id=OuterRef("pk"), department_id=user.department_id)
+        return Q(department_id=user.department_id) | Q(Exists(assisted))
     if user.role == Role.COLLECTOR:
         # A subquery, not a join through the collectors table: no row can repeat, so the lists
         # need no SELECT DISTINCT (which sorted every visible case before the page was cut).
@@ -35,7 +41,11 @@ def case_in_scope(user: User, case: Case) -> bool:
     if not user.is_active:
         return False
     if user.role == Role.HANDLER:
-        return bool(user.department_id) and case.department_id == user.department_id
+        return bool(user.department_id) and (
+            case.department_id == user.department_id
+            or bool(getattr(case, "assist_open", False))  # annotated by the inbox: no query per row
+            or CaseAssist.objects.filter(case_id=case.pk, department_id=user.department_id).exists()
+        )
     if user.role == Role.COLLECTOR:
         return case.reporter_id == user.pk or (
             case.responsibility_grid_id is not None
@@ -60,6 +70,23 @@ def case_actionable(user: User, case: Case) -> bool:
     return case_in_scope(user, case)
 
 
+def department_party_ok(actor: User, case: Case, action: str) -> bool:
+    """A department's move is the lead's (the case's department) or, for an `assisting` move, an
+    assisting department's with an open task on the case. `case.assist_open` (annotated by the
+    inbox) spares the query."""
+    if actor.role != Role.HANDLER:
+        return True
+    if not TRANSITIONS[action].assisting:
+        return case.department_id == actor.department_id
+    if case.department_id == actor.department_id:
+        return False
+    known = getattr(case, "assist_open", None)
+    if known is not None:
+        return bool(known)
+    return CaseAssist.objects.filter(case_id=case.pk, department_id=actor.department_id,
+                                     completed_at__isnull=True).exists()
+
+
 def can_apply(actor: User, case: Case, action: str) -> bool:
     """True when the table allows `action` from the case's state for the actor's role, in scope."""
     transition = TRANSITIONS[action]
@@ -67,6 +94,7 @@ def can_apply(actor: User, case: Case, action: str) -> bool:
         actor.role in transition.roles
         and case.state in transition.sources
         and case_actionable(actor, case)
+        and department_party_ok(actor, case, action)
     )
 
 
@@ -74,7 +102,8 @@ def available_actions(actor: User, case: Case) -> list[str]:
     """The moves this person may make on this case now (what the pages and the API offer)."""
     if not case_actionable(actor, case):
         return []
-    return [name for name in allowed_actions(case.state) if actor.role in TRANSITIONS[name].roles]
+    return [name for name in allowed_actions(case.state) if actor.role in TRANSITIONS[name].roles
+            and department_party_ok(actor, case, name)]
 
 
 def case_not_found() -> NotFoundError:
@@ -96,6 +125,18 @@ def check_can_apply(actor: User, case: Case, action: str) -> None:
         )
     if not case_actionable(actor, case):
         raise PermissionDeniedError(_("案件 %(number)s 不在您的管辖范围内。") % {"number": case.number})
+    if not department_party_ok(actor, case, action):
+        raise PermissionDeniedError(
+            _("本部门没有该案件待完成的协办任务。") if transition.assisting
+            else _("本部门是案件 %(number)s 的协办部门，只能报告协办完成。") % {"number": case.number}
+        )
+    check_state_allows(case, action)
+
+
+def check_state_allows(case: Case, action: str) -> None:
+    """Raise 409 (naming the allowed moves) for a move the case's state does not allow: the check
+    the system's own moves (Transition.by_system) pass through, having no role or scope."""
+    transition = TRANSITIONS[action]
     if case.state not in transition.sources:
         allowed = allowed_actions(case.state)
         raise ConflictError(

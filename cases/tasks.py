@@ -7,6 +7,7 @@ from celery.signals import worker_ready
 
 from .outbox import outbox_drain
 from .services import case_report_announce, steps_mark_overdue
+from .suspensions import suspension_ending_announce, suspensions_tick
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +16,19 @@ logger = logging.getLogger(__name__)
 def mark_overdue() -> int:
     """Mark every step past its deadline (once) and log it as an event."""
     return steps_mark_overdue()
+
+
+@shared_task(name="cases.suspensions_tick")
+def suspensions_tick_task() -> dict:
+    """Remind of suspensions ending by the next working day, and resume those whose date has come."""
+    run = suspensions_tick()
+    return {"reminded": run.reminded, "resumed": run.resumed}
+
+
+@shared_task(name="cases.suspension_ending", autoretry_for=(Exception,), retry_backoff=True, max_retries=10)
+def suspension_ending(case_id: int, outbox_key: str | None = None) -> bool:
+    """Tell CASE_REPORT_NOTIFIER a suspension ends by the next working day, once (through the outbox)."""
+    return suspension_ending_announce(case_id=case_id, outbox_key=outbox_key)
 
 
 @shared_task(name="cases.outbox_drain")

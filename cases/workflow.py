@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,27 +15,30 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.queries import row_by_key
 from grids.geometry import metres_between
-from grids.models import Department, MinorClass, User
+from grids.models import Department, MinorClass, Role, User
 from grids.selectors import ownership_resolve
 
 from . import steps
-from .calendar import WorkCalendar
+from .calendar import WorkCalendar, local_midnight
 from .models import (
     Case,
+    CaseAssist,
     CaseEvent,
     CaseRequest,
+    CaseStep,
     RequestKind,
     RequestStatus,
+    ReturnReason,
     StepKind,
     Task,
     TaskKind,
     Urgency,
 )
-from .permissions import case_in_scope, case_not_found, check_can_apply
-from .transitions import TRANSITIONS, Action
+from .permissions import case_in_scope, case_not_found, check_can_apply, check_state_allows
+from .transitions import ARGUMENT_MISSING, TRANSITIONS, Action
 
 # A mutation changes the locked case in memory and returns the event payload.
 Mutation = Callable[[Case, datetime], dict[str, Any]]
@@ -75,8 +78,12 @@ def move_keyed(key: str | None) -> Iterator[None]:
         _move_key.reset(token)
 
 
-def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mutation | None = None) -> Case:
+def _apply(*, actor: User | None, case_id: int, action: str, note: str = "", mutate: Mutation | None = None) -> Case:
+    """`actor` None is the system itself (the clock), allowed only the moves marked `by_system`;
+    its event has no actor."""
     transition = TRANSITIONS[action]
+    if actor is None and not transition.by_system:
+        raise ApplicationError(_("“%(action)s”须由人执行。") % {"action": transition.label}, status_code=403)
     key = _move_key.get()
     with transaction.atomic():
         # NO KEY UPDATE: we never change the case's key, so rows referencing it (events, steps)
@@ -91,7 +98,10 @@ def _apply(*, actor: User, case_id: int, action: str, note: str = "", mutate: Mu
                                             payload__idempotency_key=key).exists():
             case.replayed = True
             return case
-        check_can_apply(actor, case, action)
+        if actor is None:
+            check_state_allows(case, action)
+        else:
+            check_can_apply(actor, case, action)
         # After the permission check: who may not make the move is told so, not asked for a reason.
         if transition.needs_reason and not (note or "").strip():
             raise ApplicationError(_("“%(action)s”必须填写理由。") % {"action": transition.label},
@@ -255,32 +265,153 @@ def case_merge(*, actor: User, case_id: int, into_case_id: int, note: str = "") 
 
 # --- dispatch and handling ------------------------------------------------------------------
 
+def _department_active(department_id: int, field: str = "department_id") -> Department:
+    department = row_by_key(Department.objects.filter(pk=department_id, is_active=True))
+    if department is None:
+        raise ApplicationError(_("处置部门不存在或已停用。"), extra={"field": field})
+    return department
+
+
+def _dispatch_to(case: Case, department: Department, actor: User, now: datetime) -> dict[str, Any]:
+    """Send a filed case to its (lead) department: the dispatch step ends, the handling starts.
+    A dispatch after a withdrawal (撤回) is the same dispatch made again: its step gets no verdict,
+    so the assessment counts the case's dispatch once (the first)."""
+    again = case.dispatched_at is not None and _last_handling_ended_by(case) == Action.WITHDRAW
+    steps.step_complete(case, now, actor=actor, kind=StepKind.DISPATCH, count_on_time=not again)
+    case.department = department
+    case.dispatched_at = now
+    _handling_open(case, now)
+    return {
+        "department": department.name,
+        "suggested": case.suggested_department_id,
+        "follows_suggestion": case.suggested_department_id == department.pk,
+        "deadline": case.handle_deadline.isoformat(),
+    }
+
+
+def _last_handling_ended_by(case: Case) -> str:
+    return (CaseStep.objects.filter(case=case, kind=StepKind.HANDLE).order_by("-started_at", "-pk")
+            .values_list("ended_by", flat=True).first()) or ""
+
+
 def case_dispatch(*, actor: User, case_id: int, department_id: int, note: str = "") -> Case:
     def mutate(case, now):
-        department = row_by_key(Department.objects.filter(pk=department_id, is_active=True))
-        if department is None:
-            raise ApplicationError(_("处置部门不存在或已停用。"), extra={"field": "department_id"})
-        steps.step_complete(case, now, actor=actor, kind=StepKind.DISPATCH)
-        case.department = department
-        case.dispatched_at = now
-        _handling_open(case, now)
-        return {
-            "department": department.name,
-            "suggested": case.suggested_department_id,
-            "follows_suggestion": case.suggested_department_id == department.pk,
-            "deadline": case.handle_deadline.isoformat(),
-        }
+        return _dispatch_to(case, _department_active(department_id), actor, now)
 
     return _apply(actor=actor, case_id=case_id, action=Action.DISPATCH, note=note, mutate=mutate)
 
 
-def case_return(*, actor: User, case_id: int, note: str) -> Case:
+def case_joint_dispatch(*, actor: User, case_id: int, department_id: int, assisting_department_ids: list[int],
+                        note: str = "") -> Case:
+    """联合派遣: one lead department (主办) holds the handling step; each assisting department (协办)
+    gets its own task, due when a handling of this case on its own calendar would be. The case can
+    be reported handled only when every assisting task is done (case_report_handled)."""
+    assisting_ids = list(dict.fromkeys(pk for pk in assisting_department_ids if pk != department_id))
+    if not assisting_ids:
+        raise ApplicationError(_("请选择至少一个协办部门（主办部门以外）。"),
+                               extra={"field": "assisting_department_ids"})
+
     def mutate(case, now):
-        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False)
+        lead = _department_active(department_id)
+        assisting = list(Department.objects.filter(pk__in=assisting_ids, is_active=True).order_by("pk"))
+        if len(assisting) != len(assisting_ids):
+            raise ApplicationError(_("协办部门不存在或已停用。"), extra={"field": "assisting_department_ids"})
+        payload = _dispatch_to(case, lead, actor, now)
+        CaseAssist.objects.bulk_create([
+            CaseAssist(case=case, department=department, created_by=actor, created_at=now,
+                       deadline=steps.step_deadline(case, StepKind.HANDLE, now, department_id=department.pk))
+            for department in assisting
+        ])
+        return {**payload, "assisting": [department.name for department in assisting]}
+
+    return _apply(actor=actor, case_id=case_id, action=Action.JOINT_DISPATCH, note=note, mutate=mutate)
+
+
+# The moves by which a department acts on a case it was sent (there is no separate 签收): until one
+# of them, the dispatcher may still redispatch or withdraw the case.
+DEPARTMENT_MOVES = [name for name, transition in TRANSITIONS.items() if Role.HANDLER in transition.roles]
+
+
+def _refuse_once_department_acted(case: Case, action: str) -> None:
+    """改派 and 撤回 are the dispatcher's corrections before the department takes the case up: any
+    department move since the dispatch (a return, a request, a report, an assisting task done; a
+    rework counts, its report came after the dispatch) ends them."""
+    moves = CaseEvent.objects.filter(case=case, action__in=DEPARTMENT_MOVES)
+    if case.dispatched_at is not None:
+        moves = moves.filter(created_at__gte=case.dispatched_at)
+    if moves.exists():
+        raise ConflictError(
+            _("处置部门已开始办理案件 %(number)s，不能再%(action)s；如派遣有误，请联系部门回退。")
+            % {"number": case.number, "action": TRANSITIONS[action].label},
+            extra={"state": case.state},
+        )
+
+
+def _assists_end(case: Case, now: datetime, action: str) -> None:
+    """The case left its departments (withdrawn, returned): the open assisting tasks end undone."""
+    CaseAssist.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now, ended_by=action)
+
+
+def case_redispatch(*, actor: User, case_id: int, department_id: int, note: str) -> Case:
+    """改派: a dispatched case goes to another lead department before the first has acted on it.
+    The first department's handling step ends without a verdict (marked as redispatched, not a
+    return); the new department's clock starts afresh, its whole limit from now. Assisting tasks
+    of a joint dispatch stay."""
+
+    def mutate(case, now):
+        _refuse_once_department_acted(case, Action.REDISPATCH)
+        department = _department_active(department_id)
+        if department.pk == case.department_id:
+            raise ApplicationError(_("改派的部门与当前处置部门相同。"), extra={"field": "department_id"})
+        if CaseAssist.objects.filter(case=case, department=department, completed_at__isnull=True).exists():
+            raise ApplicationError(_("该部门已是本案的协办部门。"), extra={"field": "department_id"})
+        previous = case.department.name if case.department else ""
+        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False,
+                            ended_by=Action.REDISPATCH)
+        case.department = department
+        _handling_open(case, now)
+        return {"department": department.name, "from_department": previous,
+                "deadline": case.handle_deadline.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action=Action.REDISPATCH, note=note, mutate=mutate)
+
+
+def case_withdraw(*, actor: User, case_id: int, note: str) -> Case:
+    """撤回: the dispatcher takes a dispatched case back to 待派遣 before the department has acted;
+    its handling step ends marked as withdrawn (not a return), assisting tasks end, and the dispatch
+    step runs again (its next completion is not counted as a second dispatch, see _dispatch_to)."""
+
+    def mutate(case, now):
+        _refuse_once_department_acted(case, Action.WITHDRAW)
+        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False,
+                            ended_by=Action.WITHDRAW)
+        _assists_end(case, now, Action.WITHDRAW)
+        payload = {"department": case.department.name if case.department else ""}
+        case.department = None
+        case.handle_deadline = None
+        steps.step_open(case, StepKind.DISPATCH, now)
+        return payload
+
+    return _apply(actor=actor, case_id=case_id, action=Action.WITHDRAW, note=note, mutate=mutate)
+
+
+def case_return(*, actor: User, case_id: int, reason_code: str, note: str) -> Case:
+    """回退: the department sends the case back to 待派遣 with a reason from the city's list
+    (ReturnReason) and its explanation."""
+
+    def mutate(case, now):
+        reason = row_by_key(ReturnReason.objects.filter(code=reason_code, is_active=True))
+        if reason is None:
+            raise ApplicationError(_("回退原因“%(code)s”不存在或已停用。") % {"code": reason_code},
+                                   extra={"field": "reason_code"})
+        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False,
+                            ended_by=Action.RETURN)
+        _assists_end(case, now, Action.RETURN)
         CaseRequest.objects.filter(case=case, status=RequestStatus.PENDING).update(
             status=RequestStatus.DENIED, decided_at=now, decision_note=_("案件已回退")
         )
-        payload = {"department": case.department.name if case.department else ""}
+        payload = {"department": case.department.name if case.department else "", "reason_code": reason.code,
+                   "reason": reason.label}
         case.department = None
         case.handle_deadline = None
         case.return_count += 1
@@ -355,20 +486,51 @@ def case_deny_extension(*, actor: User, case_id: int, note: str) -> Case:
     return _apply(actor=actor, case_id=case_id, action=Action.DENY_EXTENSION, note=note, mutate=mutate)
 
 
-def case_request_suspension(*, actor: User, case_id: int, note: str) -> Case:
+def suspension_until_moment(until: date, now: datetime) -> datetime:
+    """The instant a suspension asked or granted until `until` ends: the start of that day, city
+    time (the case resumes on that day). Refused unless after today and at most
+    SUSPENSION_MAX_DAYS ahead."""
+    if isinstance(until, datetime):
+        until = timezone.localtime(until).date()
+    today = timezone.localtime(now).date()
+    if until <= today:
+        raise ApplicationError(_("挂账至的日期必须晚于今天。"), extra={"field": "until"})
+    latest = today + timedelta(days=settings.SUSPENSION_MAX_DAYS)
+    if until > latest:
+        raise ApplicationError(_("挂账最长 %(days)s 天，请选择 %(latest)s 或更早的日期。") % {
+            "days": settings.SUSPENSION_MAX_DAYS, "latest": latest.isoformat()}, extra={"field": "until"})
+    return local_midnight(until)
+
+
+def case_request_suspension(*, actor: User, case_id: int, until: date, note: str) -> Case:
+    """A department asks to suspend (挂账) the case until a date, when it resumes by itself."""
+
     def mutate(case, now):
-        request = _request_open(case, RequestKind.SUSPENSION, actor, now, note)
-        return {"request_id": request.pk}
+        moment = suspension_until_moment(until, now)
+        request = _request_open(case, RequestKind.SUSPENSION, actor, now, note, requested_deadline=moment)
+        return {"request_id": request.pk, "until": moment.isoformat()}
 
     return _apply(actor=actor, case_id=case_id, action=Action.REQUEST_SUSPENSION, note=note, mutate=mutate)
 
 
-def case_approve_suspension(*, actor: User, case_id: int, note: str = "") -> Case:
+def case_approve_suspension(*, actor: User, case_id: int, until: date | None = None, note: str = "") -> Case:
+    """Suspend (挂账) the case until the date the department asked for, or another the approver
+    gives: its handling clock stops, and cases.suspensions resumes it on that day."""
+
     def mutate(case, now):
         request = _request_pending(case, RequestKind.SUSPENSION)
+        if until is not None:
+            moment = suspension_until_moment(until, now)
+        elif request.requested_deadline is not None:
+            moment = request.requested_deadline
+            if moment <= now:
+                raise ApplicationError(_("申请的挂账日期已过，请另填挂账至的日期。"), extra={"field": "until"})
+        else:  # a request filed before suspensions had a date
+            raise ApplicationError(str(ARGUMENT_MISSING["until"]), extra={"field": "until"})
         _request_decide(request, actor, now, approved=True, note=note)
         case.suspension_count += 1
-        return {"request_id": request.pk}
+        case.suspended_until, case.suspension_reminded_at = moment, None
+        return {"request_id": request.pk, "until": moment.isoformat()}
 
     return _apply(actor=actor, case_id=case_id, action=Action.APPROVE_SUSPENSION, note=note, mutate=mutate)
 
@@ -382,11 +544,16 @@ def case_deny_suspension(*, actor: User, case_id: int, note: str) -> Case:
     return _apply(actor=actor, case_id=case_id, action=Action.DENY_SUSPENSION, note=note, mutate=mutate)
 
 
-def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
+def case_resume(*, actor: User | None, case_id: int, note: str = "") -> Case:
     """End a suspension: the handling clock was paused, so its deadline moves on by the working
-    time the case spent suspended."""
+    time the case spent suspended. By a person at any time, by the system (actor None) only once
+    the suspension's date has come."""
 
     def mutate(case, now):
+        if actor is None and (case.suspended_until is None or case.suspended_until > now):
+            raise ApplicationError(_("挂账尚未到期。"))
+        until = case.suspended_until
+        case.suspended_until = case.suspension_reminded_at = None
         request = (
             CaseRequest.objects.filter(case=case, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED)
             .order_by("-decided_at")
@@ -401,7 +568,8 @@ def case_resume(*, actor: User, case_id: int, note: str = "") -> Case:
         step.save(update_fields=["deadline", "overdue_marked_at"])
         case.handle_deadline = case.current_deadline = step.deadline
         return {"paused_work_seconds": round(paused), "old_deadline": old.isoformat(),
-                "deadline": step.deadline.isoformat()}
+                "deadline": step.deadline.isoformat(), "until": until.isoformat() if until else None,
+                "automatic": actor is None}
 
     return _apply(actor=actor, case_id=case_id, action=Action.RESUME, note=note, mutate=mutate)
 
@@ -411,6 +579,13 @@ def case_report_handled(*, actor: User, case_id: int, note: str = "", position: 
     transaction)."""
 
     def mutate(case, now):
+        # A joint dispatch is handled when the lead reports and every assisting part is done: the
+        # lead reporting first is refused, naming who is still working, and reports again later.
+        waiting = list(CaseAssist.objects.filter(case=case, completed_at__isnull=True).order_by("pk")
+                       .values_list("department__name", flat=True))
+        if waiting:
+            raise ConflictError(_("协办部门（%(names)s）尚未报告协办完成，主办部门暂不能反馈处置。")
+                                % {"names": "、".join(waiting)}, extra={"state": case.state, "waiting": waiting})
         step = steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE)
         CaseRequest.objects.filter(case=case, status=RequestStatus.PENDING).update(
             status=RequestStatus.DENIED, decided_at=now, decision_note=_("案件已处置")
@@ -421,6 +596,21 @@ def case_report_handled(*, actor: User, case_id: int, note: str = "", position: 
         return {"on_time": case.handled_on_time, **position_payload(case, position)}
 
     return _apply(actor=actor, case_id=case_id, action=Action.REPORT_HANDLED, note=note, mutate=mutate)
+
+
+def case_assist_done(*, actor: User, case_id: int, note: str = "") -> Case:
+    """An assisting department (协办) reports its part of a joint dispatch done."""
+
+    def mutate(case, now):
+        assist = row_by_key(CaseAssist.objects.filter(case=case, department_id=actor.department_id,
+                                                      completed_at__isnull=True).select_related("department"))
+        if assist is None:
+            raise ApplicationError(_("本部门没有该案件待完成的协办任务。"))
+        assist.completed_at, assist.completed_by, assist.note = now, actor, note
+        assist.save(update_fields=["completed_at", "completed_by", "note"])
+        return {"department": assist.department.name, "on_time": now <= assist.deadline}
+
+    return _apply(actor=actor, case_id=case_id, action=Action.ASSIST_DONE, note=note, mutate=mutate)
 
 
 # --- check and close ------------------------------------------------------------------------
@@ -511,6 +701,9 @@ ACTIONS: dict[Action, Callable[..., Case]] = {
     Action.VOID: case_void,
     Action.MERGE: case_merge,
     Action.DISPATCH: case_dispatch,
+    Action.JOINT_DISPATCH: case_joint_dispatch,
+    Action.REDISPATCH: case_redispatch,
+    Action.WITHDRAW: case_withdraw,
     Action.RETURN: case_return,
     Action.REQUEST_EXTENSION: case_request_extension,
     Action.APPROVE_EXTENSION: case_approve_extension,
@@ -520,6 +713,7 @@ ACTIONS: dict[Action, Callable[..., Case]] = {
     Action.DENY_SUSPENSION: case_deny_suspension,
     Action.RESUME: case_resume,
     Action.REPORT_HANDLED: case_report_handled,
+    Action.ASSIST_DONE: case_assist_done,
     Action.SEND_CHECK: case_send_check,
     Action.CHECK_PASS: case_check_pass,
     Action.CHECK_FAIL: case_check_fail,

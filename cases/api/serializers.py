@@ -8,8 +8,9 @@ from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
 from core.api import ModelSerializer
-from core.dates import ApiDateTimeField
+from core.dates import ApiDateField, ApiDateTimeField
 
+from ..marks import case_marks
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
 from ..steps import traffic_light_of
@@ -50,9 +51,13 @@ class ActionInput(serializers.Serializer):
     minor_id = serializers.IntegerField(required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     filing_condition = serializers.CharField(required=False, allow_blank=True, default="")
-    department_id = serializers.IntegerField(required=False)
+    department_id = serializers.IntegerField(required=False, help_text=_("处置部门；联合派遣时为主办部门"))
+    assisting_department_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                                     allow_empty=False, help_text=_("联合派遣的协办部门"))
+    reason_code = serializers.CharField(required=False, max_length=32, help_text=_("回退原因代码"))
     into_case_id = serializers.IntegerField(required=False)
     requested_deadline = ApiDateTimeField(required=False)
+    until = ApiDateField(required=False, help_text=_("挂账至哪一天（当日自动恢复处置）：申请挂账必填，批准挂账可改"))
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180,
                                  help_text=_("作答位置（手机定位）经度：核实、核查、处置反馈"))
@@ -81,6 +86,19 @@ class ChoiceLabelField(serializers.Field):
         return labels.get(value, value)
 
 
+class MarkOutput(serializers.Serializer):
+    """A state mark (cases.marks): its kind (suspended, urged, reworked, extended), the short text
+    a list shows and the full sentence."""
+
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    title = serializers.CharField()
+
+
+def marks_output(case: Case) -> list[dict]:
+    return [{"kind": mark.kind, "label": mark.label, "title": mark.title} for mark in case_marks(case)]
+
+
 class CaseListOutput(ModelSerializer):
     minor_code = serializers.CharField(source="minor.code")
     minor_name = serializers.CharField(source="minor.name")
@@ -91,17 +109,22 @@ class CaseListOutput(ModelSerializer):
     state_display = ChoiceLabelField(State.choices, source="state")
     source_display = ChoiceLabelField(Source.choices, source="source")
     traffic_light = serializers.SerializerMethodField()
+    marks = serializers.SerializerMethodField(help_text=_("状态标记：挂账（至哪天）、督办、返工、延期"))
 
     class Meta:
         model = Case
         fields = [
             "id", "number", "source", "source_display", "kind", "minor_code", "minor_name", "state", "state_display",
             "urgency", "lon", "lat", "address", "district_name", "street_name", "unit_grid_code", "department_name",
-            "current_step", "current_deadline", "traffic_light", "reported_at", "duplicate_of",
+            "current_step", "current_deadline", "traffic_light", "reported_at", "duplicate_of", "marks",
         ]
 
     def get_traffic_light(self, case: Case) -> str | None:
         return traffic_light_of(case, now=self.context.get("now") or timezone.now())
+
+    @extend_schema_field(MarkOutput(many=True))
+    def get_marks(self, case: Case) -> list[dict]:
+        return marks_output(case)
 
     def to_representation(self, case: Case) -> dict:
         """The declared fields' output, built directly for the list (a test compares it with DRF's
@@ -122,16 +145,17 @@ class CaseListOutput(ModelSerializer):
             "department_name": department.name if department is not None else None,
             "current_step": case.current_step, "current_deadline": instant(deadline) if deadline else None,
             "traffic_light": self.get_traffic_light(case), "reported_at": instant(case.reported_at),
-            "duplicate_of": case.duplicate_of_id,
+            "duplicate_of": case.duplicate_of_id, "marks": self.get_marks(case),
         }
 
 
 class EventOutput(ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
+    actor_name = serializers.CharField(source="actor.display_name", default=None)
 
     class Meta:
         model = CaseEvent
-        fields = ["action", "from_state", "to_state", "actor", "created_at", "note", "payload"]
+        fields = ["action", "from_state", "to_state", "actor", "actor_name", "created_at", "note", "payload"]
 
 
 class StepOutput(ModelSerializer):
@@ -234,7 +258,7 @@ class CaseDetailOutput(CaseListOutput):
             "description", "component_code", "suggested_department", "suggested_department_name",
             "ownership_unknown", "verified", "merged_into", "handle_deadline", "handled_at", "handled_on_time",
             "closed_at", "closed_on_time", "rework_count", "return_count", "extension_count", "suspension_count",
-            "urge_count", "events", "steps", "attachments", "requests", "available_actions",
+            "urge_count", "suspended_until", "events", "steps", "attachments", "requests", "available_actions",
         ]
 
     def get_available_actions(self, case: Case) -> list[str]:

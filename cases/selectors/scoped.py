@@ -9,12 +9,14 @@ from django.utils import timezone
 from core.queries import row_by_key
 from grids.models import Region, UnitGrid, User
 
+from ..marks import MARK_COLUMNS
 from ..models import (
     CLOCK_RUNNING_STATES,
     OPEN_STATES,
     QUEUE_STATES,
     Attachment,
     Case,
+    CaseAssist,
     CaseEvent,
     CaseRequest,
     CaseStep,
@@ -51,7 +53,7 @@ ROWS_JOINED = ("minor", "district", "department")
 ROW_COLUMNS = (
     "number", "source", "kind", "state", "urgency", "lon", "lat", "address", "current_step", "current_deadline",
     "current_step_started_at", "reported_at", "duplicate_of", "street", "unit_grid",
-    "minor__code", "minor__name", "district__name", "department__name",
+    "minor__code", "minor__name", "district__name", "department__name", *MARK_COLUMNS,
 )
 
 
@@ -115,6 +117,7 @@ def case_lists_attach(case: Case, *, page: bool = False) -> Case:
     case.detail_requests = list(requests.select_related("requested_by", "decided_by") if page else requests)
     if page:
         case.detail_tasks = list(Task.objects.filter(case_id=case.pk))
+        case.detail_assists = list(CaseAssist.objects.filter(case_id=case.pk).select_related("department"))
     return case
 
 

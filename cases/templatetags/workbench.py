@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.marks import case_marks
+from cases.models import State
 from grids.models import Role
 
 register = template.Library()
@@ -56,6 +58,8 @@ def nav_links(context) -> list[dict]:
     # The patrol map is the command center's (patrol.views); the same roles, repeated for the same reason.
     if user.role in (Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN):
         links.append({"url": _url("patrol:map", "/patrol/"), "label": _("巡查"), "key": "patrol"})
+        # Video events waiting for confirmation (video.selectors.VIEW_ROLES, repeated for the same reason).
+        links.append({"url": _url("video:pending", "/video/"), "label": _("视频"), "key": "video"})
     if user.role in (Role.MANAGER, Role.ADMIN):
         links.append({"url": _url("assessment:home", "/assessment/"), "label": _("考核评价"), "key": "assessment"})
     if user.is_staff:
@@ -99,3 +103,19 @@ def query_with(context, **kwargs) -> str:
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.inclusion_tag("cases/_marks.html")
+def marks(case):
+    """The case's state marks (挂账 until when, 督办, 返工, 延期: cases.marks), as tags with the full
+    sentence for a tooltip and screen readers."""
+    return {"marks": case_marks(case)}
+
+
+@register.simple_tag
+def clock(case) -> str:
+    """The countdown of the case's current step, or, while it is suspended (挂账), that its clock
+    stands still: a suspended case shows no running time."""
+    if case.state == State.SUSPENDED:
+        return _("计时暂停")
+    return countdown(case.current_deadline)

@@ -14,6 +14,7 @@ from cases import services
 from cases.models import (
     Attachment,
     Case,
+    CaseAssist,
     CaseEvent,
     CaseRequest,
     CaseStep,
@@ -119,10 +120,18 @@ def case_build(city, state: str, *, grid: int = 0, cls: str = "garbage", departm
                             responsibility_grid_id=case.responsibility_grid_id, created_at=now,
                             deadline=now + timedelta(hours=4))
     if state == State.SUSPENDED:
-        request_add(case, RequestKind.SUSPENSION, city.users["handler_a"], status=RequestStatus.APPROVED)
+        request = request_add(case, RequestKind.SUSPENSION, city.users["handler_a"], status=RequestStatus.APPROVED)
         case.suspension_count = 1
+        case.suspended_until = request.requested_deadline
     case.save()
     return case
+
+
+def assist_add(case: Case, department, *, done: bool = False) -> CaseAssist:
+    """An assisting department's task on the case (joint dispatch), open unless `done`."""
+    now = timezone.now()
+    return CaseAssist.objects.create(case=case, department=department, created_at=now,
+                                     deadline=now + timedelta(days=2), completed_at=now if done else None)
 
 
 def request_add(case: Case, kind: str, by, *, status: str = RequestStatus.PENDING) -> CaseRequest:
@@ -130,9 +139,17 @@ def request_add(case: Case, kind: str, by, *, status: str = RequestStatus.PENDIN
     decided = status != RequestStatus.PENDING
     return CaseRequest.objects.create(
         case=case, kind=kind, status=status, reason="现场条件不具备", requested_by=by, requested_at=now,
-        requested_deadline=now + timedelta(days=5) if kind == RequestKind.EXTENSION else None,
+        # An extension asks for a deadline; a suspension for the day it ends (the start of that day).
+        requested_deadline=now + timedelta(days=5) if kind == RequestKind.EXTENSION else suspension_until(days=5),
         decided_at=now if decided else None,
     )
+
+
+def suspension_until(*, days: int) -> datetime:
+    """The instant a suspension until `days` from today ends (the start of that day, city time)."""
+    from cases.calendar import local_midnight
+
+    return local_midnight(timezone.localdate() + timedelta(days=days))
 
 
 def snapshot(case_id: int) -> dict:

@@ -15,7 +15,7 @@ from cases.permissions import available_actions
 from cases.transitions import TRANSITIONS, allowed_actions
 from core.errors import ConflictError
 
-from .helpers import case_build, request_add, snapshot
+from .helpers import assist_add, case_build, request_add, snapshot
 
 # The lifecycle, written out by hand (DESIGN: the case loop): from which states each move goes, to
 # which state (None: the state stays), who may make it, and whether it needs a reason. The walk below
@@ -31,6 +31,9 @@ LIFECYCLE = {
     "void": ({S.REPORTED, S.VERIFYING}, S.VOIDED, {"shift_leader"}, True),
     "merge": ({S.REPORTED, S.VERIFYING}, S.MERGED, {"operator", "shift_leader"}, False),
     "dispatch": ({S.FILED}, S.DISPATCHED, {"dispatcher"}, False),
+    "joint_dispatch": ({S.FILED}, S.DISPATCHED, {"dispatcher"}, False),
+    "redispatch": ({S.DISPATCHED}, None, {"dispatcher"}, True),
+    "withdraw": ({S.DISPATCHED}, S.FILED, {"dispatcher"}, True),
     "return": ({S.DISPATCHED}, S.FILED, {"handler"}, True),
     "request_extension": ({S.DISPATCHED}, None, {"handler"}, True),
     "approve_extension": ({S.DISPATCHED}, None, {"dispatcher"}, False),
@@ -40,6 +43,7 @@ LIFECYCLE = {
     "deny_suspension": ({S.DISPATCHED}, None, {"shift_leader"}, True),
     "resume": ({S.SUSPENDED}, S.DISPATCHED, {"shift_leader", "dispatcher"}, False),
     "report_handled": ({S.DISPATCHED}, S.HANDLED, {"handler"}, False),
+    "assist_done": ({S.DISPATCHED}, None, {"handler"}, False),
     "send_check": ({S.HANDLED}, S.CHECKING, {"operator"}, False),
     "check_pass": ({S.CHECKING}, S.CHECKED, {"collector"}, False),
     "check_fail": ({S.CHECKING}, S.DISPATCHED, {"collector", "operator"}, True),
@@ -47,6 +51,10 @@ LIFECYCLE = {
     "reopen": ({S.CLOSED}, S.DISPATCHED, {"shift_leader", "hotline_agent"}, True),
     "urge": (OPEN, None, {"dispatcher", "manager"}, True),
 }
+
+
+# The moves an assisting department makes on its own task; every other department move is the lead's.
+ASSISTING_MOVES = {"assist_done"}
 
 
 def expected_allowed(state: str) -> list[str]:
@@ -72,6 +80,9 @@ ACTORS = {
     "void": "shift_leader",
     "merge": "operator",
     "dispatch": "dispatcher",
+    "joint_dispatch": "dispatcher",
+    "redispatch": "dispatcher",
+    "withdraw": "dispatcher",
     "return": "handler_a",
     "request_extension": "handler_a",
     "approve_extension": "dispatcher",
@@ -81,6 +92,7 @@ ACTORS = {
     "deny_suspension": "shift_leader",
     "resume": "shift_leader",
     "report_handled": "handler_a",
+    "assist_done": "handler_a",  # assisting (an open task) on a case led by municipal: case_for_action
     "send_check": "operator",
     "check_pass": "collector_a",
     "check_fail": "collector_a",
@@ -105,11 +117,33 @@ def valid_arguments(city, action: str) -> dict:
         arguments["is_true"] = True
     elif action == "dispatch":
         arguments["department_id"] = city.departments["sanitation_a"].pk
+    elif action == "joint_dispatch":
+        arguments["department_id"] = city.departments["sanitation_a"].pk
+        arguments["assisting_department_ids"] = [city.departments["municipal"].pk]
+    elif action == "redispatch":
+        arguments["department_id"] = city.departments["sanitation_b"].pk
+    elif action == "return":
+        arguments["reason_code"] = "not_our_duty"
     elif action == "merge":
         arguments["into_case_id"] = case_build(city, State.REPORTED).pk
     elif action == "request_extension":
         arguments["requested_deadline"] = timezone.now() + timedelta(days=10)
+    elif action == "request_suspension":
+        arguments["until"] = timezone.localdate() + timedelta(days=10)
     return arguments
+
+
+def case_for_action(city, action: str, state: str):
+    """A case in `state` on which ACTORS[action] may make the move: sent to sanitation_a, or for an
+    assisting move led by municipal with sanitation_a assisting; a pending request for a decision."""
+    if action in ASSISTING_MOVES:
+        case = case_build(city, state, department="municipal")
+        assist_add(case, city.departments["sanitation_a"])
+        return case
+    case = case_build(city, state)
+    if action in PENDING_REQUEST:
+        request_add(case, PENDING_REQUEST[action], city.users["handler_a"])
+    return case
 
 
 def test_every_action_has_a_workflow_function_and_a_permitted_actor(city):
@@ -131,9 +165,7 @@ def test_terminal_states_allow_no_move_but_reopen():
 @pytest.mark.parametrize("action", list(TRANSITIONS))
 @pytest.mark.parametrize("state", list(State.values))
 def test_every_state_action_pair(city, state, action):
-    case = case_build(city, state)
-    if action in PENDING_REQUEST:
-        request_add(case, PENDING_REQUEST[action], city.users["handler_a"])
+    case = case_for_action(city, action, state)
     arguments = valid_arguments(city, action)
     actor = city.users[ACTORS[action]]
     transition = TRANSITIONS[action]
@@ -171,7 +203,15 @@ def test_available_actions_are_the_table_filtered_by_role(city, state):
         user = city.users[username]
         assert available_actions(user, case) == [
             name for name in expected_allowed(state) if user.role in LIFECYCLE[name][2]
+            and name not in ASSISTING_MOVES  # handler_a is the case's lead department
         ], username
+    # An assisting department (协办) makes only the assisting move, and only while its task is open.
+    assist = assist_add(case, city.departments["municipal"])
+    assisting = city.users["handler_municipal"]
+    assert available_actions(assisting, case) == [name for name in expected_allowed(state) if name in ASSISTING_MOVES]
+    assist.completed_at = timezone.now()
+    assist.save()
+    assert available_actions(assisting, case) == []
 
 
 # --- who writes Case.state ----------------------------------------------------------------------

@@ -149,7 +149,7 @@ def test_shift_leader_sees_cases_to_file_close_and_suspensions(city, client):
     workflow.case_propose_file(actor=city.users["operator"], case_id=to_file.pk)
     to_close = advance(city, report(city, x=1), "checked")
     suspended = advance(city, report(city, dx=0.2), "dispatched")
-    workflow.case_request_suspension(actor=city.users["handler_a"], case_id=suspended.pk, note="需市政工程配合")
+    workflow.case_request_suspension(actor=city.users["handler_a"], case_id=suspended.pk, until=timezone.localdate() + timedelta(days=30), note="需市政工程配合")
     login(client, city, "shift_leader")
     html = client.get(reverse("cases:shift_leader")).content.decode()
     for number in (to_file.number, to_close.number, suspended.number):
@@ -162,7 +162,8 @@ def test_dispatcher_sees_suggestion_owner_unknown_returns_extensions_overdue(cit
     known = advance(city, report(city), "filed")
     unknown = advance(city, report(city, x=1, minor="vending", description="游商占道"), "filed")
     returned = advance(city, report(city, dx=0.3), "dispatched")
-    workflow.case_return(actor=city.users["handler_a"], case_id=returned.pk, note="不属于本所辖区")
+    workflow.case_return(actor=city.users["handler_a"], case_id=returned.pk, reason_code="wrong_location",
+                         note="不属于本所辖区")
     extension = advance(city, report(city, dx=0.7), "dispatched")
     workflow.case_request_extension(actor=city.users["handler_a"], case_id=extension.pk, note="需要采购设备",
                                     requested_deadline=timezone.now() + timedelta(days=10))
@@ -352,7 +353,7 @@ def test_full_loop_through_the_pages_with_a_return_and_a_rework(city, client):
     act("shift_leader", "file", {"file-minor": city.classes["garbage"].pk, "file-urgency": "normal",
                                  "file-filing_condition": "垃圾暴露"})
     act("dispatcher", "dispatch", {"dispatch-department": city.departments["sanitation_b"].pk})
-    act("handler_b", "return", {"return-note": "不在本所辖区"})
+    act("handler_b", "return", {"return-reason_code": "wrong_location", "return-note": "不在本所辖区"})
     assert Case.objects.get(pk=case.pk).state == State.FILED
     act("dispatcher", "dispatch", {"dispatch-department": city.departments["sanitation_a"].pk})
     act("handler_a", "report_handled", {"report_handled-note": "已清理", "report_handled-photos": photo()})
@@ -597,7 +598,8 @@ def test_report_by_grid_code_and_errors(city, client):
 def test_request_decisions_are_offered_only_with_a_pending_request(city, client):
     case = advance(city, report(city), "dispatched")
     login(client, city, "dispatcher")
-    assert action_ids(client.get(reverse("cases:case", args=[case.pk]))) == {"urge"}
+    # Until the department acts, the dispatcher may still redispatch or withdraw the case.
+    assert action_ids(client.get(reverse("cases:case", args=[case.pk]))) == {"urge", "redispatch", "withdraw"}
     workflow.case_request_extension(actor=city.users["handler_a"], case_id=case.pk, note="设备未到",
                                     requested_deadline=timezone.now() + timedelta(days=5))
     assert action_ids(client.get(reverse("cases:case", args=[case.pk]))) == {

@@ -6,9 +6,10 @@ Work windows 08:30-12:00 and 14:00-18:00; 2025-03-05 is an ordinary Wednesday. G
 has a handling limit of 4 working hours (normal); the command center's own steps: accept 0.5 h,
 verify 1 h, file 0.5 h, dispatch 0.5 h, check 2 h, close 0.5 h.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from cases import services
 from cases.models import (
@@ -66,7 +67,7 @@ def test_full_loop_with_return_extension_suspension_and_rework(city, clock, act,
     assert CaseEvent.objects.get(case=case, action="dispatch").payload["follows_suggestion"] is True
 
     clock.set("2025-03-05 10:30")
-    case = act("return", "handler_a", case, note="不属于本单位职责")
+    case = act("return", "handler_a", case, reason_code="not_our_duty", note="不属于本单位职责")
     assert (case.department, case.handle_deadline, case.return_count) == (None, None, 1)
     assert (case.current_step, case.current_deadline) == (StepKind.DISPATCH, at("2025-03-05 11:00"))
 
@@ -92,7 +93,7 @@ def test_full_loop_with_return_extension_suspension_and_rework(city, clock, act,
     assert datetime.fromisoformat(payload["deadline"]) == at("2025-03-06 12:00")
 
     clock.set("2025-03-05 15:00")
-    case = act("request_suspension", "handler_a", case, note="涉及产权纠纷，待协调")
+    case = act("request_suspension", "handler_a", case, until=timezone.localdate() + timedelta(days=30), note="涉及产权纠纷，待协调")
     clock.set("2025-03-05 15:10")
     case = act("approve_suspension", "shift_leader", case)
     assert (case.state, case.suspension_count) == (State.SUSPENDED, 1)
@@ -301,7 +302,7 @@ def test_deny_suspension_keeps_the_case_in_hand(city, clock, act):
     case = report(city)
     act("file", "shift_leader", case)
     act("dispatch", "dispatcher", case, department_id=city.departments["sanitation_a"].pk)
-    act("request_suspension", "handler_a", case, note="待协调")
+    act("request_suspension", "handler_a", case, until=timezone.localdate() + timedelta(days=30), note="待协调")
     case = act("deny_suspension", "shift_leader", case, note="请按期处置")
     assert (case.state, case.suspension_count) == (State.DISPATCHED, 0)
     assert CaseRequest.objects.get(case=case).status == RequestStatus.DENIED
@@ -446,7 +447,7 @@ def test_suspended_case_is_not_marked_overdue_and_resumes_with_its_remaining_tim
     case = act("dispatch", "dispatcher", case, department_id=city.departments["sanitation_a"].pk)
     assert case.handle_deadline == at("2025-03-05 15:00")  # 09:00-12:00, 14:00-15:00
     clock.set("2025-03-05 10:00")
-    act("request_suspension", "handler_a", case, note="待协调")
+    act("request_suspension", "handler_a", case, until=timezone.localdate() + timedelta(days=30), note="待协调")
     act("approve_suspension", "shift_leader", case)
     clock.set("2025-03-10 10:00")  # days later: the paused clock must not run out
     services.steps_mark_overdue()

@@ -6,9 +6,12 @@ The consistency rules of cases.generate.history_check, which the synthetic histo
 asked of histories the workflow itself wrote: on-time verdicts equal to "completed by the deadline",
 the case's current step equal to its one open step, milestones in order.
 """
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases import steps
 from cases.generate import history_check
@@ -49,9 +52,9 @@ def test_histories_written_by_the_workflow_pass_the_consistency_rules(city, cloc
     act("verify", "collector_a", suspended, is_true=True)
     act("file", "shift_leader", suspended)
     act("dispatch", "dispatcher", suspended, department_id=sanitation)
-    act("return", "handler_a", suspended, note="不属于本单位")
+    act("return", "handler_a", suspended, reason_code="other", note="不属于本单位")
     act("dispatch", "dispatcher", suspended, department_id=sanitation)
-    act("request_suspension", "handler_a", suspended, note="待协调")
+    act("request_suspension", "handler_a", suspended, until=timezone.localdate() + timedelta(days=30), note="待协调")
     act("approve_suspension", "shift_leader", suspended)
     clock.set("2025-03-11 09:00")
     act("resume", "shift_leader", suspended)
@@ -91,9 +94,10 @@ def test_a_move_updates_only_the_case_columns_it_changed(city, clock, act):
 
 
 # The statements of each move: the locked case, the move's own reads and writes (the permission
-# check of a collector's grid, the task, the steps, the requests a handling ends), the case, the event.
+# check of a collector's grid, the task, the steps, the requests a handling ends, the assisting
+# departments' tasks a handled report waits for), the case, the event.
 MOVE_QUERIES = {
-    "propose_file": 7, "file": 7, "dispatch": 8, "report_handled": 8, "send_check": 6, "check_pass": 10,
+    "propose_file": 7, "file": 7, "dispatch": 8, "report_handled": 9, "send_check": 6, "check_pass": 10,
     "close": 6,
 }
 

@@ -1,8 +1,9 @@
 """Output serializers of the field app's endpoints."""
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.api.serializers import ChoiceLabelField
+from cases.api.serializers import ChoiceLabelField, MarkOutput, marks_output
 from cases.models import State
 from core.api import ModelSerializer
 from grids.models import MinorClass
@@ -43,3 +44,11 @@ class InboxCaseOutput(serializers.Serializer):
     rework_reason = serializers.CharField(allow_null=True)
     extension_pending = serializers.BooleanField()
     suspension_pending = serializers.BooleanField()
+    suspended_until = serializers.DateTimeField(allow_null=True, help_text=_("挂账至：该时刻自动恢复处置（挂账中的案件）"))
+    extension_count = serializers.IntegerField(help_text=_("已批准的延期次数"))
+    handle_deadline = serializers.DateTimeField(allow_null=True, help_text=_("处置时限（延期后为新时限）"))
+    marks = serializers.SerializerMethodField(help_text=_("状态标记：挂账（至哪天）、督办、返工、延期"))
+
+    @extend_schema_field(MarkOutput(many=True))
+    def get_marks(self, case) -> list[dict]:
+        return marks_output(case)

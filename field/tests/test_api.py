@@ -41,7 +41,7 @@ def test_inbox_lists_overdue_first_with_suspension_urge_and_rework_marks(city, c
     overdue.current_deadline = timezone.now() - timedelta(hours=1)
     overdue.save(update_fields=["current_deadline"])
     suspended = case_build(city, State.DISPATCHED)
-    workflow.case_request_suspension(actor=users["handler_a"], case_id=suspended.pk, note="待道路施工结束")
+    workflow.case_request_suspension(actor=users["handler_a"], case_id=suspended.pk, until=timezone.localdate() + timedelta(days=30), note="待道路施工结束")
     workflow.case_approve_suspension(actor=users["shift_leader"], case_id=suspended.pk)
     urged = case_build(city, State.DISPATCHED)
     workflow.case_urge(actor=users["dispatcher"], case_id=urged.pk, note="群众反映强烈")

@@ -158,7 +158,8 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     for reason in ("群众反映强烈", "再次督办"):
         workflow.case_urge(actor=town.users["dispatcher"], case_id=overdue.pk, note=reason)
     suspended = case_build(town, State.DISPATCHED, grid=0)
-    workflow.case_request_suspension(actor=town.users["handler_a"], case_id=suspended.pk, note="待管线施工结束")
+    workflow.case_request_suspension(actor=town.users["handler_a"], case_id=suspended.pk,
+                                     until=timezone.localdate() + timedelta(days=30), note="待管线施工结束")
     workflow.case_approve_suspension(actor=town.users["shift_leader"], case_id=suspended.pk)
     reworked = case_build(town, State.CHECKING, grid=0)
     workflow.case_check_fail(actor=town.users["operator"], case_id=reworked.pk, note="垃圾仍未清运")

@@ -1,5 +1,6 @@
-/* citygrid workbench: keyboard shortcuts for the queues and the case page. No modal dialogs, nothing
-   that traps focus: every shortcut is a plain link or form button that also works by mouse and Tab.
+/* citygrid workbench: keyboard shortcuts for the queues and the case page. Every shortcut is a plain
+   link or form button that also works by mouse and Tab; the one modal dialog is the confirmation of
+   a move that cannot be undone (confirm.js), which the same button opens, whichever way it is pressed.
 
    Queues: j / k = next / previous case, Enter = open it, a letter = the selected case's action of
    that letter (the buttons show their letter), Esc = clear the selection, / = search, ? = help.
@@ -91,6 +92,12 @@
     if (details) { openDetails(details); event.preventDefault(); return; }
     var link = document.querySelector("a[data-key='" + key + "']:not(tr a)");
     if (link) { link.click(); event.preventDefault(); }
+  });
+
+  // live.js replaced a queue's rows and marked the selected case again: go on from that row (or
+  // from nothing, if a colleague took the case meanwhile).
+  document.addEventListener("cg:rows-replaced", function () {
+    selected = rows().findIndex(function (row) { return row.classList.contains("selected"); });
   });
 
   document.addEventListener("click", function (event) {
