@@ -28,7 +28,7 @@ def _config(request: HttpRequest) -> dict:
     return {
         "uid": user.pk,
         "role": user.role,
-        "user": user.get_full_name() or user.username,
+        "user": user.display_name,
         "unit": (user.department.name if user.department_id else user.region.name if user.region_id else ""),
         "tiles": settings.MAP_TILE_URL,
         "track_interval_s": settings.PATROL_POINT_SECONDS,

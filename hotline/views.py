@@ -20,6 +20,7 @@ from rest_framework.exceptions import APIException
 
 from cases.selectors.class_picker import class_picker_data
 from cases.transitions import TRANSITIONS
+from core.display import percent_text
 from core.errors import ApplicationError
 from grids.models import UnitGrid
 
@@ -112,7 +113,8 @@ def home(request):
     context["recent_calls"] = _calls_view(user, selectors.calls_visible(user).order_by("-called_at", "-pk")[:20])
     start, end = _month_bounds(timezone.now())
     figures = selectors.hotline_figures(start=start, end=end, district_id=selectors.district_of(user))
-    context["figures"] = [(str(selectors.FIGURE_LABELS[key]), value) for key, value in figures.items()]
+    context["figures"] = [(str(selectors.FIGURE_LABELS[key]), percent_text(value) if key.endswith("_rate") else value)
+                          for key, value in figures.items()]
     context["month"] = timezone.localtime(start).strftime("%Y-%m")
     context["pending_callbacks"] = selectors.callbacks_queue(user=user).count()
     return render(request, "hotline/home.html", context)

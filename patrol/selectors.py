@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, Task
+from core.display import person_name
 from grids.geometry import path_metres
 from grids.models import RegionLevel, Role, User
 
@@ -131,7 +132,7 @@ def collectors_map(viewer: User, *, now: datetime | None = None) -> list[dict[st
         report = reports.get(person["pk"], {})
         rows.append({
             "id": person["pk"], "username": person["username"],
-            "name": f"{person['last_name']}{person['first_name']}" or person["username"],
+            "name": person_name(family=person["last_name"], given=person["first_name"]) or person["username"],
             "on_duty": person["on_duty"],
             "at": point[0] if point else None, "lon": point[1] if point else None,
             "lat": point[2] if point else None, "accuracy_m": point[3] if point else None,

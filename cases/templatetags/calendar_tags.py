@@ -18,7 +18,8 @@ def calendar_banner(where: str = "page") -> str:
     if where == "admin":
         return format_html('<ul class="messagelist calendar-banner" role="alert"><li class="warning">{}</li></ul>',
                            health.message())
-    return format_html('<ul class="messages calendar-banner" role="alert"><li class="msg msg-warning">{}</li></ul>',
+    # A div, not a list: role="alert" on a <ul> would leave its <li> outside any list (WCAG 1.3.1).
+    return format_html('<div class="messages calendar-banner" role="alert"><div class="msg msg-warning">{}</div></div>',
                        health.message())
 
 

@@ -88,7 +88,7 @@ class CollectorOutput(ModelSerializer):
         fields = ["id", "username", "name", "phone"]
 
     def get_name(self, obj: User) -> str:
-        return f"{obj.last_name}{obj.first_name}" or obj.username
+        return obj.display_name
 
 
 class ResponsibilityGridOutput(ModelSerializer):

@@ -61,6 +61,7 @@ class CallOutput(ModelSerializer):
     caller_name = serializers.SerializerMethodField()
     caller_phone = serializers.SerializerMethodField()
     agent = serializers.CharField(source="agent.username", default=None)
+    agent_name = serializers.CharField(source="agent.display_name", default=None)
     case_number = serializers.CharField(source="case.number", default=None)
     case_state = serializers.CharField(source="case.state", default=None)
     case_state_display = serializers.CharField(source="case.get_state_display", default=None)
@@ -70,7 +71,7 @@ class CallOutput(ModelSerializer):
         model = Call
         fields = [
             "id", "channel", "channel_display", "kind", "kind_display", "caller_name", "caller_phone", "called_at",
-            "agent", "content", "answer", "transfer_number", "transfer_deadline", "case", "case_number",
+            "agent", "agent_name", "content", "answer", "transfer_number", "transfer_deadline", "case", "case_number",
             "case_state", "case_state_display", "case_link", "case_link_display", "district",
         ]
 
@@ -130,11 +131,12 @@ class CallbackOutput(ModelSerializer):
     minor_name = serializers.CharField(source="case.minor.name")
     department_name = serializers.CharField(source="case.department.name", default=None)
     agent = serializers.CharField(source="agent.username", default=None)
+    agent_name = serializers.CharField(source="agent.display_name", default=None)
 
     class Meta:
         model = Callback
         fields = ["id", "case", "case_number", "case_state", "minor_name", "department_name", "case_closed_at",
-                  "created_at", "due_at", "status", "attempts", "satisfaction", "comment", "agent", "done_at",
+                  "created_at", "due_at", "status", "attempts", "satisfaction", "comment", "agent", "agent_name", "done_at",
                   "reopened"]
 
 

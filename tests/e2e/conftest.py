@@ -104,3 +104,75 @@ def axe_report(where: str, violations: list[dict], *, nodes_per_rule: int = 6) -
         if len(nodes) > nodes_per_rule:
             lines.append(f"    … and {len(nodes) - nodes_per_rule} more")
     return "\n".join(lines)
+
+
+# --- a city with something on every desk page ---------------------------------------------------
+
+@pytest.fixture
+def desk_city(transactional_db, settings):
+    """The tiny city with cases in several states, a hotline call carried to closure with its
+    callback due, and this month's assessment computed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessment.catalogue import DEFAULT_CATALOGUE_NAME
+    from assessment.models import IndicatorCatalogue
+    from assessment.services import assessment_compute, catalogue_activate, catalogue_install_default
+    from cases import services, workflow
+    from cases.calendar import calendar_cache_clear
+    from cases.models import Source
+    from citygrid.testing import point_in, tiny_city_build
+    from hotline import services as hotline_services
+    from hotline.models import Channel
+
+    settings.HOTLINE_AUTO_FEEDBACK = False
+    calendar_cache_clear()
+    town = tiny_city_build()
+    users, east = town.users, town.departments["sanitation_a"]
+
+    def report(index: int, **extra):
+        lon, lat = point_in(index % 4, 0.3 + 0.1 * index, 0.5)
+        return services.case_report(actor=users["collector_a"], source=Source.COLLECTOR,
+                                    minor_id=town.classes["garbage"].pk, lon=lon, lat=lat,
+                                    description=f"路边有暴露垃圾 {index}", address="人民路", **extra).case
+
+    for index in range(3):  # the operator's queue
+        report(index)
+    filed = report(3)
+    workflow.case_propose_file(actor=users["operator"], case_id=filed.pk)
+    workflow.case_file(actor=users["shift_leader"], case_id=filed.pk)
+    handling = report(4)
+    workflow.case_file(actor=users["shift_leader"], case_id=handling.pk)
+    workflow.case_dispatch(actor=users["dispatcher"], case_id=handling.pk, department_id=east.pk)
+    workflow.case_urge(actor=users["dispatcher"], case_id=handling.pk, note="请尽快处置")
+    workflow.case_request_extension(actor=users["handler_a"], case_id=handling.pk, note="需协调管线单位",
+                                    requested_deadline=timezone.now() + timedelta(days=5))
+
+    lon, lat = point_in(1, 0.95, 0.95)  # far enough from the reports not to join one of them
+    call = hotline_services.call_log(actor=users["hotline_agent"], channel=Channel.HOTLINE_12319,
+                                     phone="13812345678", caller_name="张三", content="小区门口有一堆垃圾没人清",
+                                     minor_id=town.classes["garbage"].pk, lon=lon, lat=lat, transfer_number="")
+    closed = call.case
+    for username, move, extra in [
+        ("shift_leader", workflow.case_file, {}),
+        ("dispatcher", workflow.case_dispatch, {"department_id": east.pk}),
+        ("handler_a", workflow.case_report_handled, {"note": "已清运"}),
+        ("operator", workflow.case_send_check, {}),
+        ("collector_a", workflow.case_check_pass, {}),
+        ("shift_leader", workflow.case_close, {}),
+    ]:
+        closed = move(actor=users[username], case_id=closed.pk, **extra)
+    hotline_services.closure_followups_create()
+
+    catalogue = IndicatorCatalogue.objects.filter(name=DEFAULT_CATALOGUE_NAME).first()
+    if catalogue is None:
+        catalogue_install_default(activate=True)
+    elif not catalogue.is_active:
+        catalogue_activate(catalogue=catalogue)
+    month = timezone.localtime().strftime("%Y-%m")
+    assessment_compute(period=month)
+    return {
+        "case": handling.pk, "filed": filed.pk, "closed": closed.pk, "closed_number": closed.number,
+        "collector": users["collector_a"].pk, "month": month, "department": east.pk, "grid": town.grids[0].pk,
+    }
