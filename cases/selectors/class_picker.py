@@ -131,17 +131,34 @@ def class_search(rows: list[dict], query: str, *, edition: str, other_editions: 
     return [entry[-1] for entry in found]
 
 
+# The row fields a page receives as an index into "texts": 542 classes share 28 filing and 27
+# closure conditions, ~100 major-class labels and 2 units.
+SHARED_FIELDS = ("filing", "closure", "group", "unit")
+
+
+def _texts_shared(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    texts: dict[str, int] = {}
+    compact = []
+    for row in rows:
+        row = dict(row, filing="\n".join(row["filing"]))
+        for field in SHARED_FIELDS:
+            row[field] = texts.setdefault(row[field], len(texts))
+        compact.append(row)
+    return compact, list(texts)
+
+
 def class_picker_data(user: User, *, edition: str | None = None, other_editions: bool = True) -> dict:
-    """What a page embeds for its picker (json_script): the rows, the person's most used, the
-    edition shown by default, the editions' names and the widget's words in the person's language.
-    Two queries: the classes and the person's most used."""
+    """What a page embeds for its picker (json_script): the rows (their SHARED_FIELDS as indexes
+    into "texts"), the person's most used, the edition shown by default, the editions' names and
+    the widget's words in the person's language. Two queries: the classes and the most used."""
     edition = edition or edition_active()
-    rows = class_rows(editions=None if other_editions else [edition])
+    rows, texts = _texts_shared(class_rows(editions=None if other_editions else [edition]))
     return {
         "edition": edition,
         "editions": {value: str(label) for value, label in Edition.choices},
         "editionsShort": {Edition.LEGACY: _("4位旧版"), Edition.STD2026: _("2026版")},
         "classes": rows,
+        "texts": texts,
         "mostUsed": classes_most_used(user),
         "words": {
             "placeholder": _("输入代码、名称或拼音首字母"),
@@ -155,7 +172,6 @@ def class_picker_data(user: User, *, edition: str | None = None, other_editions:
             "none": _("没有匹配的小类"),
             "more": _("还有 {n} 项，请继续输入"),
             "count": _("{n} 项"),
-            "chosen": _("已选"),
             "hint": _("上下键选择，回车确定，Esc 关闭"),
         },
     }

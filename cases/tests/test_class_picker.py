@@ -267,3 +267,21 @@ def test_hotline_desk_embeds_the_picker_for_agents(classes, city):
     assert response.status_code == 200
     assert 'id="id_minor_id"' in response.content.decode()
     assert embedded(response)["edition"] == "std2026"
+
+
+def test_embedded_rows_share_their_texts_in_utf8_and_cannot_close_the_script(classes, city):
+    MinorClass.objects.filter(pk=classes["bikes"].pk).update(closure_condition="</script><script>alert(1)</script>",
+                                                             filing_conditions="占用人行道停放\n影响通行")
+    client = Client()
+    client.force_login(city.users["operator"])
+    response = client.get(reverse("cases:report_new"))
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html and "\\u003C/script\\u003E" in html
+    assert '"机动车乱停放"' in html  # UTF-8, not \\uXXXX
+    data = embedded(response)
+    rows = {row["code"]: row for row in data["classes"]}
+    # The two classes with the same filing conditions point at one text.
+    assert rows["09010"]["filing"] == rows["0505"]["filing"]
+    assert data["texts"][rows["09010"]["filing"]] == "占用人行道停放\n影响通行"
+    assert data["texts"][rows["09010"]["closure"]] == "</script><script>alert(1)</script>"
+    assert data["texts"][rows["09009"]["unit"]] == "工作日"

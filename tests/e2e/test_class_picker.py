@@ -136,3 +136,42 @@ def test_without_javascript_the_select_still_works(town, browser, live_server):
         page.click("form button.btn-primary")
     assert Case.objects.get(description="E2E：没有脚本").minor_id == parking.pk
     context.close()
+
+
+def test_shift_leader_files_under_the_picked_class_of_the_case_edition(town, login_page, live_server):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from cases.tests.helpers import report
+
+    case = report(town, by="operator", cls="parking_legacy", description="E2E：待立案")
+    legacy_vending = town.classes["vending"]
+    page = login_page("shift_leader")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("#action-file summary").click()
+    combo = page.locator("#id_file-minor_search")
+    assert combo.input_value() == "0505 机动车乱停放"  # the case's class, prefilled
+    assert "占用人行道停放" in page.locator("#id_file-minor_info").inner_text()
+    assert page.locator("#id_file-minor_other").count() == 0  # 立案 stays in the case's edition
+    combo.fill("")
+    combo.press_sequentially("wzjy")  # 无照经营游商
+    combo.press("Enter")
+    assert page.input_value("#id_file-minor") == str(legacy_vending.pk)
+    assert page.input_value("#id_file-filing_condition") == ""  # 无照经营游商 has no condition written
+    combo.fill("")
+    combo.press_sequentially("0505")
+    combo.press("Enter")
+    assert page.input_value("#id_file-filing_condition") == "占用人行道停放"
+    page.click("#action-file button[type=submit]")
+    ok = page.locator("#confirm-move[open] [data-confirm-ok]")  # irreversible moves are confirmed
+    try:
+        ok.wait_for(timeout=3_000)
+        ok.click()
+    except PlaywrightTimeout:
+        pass
+    for _ in range(150):  # the move may wait out a short undo delay
+        case.refresh_from_db()
+        if case.state == "filed":
+            break
+        page.wait_for_timeout(100)
+    assert (case.state, case.minor_id) == ("filed", town.classes["parking_legacy"].pk)
+    shot(page, "file-form")

@@ -201,6 +201,9 @@
       select.value = String(row.id);
       input.value = row.code + " " + row.name;
       input.removeAttribute("aria-invalid");
+      // 立案: the form's own filing-condition field takes the picked class's first condition.
+      var filing = select.getAttribute("data-filing-input") && document.getElementById(select.getAttribute("data-filing-input"));
+      if (filing) filing.value = row.filing.length ? row.filing[0] : "";
       close();
       select.dispatchEvent(new Event("change", { bubbles: true }));
     }
@@ -284,13 +287,26 @@
     }
   }
 
+  // The repeated texts come once, in data.texts; a row holds their indexes (SHARED_FIELDS of
+  // cases.selectors.class_picker).
+  function unpack(data) {
+    var texts = data.texts || [];
+    data.classes.forEach(function (row) {
+      row.filing = (texts[row.filing] || "").split("\n").filter(function (line) { return line; });
+      row.closure = texts[row.closure] || "";
+      row.group = texts[row.group] || "";
+      row.unit = texts[row.unit] || "";
+    });
+    return data;
+  }
+
   function start() {
     var cache = {};
     Array.prototype.forEach.call(document.querySelectorAll("select[data-class-picker]"), function (select, serial) {
       var source = select.getAttribute("data-class-picker");
       if (!(source in cache)) {
         var node = document.getElementById(source);
-        cache[source] = node ? JSON.parse(node.textContent) : null;
+        cache[source] = node ? unpack(JSON.parse(node.textContent)) : null;
       }
       if (cache[source]) enhance(select, cache[source], serial);
     });
