@@ -1,11 +1,24 @@
 """Django admin of the registry. Every changelist joins what it shows (list_select_related or an
 annotation), so it costs the same few queries whatever the page size; big foreign keys use
 autocomplete or raw-id widgets instead of drop-downs of thousands of rows."""
-from django.contrib import admin
+import hashlib
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ApplicationError
+
+from .importers.census import census_apply, census_plan
+from .importers.tabular import format_from_name
 from .locator import grid_index_bump
 from .models import (
     Component,
@@ -259,6 +272,60 @@ class ComponentAdmin(admin.ModelAdmin):
         (_("权属"), {"fields": ("competent_department", "owner_department", "maintainer_department")}),
         (_("普查"), {"fields": ("surveyed_on", "changed_on", "data_source", "photo")}),
     )
+    change_list_template = "admin/grids/component/change_list.html"
+
+    def get_urls(self):
+        return [path("census-update/", self.admin_site.admin_view(self.census_view), name="grids_component_census"),
+                *super().get_urls()]
+
+    def census_view(self, request):
+        """普查更新: upload a census file, see every change (预览), then save it all (确认保存). The
+        file waits between the two in a private temporary folder, named by a token kept in the
+        session; the plan is made again on saving and must be the one that was shown."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        plan = error = None
+        status = 200
+        pending = request.session.get("census_update")
+        try:
+            if request.method == "POST" and "confirm" in request.POST and pending:
+                path_ = _census_folder() / pending["token"]
+                plan = census_plan(file=path_, format=pending["format"])
+                if _plan_digest(plan) != pending["digest"]:
+                    raise ApplicationError(_("部件登记在预览后已有变化，请重新预览。"))
+                census_apply(plan=plan, source=pending["name"])
+                path_.unlink(missing_ok=True)
+                del request.session["census_update"]
+                messages.success(request, plan.lines()[0])
+                return redirect("admin:grids_component_changelist")
+            if request.method == "POST":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ApplicationError(_("请选择普查文件（csv、xlsx 或 GeoJSON）。"))
+                fmt = format_from_name(upload.name)
+                token = secrets.token_hex(16)
+                folder = _census_folder()
+                with open(folder / token, "wb") as stored:
+                    for chunk in upload.chunks():
+                        stored.write(chunk)
+                plan = census_plan(file=folder / token, format=fmt)
+                request.session["census_update"] = {"token": token, "format": fmt, "name": upload.name[:200],
+                                                    "digest": _plan_digest(plan)}
+        except ApplicationError as problem:
+            error, plan, status = problem, None, 400
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("部件普查更新"),
+                   "plan": plan, "error": error}
+        return TemplateResponse(request, "admin/grids/component/census.html", context, status=status)
+
+
+def _census_folder() -> Path:
+    folder = Path(tempfile.gettempdir()) / "citygrid-census"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _plan_digest(plan) -> str:
+    return hashlib.sha256("\n".join(plan.lines()).encode()).hexdigest()
 
 
 @admin.register(ComponentHistory)

@@ -52,13 +52,25 @@ class CensusPlan:
         out += [f"+ {component.code}" for component in self.added]
         for component, changes in self.changed:
             out.append(f"~ {component.code}")
-            out += [f"    {name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items()]
+            out += [f"    {_label(name)}: {_shown(name, old)} → {_shown(name, new)}"
+                    for name, (old, new) in changes.items()]
         out += [f"- {component.code}" for component in self.retired]
         return out
 
 
-def _shown(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+def _label(name: str) -> str:
+    """The field's name as the register's pages write it (状态, 权属单位 …)."""
+    return str(Component._meta.get_field(name.removesuffix("_id")).verbose_name)
+
+
+def _shown(name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "status":
+        return str(ComponentStatus(value).label)
+    if name == "in_use":
+        return _("是") if value else _("否")
+    return str(value)
 
 
 def _value(component: Component, name: str) -> Any:

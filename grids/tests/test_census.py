@@ -37,7 +37,7 @@ def test_the_plan_shows_every_change_and_writes_nothing(registered):
     assert set(changes) == {"status", "competent_department_id", "surveyed_on", "data_source"}
     assert Component.objects.count() == 3 and not ComponentHistory.objects.exists()
     text = "\n".join(plan.lines())
-    assert "新增 1，变更 1，注销 1，不变 1" in text and "status: intact → damaged" in text
+    assert "新增 1，变更 1，注销 1，不变 1" in text and "状态: 完好 → 破损" in text
 
 
 def test_apply_updates_retires_and_keeps_the_previous_values(registered):
@@ -94,3 +94,32 @@ def test_the_command_prints_the_plan_and_dry_run_saves_nothing(registered, tmp_p
 def test_plain_import_still_refuses_known_codes(registered):
     with pytest.raises(Exception, match="已存在"):
         components_import(file=csv_bytes([CHANGED], header=HEADER), format="csv")
+
+
+def test_the_admin_previews_then_saves_the_same_plan(registered, admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = "/admin/grids/component/census-update/"
+    assert "普查更新" in admin_client.get("/admin/grids/component/").content.decode()
+    upload = SimpleUploadedFile("census.csv", csv_bytes([CHANGED, RETIRE, NEW]), content_type="text/csv")
+    preview = admin_client.post(url, {"file": upload, "preview": "1"})
+    text = preview.content.decode()
+    assert preview.status_code == 200 and "状态: 完好 → 破损" in text and "- 4301020102000001" in text
+    assert Component.objects.count() == 3  # nothing saved yet
+    saved = admin_client.post(url, {"confirm": "1"})
+    assert saved.status_code == 302
+    assert Component.objects.count() == 4 and ComponentHistory.objects.count() == 2
+    bad = SimpleUploadedFile("census.csv", csv_bytes([[*NEW[:2], "x", *NEW[3:]]]), content_type="text/csv")
+    refused = admin_client.post(url, {"file": bad, "preview": "1"})
+    assert refused.status_code == 400 and "第 2 行" in refused.content.decode()
+
+
+def test_the_admin_refuses_a_plan_that_changed_since_the_preview(registered, admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = "/admin/grids/component/census-update/"
+    admin_client.post(url, {"file": SimpleUploadedFile("c.csv", csv_bytes([CHANGED])), "preview": "1"})
+    Component.objects.filter(code=CHANGED[0]).update(name="别人改过")
+    refused = admin_client.post(url, {"confirm": "1"})
+    assert refused.status_code == 400 and "重新预览" in refused.content.decode()
+    assert not ComponentHistory.objects.exists()
