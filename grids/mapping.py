@@ -38,7 +38,7 @@ ADDRESS_PLACE_RADIUS_M = 120.0
 # The basemap answers a box of at most this many degrees on a side (about 30 km), and leaves the
 # building footprints out above BUILDINGS_MAX_SPAN (the map is zoomed too far out to show them).
 BASEMAP_MAX_SPAN = 0.3
-BUILDINGS_MAX_SPAN = 0.03
+BUILDINGS_MAX_SPAN = 0.05
 BASEMAP_MAX_PER_LAYER = 20_000
 
 

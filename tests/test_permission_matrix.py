@@ -199,6 +199,9 @@ ROWS = [
     Row("grids-locate", lambda w: "/api/grids/locate/?lon={}&lat={}".format(*point_in(0)), LOGGED_IN_API),
     Row("grids-ownership", lambda w: "/api/grids/ownership/?minor={}&lon={}&lat={}".format(
         w.cases["A1"].minor_id, *point_in(0)), LOGGED_IN_API),
+    Row("grids-map-search", "/api/grids/map/search/?q=%E7%A4%BE%E5%8C%BA", LOGGED_IN_API),
+    Row("grids-map-point", lambda w: "/api/grids/map/point/?lon={}&lat={}".format(*point_in(0)), LOGGED_IN_API),
+    Row("grids-map-basemap", "/api/grids/map/basemap/?bbox=112.97,28.18,112.99,28.2", LOGGED_IN_API),
     Row("api-root", "/api/grids/", LOGGED_IN_API),
     *[Row(f"grids-{kind}-list", f"/api/grids/{plural}/", LOGGED_IN_API) for kind, plural in [
         ("region", "regions"), ("unit-grid", "unit-grids"), ("responsibility-grid", "responsibility-grids"),

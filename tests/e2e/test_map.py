@@ -147,3 +147,46 @@ def test_hotline_map_draws_the_basemap(town, login_page, live_server):
     _shot(page, "hotline")
     violations = _picker_violations(page)
     assert violations == [], axe_report("hotline map picker", violations)
+
+
+def test_the_demo_city_looks_like_a_city(transactional_db, login_page, live_server):
+    """Screenshots of the offline basemap over the demo city (not an assertion of taste: that the
+    blocks, water and roads are drawn, and a compound found by name is located in its community)."""
+    from cases.calendar import calendar_cache_clear
+    from grids.demo import DEMO_PASSWORD, demo_city_build
+    from grids.models import Place, PlaceKind
+
+    calendar_cache_clear()
+    demo_city_build(seed=7, scale=0.3, component_scale=0.01)
+    compound = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("pk").first()
+    page = login_page("operator", password=DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.locator("#map-picker[data-basemap]").wait_for()
+    page.fill("#map-picker-q", compound.name)
+    page.locator("#map-picker-results [role=option]").first.wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#map-picker-box').dataset.located")
+    community = locate(compound.lon, compound.lat).community_id
+    from grids.models import Region
+
+    assert Region.objects.get(pk=community).name in page.inner_text(".map-picker-facts")
+    page.locator("#map-picker .leaflet-control-zoom-out").click()
+    page.wait_for_timeout(800)
+    page.locator("#map-picker-box").scroll_into_view_if_needed()
+    _shot(page, "demo-intake")
+    assert page.locator("#map-picker .road-label").count() >= 2
+
+    # The overview map fits its view to the grids with open cases: report a few.
+    from cases import services
+    from grids.models import MinorClass, UnitGrid, User
+
+    operator = User.objects.get(username="operator")
+    minor = MinorClass.objects.filter(edition="legacy4", kind="event").order_by("code").first()
+    for grid in UnitGrid.objects.order_by("code")[::15]:
+        services.case_report(actor=operator, source="hotline_12319", minor_id=minor.pk, lon=grid.center_lon,
+                             lat=grid.center_lat, description=f"E2E 地图 {grid.code}", urgency="normal",
+                             address="", component_code="", reporter_name="", reporter_phone="", photos=[])
+    page.goto(f"{live_server.url}/overview/")
+    page.locator("#overview-map[data-basemap]").wait_for()
+    page.wait_for_timeout(500)
+    _shot(page, "demo-overview")

@@ -54,20 +54,46 @@
       roads.forEach(function (feature) {
         var p = feature.properties;
         var width = (ROAD_WIDTH[p.kind] || 5) * scale;
-        var line = L.geoJSON(feature, { pane: "roads", renderer: roadRenderer, interactive: false,
-          style: { color: p.kind === "arterial" ? "#fbe3a0" : "#ffffff", weight: width, lineCap: "round" } });
-        group.addLayer(line);
-        if (zoom >= 15 && (zoom >= 16 || p.kind !== "branch")) {
-          var coords = feature.geometry.type === "LineString" ? feature.geometry.coordinates : feature.geometry.coordinates[0];
-          var i = Math.floor((coords.length - 1) / 2);
-          var a = coords[i], b = coords[Math.min(i + 1, coords.length - 1)];
-          if (a && b) {
-            group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "road-label", pane: "roadLabels",
-              interactive: false }).setLatLng([(a[1] + b[1]) / 2, (a[0] + b[0]) / 2]).setContent(p.name));
+        group.addLayer(L.geoJSON(feature, { pane: "roads", renderer: roadRenderer, interactive: false,
+          style: { color: p.kind === "arterial" ? "#fbe3a0" : "#ffffff", weight: width, lineCap: "round" } }));
+      });
+      shownRoads = roads;
+      label();
+    }
+
+    /* Road names where the reader looks: each road's name at the middle of its segment nearest the
+       view's centre (staggered along the road when zoomed out, so parallel names do not line up). */
+    var labels = L.layerGroup().addTo(map);
+    var shownRoads = [];
+    function label() {
+      labels.clearLayers();
+      var zoom = map.getZoom();
+      if (zoom < 15) return;
+      var view = map.getBounds().pad(-0.08);
+      var centre = map.getCenter();
+      shownRoads.forEach(function (feature, k) {
+        var p = feature.properties;
+        if (zoom < 16 && p.kind === "branch") return;
+        var parts = feature.geometry.type === "LineString" ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+        var best = null, bestScore = Infinity;
+        parts.forEach(function (coords) {
+          for (var i = 0; i + 1 < coords.length; i++) {
+            var at = L.latLng((coords[i][1] + coords[i + 1][1]) / 2, (coords[i][0] + coords[i + 1][0]) / 2);
+            if (!view.contains(at)) continue;
+            var shift = ((k * 0.37) % 1 - 0.5) * 0.6;  // -0.3..0.3 of the view, per road
+            var target = L.latLng(centre.lat + shift * (view.getNorth() - view.getSouth()),
+                                  centre.lng + shift * (view.getEast() - view.getWest()));
+            var score = at.distanceTo(target);
+            if (score < bestScore) { bestScore = score; best = at; }
           }
+        });
+        if (best) {
+          labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "road-label", pane: "roadLabels",
+            interactive: false }).setLatLng(best).setContent(p.name));
         }
       });
     }
+    map.on("moveend", label);
 
     function load() {
       var view = map.getBounds();
@@ -174,6 +200,8 @@
         })
         .catch(function () { /* keep the last picture; the next poll tries again */ });
     }
+
+    element.cgMap = map;  // for the end-to-end tests (clicking a grid) and the console
 
     function gridCasesUrl(code) {
       return element.dataset.gridCasesUrl + "&unit_grid=" + encodeURIComponent(code);
