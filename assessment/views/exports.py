@@ -191,7 +191,7 @@ def _unit_cells(row) -> list:
     on_time = row.on_time if not isinstance(row, Task) else (
         None if row.completed_at is None else row.completed_at <= row.deadline)
     return [row.get_kind_display(), _local(started), _local(row.deadline), _local(row.completed_at), _yes(on_time),
-            str(row.completed_by or "")]
+            row.completed_by.display_name if row.completed_by else ""]
 
 
 def _local(value):

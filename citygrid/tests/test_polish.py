@@ -67,3 +67,12 @@ def test_search_sources_and_states_are_check_boxes(city):
     assert re.search(r'<input type="checkbox" name="source" value="collector"[^>]*checked', html)
     assert re.search(r'<input type="checkbox" name="source" value="public"[^>]*checked', html)
     assert 'name="state"' in html and "Ctrl" not in html
+
+
+def test_form_labels_end_with_a_chinese_colon_in_chinese_and_an_ascii_one_in_english(city):
+    html = page(city, "hotline_agent", "/hotline/")
+    assert ">渠道：</label>" in html and ">渠道:</label>" not in html
+    client = Client()
+    client.force_login(city.users["hotline_agent"])
+    english = client.get("/hotline/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r">[A-Za-z ]+:</label>", english) and "：</label>" not in english

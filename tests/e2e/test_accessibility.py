@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # {closed} a closed hotline case and {closed_number} its number, {collector} a collector's id,
 # {month} this month's label, {department} and {grid} an assessed department and unit grid.
 COMMON = ["/search/", "/search/?q=垃圾", "/cases/{case}/", "/cases/{filed}/", "/cases/{closed}/"]
-COMMAND_CENTER = [*COMMON, "/overview/", "/hotline/", "/hotline/?case={closed_number}", "/patrol/",
-                  "/patrol/table/", "/patrol/collectors/{collector}/"]
+COMMAND_CENTER = [*COMMON, "/overview/", "/overview/wall/", "/hotline/", "/hotline/?case={closed_number}",
+                  "/patrol/", "/patrol/table/", "/patrol/collectors/{collector}/", "/video/", "/video/accuracy/"]
 ASSESSMENT = [
     "/assessment/", "/assessment/schedule/", "/assessment/{month}/",
     "/assessment/{month}/ranking/department/", "/assessment/{month}/ranking/region/?level=grid",
@@ -51,3 +51,18 @@ def test_every_desk_page_has_no_wcag_a_or_aa_violation(role, desk_city, login_pa
             failures.append(axe_report(f"{role} {url}", violations))
     assert checked == len(DESK_PAGES[role])
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_checker_sees_a_violation(browser):
+    """The injected axe-core really runs: light grey text on white and a control inside role="img"
+    are reported, with the elements named."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_content('<html lang="zh-CN"><head><title>t</title></head><body><main><h1>t</h1>'
+                         '<p style="color:#bbb;background:#fff">浅灰文字</p>'
+                         '<div role="img" aria-label="地图"><a href="#x">放大</a></div></main></body></html>')
+        report = axe_report("sample", axe_violations(page))
+    finally:
+        context.close()
+    assert "color-contrast" in report and "nested-interactive" in report and "浅灰文字" in report
