@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
@@ -130,6 +131,21 @@ def _log_append(record: dict) -> None:
         log.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+def _alert(subject: str, detail: str) -> None:
+    """Mail BACKUP_ALERT_EMAILS of a failure (the log line and the /backups/ page say it too). A mail
+    that cannot be sent is logged, never raised over the failure it reports."""
+    recipients = settings.BACKUP_ALERT_EMAILS
+    if not recipients:
+        return
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(f"[{settings.CITY_NAME}] {subject}", f"{subject}\n\n{detail}\n\n{settings.BACKUP_DIR}",
+                  None, recipients)
+    except Exception:  # noqa: BLE001 - the backup's own failure is what matters
+        logger.exception("could not mail the backup alert")
+
+
 def backup_log(limit: int = 200) -> list[dict]:
     """The latest runs first (backups, restore checks, pruning)."""
     path = Path(settings.BACKUP_DIR) / LOG
@@ -158,7 +174,7 @@ def backup_scheduled(*, now: datetime | None = None) -> dict:
     then the old ones pruned. Logged either way; a failure is logged as an error (mailed to ADMINS
     where mail is set up) and raised, so that the task shows as failed."""
     now = now or datetime.now(UTC)
-    local = now.astimezone()
+    local = timezone.localtime(now)
     kind = "monthly" if local.day == 1 else "daily"
     target = Path(settings.BACKUP_DIR) / f"{kind}-{local:%Y%m%d-%H%M%S}"
     previous = next(reversed(_folders()), None)
@@ -171,6 +187,7 @@ def backup_scheduled(*, now: datetime | None = None) -> dict:
         record.update(ok=False, error=str(error)[:500], seconds=round(time.monotonic() - started, 1))
         _log_append(record)
         logger.error("scheduled backup %s failed: %s", target.name, error)
+        _alert(_("备份失败：%(folder)s") % {"folder": target.name}, str(error))
         raise
     record.update(ok=True, bytes=_size(target), seconds=round(time.monotonic() - started, 1))
     _log_append(record)
@@ -218,6 +235,7 @@ def backup_restore_check(*, database: dict | None = None) -> dict:
         record.update(ok=False, error=str(error)[:500], seconds=round(time.monotonic() - started, 1))
         _log_append(record)
         logger.error("restore check of %s failed: %s", record["folder"], error)
+        _alert(_("备份恢复检验失败：%(folder)s") % {"folder": record["folder"]}, str(error))
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -542,10 +542,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoEventStatusEnum"] = "video.mod
 # BACKUP_DIR: "monthly" on the 1st, "daily" otherwise; photos unchanged since the previous backup are
 # hard-linked, not copied. Daily ones are kept BACKUP_KEEP_DAYS, monthly ones BACKUP_KEEP_MONTHS.
 # Every Sunday at 04:00 the newest one is restored into a scratch database and checked. Each run is
-# logged in BACKUP_DIR/backups.jsonl (admin page /backups/); a failure is logged as an error.
+# logged in BACKUP_DIR/backups.jsonl (admin page /backups/); a failure is logged as an error and
+# mailed to BACKUP_ALERT_EMAILS.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "14"))
 BACKUP_KEEP_MONTHS = int(os.environ.get("BACKUP_KEEP_MONTHS", "12"))
+# Who is mailed when a backup or its restore check fails (comma-separated; needs EMAIL_URL).
+BACKUP_ALERT_EMAILS = env_list("BACKUP_ALERT_EMAILS")
 CELERY_BEAT_SCHEDULE["citygrid-backup"] = {"task": "citygrid.backup_scheduled",
                                            "schedule": crontab(hour=3, minute=15)}
 CELERY_BEAT_SCHEDULE["citygrid-backup-restore-check"] = {"task": "citygrid.backup_restore_check",

@@ -82,7 +82,10 @@ def test_old_backups_are_pruned_but_monthly_ones_kept_a_year(backup_dir, setting
 
 
 @pytest.mark.django_db
-def test_a_failed_backup_is_logged_raised_and_leaves_no_folder(backup_dir, monkeypatch, caplog):
+def test_a_failed_backup_is_logged_raised_mailed_and_leaves_no_folder(backup_dir, monkeypatch, caplog, settings,
+                                                                     mailoutbox):
+    settings.BACKUP_ALERT_EMAILS = ["duty@example.gov.cn"]
+
     def broken(**kwargs):
         kwargs["target"].mkdir(parents=True)
         raise OSError("No space left on device")
@@ -94,6 +97,8 @@ def test_a_failed_backup_is_logged_raised_and_leaves_no_folder(backup_dir, monke
     assert run["ok"] is False and "No space" in run["error"]
     assert not [p for p in backup_dir.iterdir() if p.is_dir()]
     assert any(record.levelname == "ERROR" and "failed" in record.getMessage() for record in caplog.records)
+    alert, = mailoutbox
+    assert alert.to == ["duty@example.gov.cn"] and "备份失败" in alert.subject and "No space" in alert.body
 
 
 @pytest.mark.django_db
