@@ -482,6 +482,7 @@ def search(request: HttpRequest) -> HttpResponse:
     export_query.pop("page", None)
     return render(request, "cases/search.html", {
         "form": form, "page": page, "rows": rows, "export_query": export_query.urlencode(),
+        "remaining": max(0, page.paginator.count - page.end_index()),
     }, status=400 if invalid else 200)
 
 

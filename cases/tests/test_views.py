@@ -431,7 +431,7 @@ def test_search_paginates(city, client, monkeypatch):
         report(city, description=f"第{i}件")
     login(client, city, "operator")
     first = client.get(reverse("cases:search"))
-    assert "第 1 / 3 页" in first.content.decode()
+    assert "第 1 / 3 页，还有 3 条" in first.content.decode()
     last = client.get(reverse("cases:search"), {"page": 3})
     assert len(_numbers(last)) == 1
 

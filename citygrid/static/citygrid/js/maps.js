@@ -185,7 +185,7 @@
           layer = L.geoJSON(data, {
             style: function (feature) {
               var p = feature.properties;
-              return { color: p.overdue ? "#000" : "#7a4a1d", weight: p.overdue ? 2 : 0.6, fillColor: fill(p.n), fillOpacity: 0.75 };
+              return { color: p.overdue ? (element.dataset.overdueColor || "#000") : "#7a4a1d", weight: p.overdue ? 2 : 0.6, fillColor: fill(p.n), fillOpacity: 0.75 };
             },
             onEachFeature: function (feature, l) {
               var p = feature.properties;
