@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Min
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +21,6 @@ from cases.selectors.class_picker import class_picker_data
 from cases.transitions import TRANSITIONS
 from core.display import percent_text
 from core.errors import ApplicationError
-from grids.models import UnitGrid
 
 from . import selectors, services
 from .forms import CallbackForm, CallForm, FeedbackForm, StatusLookupForm
@@ -85,8 +83,7 @@ def home(request):
                     query["case"] = call.case.number
                 return HttpResponseRedirect(f"{reverse('hotline:home')}?{urlencode(query)}")
 
-    context = {"is_agent": is_agent, "form": form, "map_tile_url": settings.MAP_TILE_URL,
-               "map_center": _map_center() if is_agent else "",
+    context = {"is_agent": is_agent, "form": form,
                "class_picker": class_picker_data(user) if is_agent else None}
     phone = request.GET.get("phone", "").strip()
     if phone and is_agent:
@@ -118,14 +115,6 @@ def home(request):
     context["month"] = timezone.localtime(start).strftime("%Y-%m")
     context["pending_callbacks"] = selectors.callbacks_queue(user=user).count()
     return render(request, "hotline/home.html", context)
-
-
-def _map_center() -> str:
-    """"lon,lat" of the middle of the unit grids, where the desk's map opens."""
-    box = UnitGrid.objects.aggregate(Min("min_lon"), Max("max_lon"), Min("min_lat"), Max("max_lat"))
-    if box["min_lon__min"] is None:
-        return ""
-    return f"{(box['min_lon__min'] + box['max_lon__max']) / 2:.6f},{(box['min_lat__min'] + box['max_lat__max']) / 2:.6f}"
 
 
 def _calls_view(user, calls) -> list[dict]:

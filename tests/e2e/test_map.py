@@ -190,3 +190,10 @@ def test_the_demo_city_looks_like_a_city(transactional_db, login_page, live_serv
     page.locator("#overview-map[data-basemap]").wait_for()
     page.wait_for_timeout(500)
     _shot(page, "demo-overview")
+
+    case = Case.objects.order_by("pk").first()
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("#case-map[data-basemap]").wait_for()
+    page.locator("#case-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    _shot(page, "demo-case")
