@@ -1,5 +1,6 @@
 """Writes of the case loop other than state moves: intake (idempotent, located, checked for
-duplicates), self-handled cases, photos, case numbers, and marking overdue steps."""
+duplicates), self-handled cases, photos, case numbers, marking overdue steps, the default return
+reasons, and case_move, the one entry of every state move for the pages, the API and the field app."""
 import json
 import math
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from core.queries import row_by_key
 from core.storage import StoredFiles
 from core.text import text_clean
 from grids.locator import locate
-from grids.models import Component, MinorClass, Role, UnitGrid, User
+from grids.models import Component, ComponentStatus, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
 
 from . import steps, workflow
@@ -29,6 +30,7 @@ from .models import (
     CaseEvent,
     CaseNumberSequence,
     CaseStep,
+    ReturnReason,
     Source,
     State,
     StepKind,
@@ -178,6 +180,10 @@ def case_report(
                                    extra={"field": "component_code"})
         if component.minor_id != minor.pk:
             raise ApplicationError(_("部件“%(code)s”不属于所选小类。") % {"code": component_code},
+                                   extra={"field": "component_code"})
+        if component.status == ComponentStatus.RETIRED:
+            # Retired by a census update: kept for the cases that name it, closed to new ones.
+            raise ApplicationError(_("部件“%(code)s”已在普查中注销。") % {"code": component_code},
                                    extra={"field": "component_code"})
     for photo in photos or []:
         photo_validate(photo)
@@ -362,3 +368,24 @@ def case_move(*, actor: User, case_id: int, action: str, photos: list[UploadedFi
         if photos:
             attachments_add(case=case, photos=photos, kind=transition.photos, actor=actor, stored=stored)
     return case
+
+
+# The return reasons a city starts with (migration 0017 installs the same), stored as data in the
+# city's language; the city edits the list in the admin.
+RETURN_REASON_DEFAULTS = [
+    ("not_our_duty", "非本部门职责"),
+    ("wrong_location", "位置不准确"),
+    ("unclear", "描述不清"),
+    ("duplicate", "重复案件"),
+    ("other", "其他"),
+]
+
+
+def return_reasons_install() -> int:
+    """Add the default return reasons the list lacks (by code; an edited one is left as it is).
+    Returns how many were added."""
+    added = 0
+    for order, (code, label) in enumerate(RETURN_REASON_DEFAULTS, start=1):
+        _reason, created = ReturnReason.objects.get_or_create(code=code, defaults={"label": label, "order": order * 10})
+        added += created
+    return added

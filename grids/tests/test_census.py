@@ -123,3 +123,16 @@ def test_the_admin_refuses_a_plan_that_changed_since_the_preview(registered, adm
     refused = admin_client.post(url, {"confirm": "1"})
     assert refused.status_code == 400 and "重新预览" in refused.content.decode()
     assert not ComponentHistory.objects.exists()
+
+
+def test_a_retired_component_takes_no_new_case(city):
+    from cases.services import case_report
+    from citygrid.testing import point_in
+    from core.errors import ApplicationError
+
+    x, y = point_in(0)
+    components_import(file=f"code,minor_code,lon,lat\n4399010101000001,0101,{x},{y}\n".encode(), format="csv")
+    census_apply(plan=census_plan(file=b"code,status\n4399010101000001,\xe6\xb3\xa8\xe9\x94\x80\n", format="csv"))
+    with pytest.raises(ApplicationError, match="已在普查中注销"):
+        case_report(actor=city.users["operator"], source="collector", minor_id=city.classes["manhole"].pk,
+                    lon=x, lat=y, description="井盖缺失", component_code="4399010101000001")
