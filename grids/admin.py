@@ -21,6 +21,7 @@ from .importers.census import census_apply, census_plan
 from .importers.tabular import format_from_name
 from .locator import grid_index_bump
 from .models import (
+    BasemapFeature,
     Component,
     ComponentHistory,
     Department,
@@ -29,9 +30,11 @@ from .models import (
     MajorClass,
     MinorClass,
     OwnershipRule,
+    Place,
     Region,
     RegionLevel,
     ResponsibilityGrid,
+    Road,
     Role,
     UnitGrid,
     User,
@@ -376,3 +379,33 @@ class GridIndexVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- The map's registry data: loaded with manage.py import_map; here to look up and correct names.
+# Geometry is read-only (its bounding box is kept beside it by the importer).
+
+@admin.register(Road)
+class RoadAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "district")
+    list_filter = ("kind", DistrictFilter)
+    search_fields = ("name",)
+    list_select_related = ("district",)
+    readonly_fields = ("geometry", "min_lon", "min_lat", "max_lon", "max_lat")
+    raw_id_fields = ("district",)
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "aliases", "district", "lon", "lat")
+    list_filter = ("kind", DistrictFilter)
+    search_fields = ("name", "aliases")
+    list_select_related = ("district",)
+    raw_id_fields = ("district",)
+
+
+@admin.register(BasemapFeature)
+class BasemapFeatureAdmin(admin.ModelAdmin):
+    list_display = ("pk", "kind", "name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    readonly_fields = ("geometry", "min_lon", "min_lat", "max_lon", "max_lat")

@@ -95,3 +95,16 @@ def test_the_demo_city_has_roads_places_and_a_basemap_inside_it(db):
     # Every place lies in a unit grid, and most get an address on a road.
     addresses = [point_describe(lon=p.lon, lat=p.lat).address for p in Place.objects.all()]
     assert sum("附近" in a for a in addresses) >= len(addresses) * 0.8
+
+
+def test_the_admin_lists_and_opens_roads_places_and_basemap_areas(regions, client, django_user_model):
+    map_features_import_geojson(data=_collection(ROAD, PLACE, LAKE))
+    admin = django_user_model.objects.create_superuser("map-admin", password="x")
+    client.force_login(admin)
+    for model, obj in (("road", Road.objects.get()), ("place", Place.objects.get()),
+                       ("basemapfeature", BasemapFeature.objects.get())):
+        listing = client.get(f"/admin/grids/{model}/?district={regions['430102'].pk}" if model != "basemapfeature"
+                             else f"/admin/grids/{model}/")
+        assert listing.status_code == 200
+        assert client.get(f"/admin/grids/{model}/{obj.pk}/change/").status_code == 200
+    assert "解放西路" in client.get("/admin/grids/road/?q=解放").content.decode()
