@@ -9,7 +9,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from cases.models import Case, Task
-from grids.models import RegionLevel, UnitGrid, User
+from grids.models import RegionLevel, Role, UnitGrid, User
 
 from .counters import counter_get, counter_rows, counters_for, q_reports
 from .models import Composite, ObjectType, Period, RecomputeAudit, RegionLevelKey, Snapshot
@@ -21,16 +21,28 @@ CASE_LIST_RELATED = ("minor", "minor__major", "district", "street", "community",
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose results a person sees: the whole city, or one district."""
+    """Whose results a person sees: the whole city, one district, or one department (its own
+    result, the cases sent to it and the drill-downs of its own numbers)."""
 
     district_id: int | None = None
+    department_id: int | None = None
 
     @property
     def is_city(self) -> bool:
-        return self.district_id is None
+        return self.district_id is None and self.department_id is None
+
+    @property
+    def is_department(self) -> bool:
+        return self.department_id is not None
+
+    def sees_object(self, object_type: str, object_id: int) -> bool:
+        """Whether a drill-down of this object is in scope (a department: only its own)."""
+        return not self.is_department or (object_type == ObjectType.DEPARTMENT and object_id == self.department_id)
 
 
 def scope_of(user: User) -> Scope:
+    if not user.is_superuser and user.role == Role.HANDLER and user.department_id:
+        return Scope(department_id=user.department_id)
     region = getattr(user, "region", None)
     if user.is_superuser or region is None or region.level == RegionLevel.CITY:
         return Scope()
@@ -46,12 +58,16 @@ def scope_of(user: User) -> Scope:
 
 def _composites_scoped(scope: Scope) -> QuerySet[Composite]:
     rows = Composite.objects.all()
+    if scope.is_department:
+        return rows.filter(object_type=ObjectType.DEPARTMENT, object_id=scope.department_id)
     if not scope.is_city:
         rows = rows.filter(district_id=scope.district_id)
     return rows
 
 
 def _cases_scoped(scope: Scope) -> QuerySet[Case]:
+    if scope.is_department:
+        return Case.objects.filter(department_id=scope.department_id)
     return Case.objects.all() if scope.is_city else Case.objects.filter(district_id=scope.district_id)
 
 
@@ -154,7 +170,9 @@ def drill_rows(*, period: Period, object_type: str, level: str, object_id: int, 
     window = window_for(period.start, period.end)
     rows = counter_rows(object_type=object_type, level=level, object_id=object_id, key=counter, window=window)
     prefix = "" if rows.model is Case else "case__"
-    if not scope.is_city:
+    if not scope.sees_object(object_type, object_id):
+        return rows.none()
+    if scope.district_id is not None:
         rows = rows.filter(**{f"{prefix}district_id": scope.district_id})
     if minor_id:
         rows = rows.filter(**{f"{prefix}minor_id": minor_id})
@@ -230,7 +248,8 @@ def hotspot_grids(*, period: Period, scope: Scope, limit: int = 50) -> list[dict
 def grid_outlines(*, scope: Scope, limit: int = 5000) -> list[tuple[str, dict]]:
     """(code, GeoJSON) of every unit grid in scope, the map's background — or none when there are
     more than `limit` (a megacity's 20,000 grids would make the page heavy; the hot ones still show)."""
-    grids = UnitGrid.objects.all() if scope.is_city else UnitGrid.objects.filter(district_id=scope.district_id)
+    grids = (UnitGrid.objects.all() if scope.district_id is None
+             else UnitGrid.objects.filter(district_id=scope.district_id))
     rows = list(grids.order_by("code").values_list("code", "geometry")[:limit + 1])
     return [] if len(rows) > limit else rows
 
@@ -246,6 +265,9 @@ def leaders(*, period: Period, object_type: str, level: str | None, counter: str
 
 
 def city_composite(*, period: Period, scope: Scope) -> Composite | None:
+    """The headline result of the scope: the city's, the district's, or the department's own."""
+    if scope.is_department:
+        return _composites_scoped(scope).filter(period=period).first()
     if scope.is_city:
         return Composite.objects.filter(period=period, object_type=ObjectType.REGION,
                                         level=RegionLevelKey.CITY).first()

@@ -55,6 +55,13 @@ def can_manage_assessment(user: User | None) -> bool:
                 and (user.is_superuser or user.role in MANAGER_ROLES))
 
 
+def can_read_assessment(user: User | None) -> bool:
+    """Managers read the whole assessment (a district's managers their district's); a
+    department's people read their own department's result, drill-downs and bulletin lines."""
+    return can_manage_assessment(user) or bool(
+        user and user.is_authenticated and user.is_active and user.role == Role.HANDLER and user.department_id)
+
+
 # --- periods and catalogue -------------------------------------------------------------------------
 
 def period_get_or_create(*, label: str) -> Period:

@@ -172,6 +172,8 @@ def case_path(template: str, key: str):
 LOGGED_IN_PAGE = statuses(200, anonymous=PAGE)
 LOGGED_IN_API = statuses(200, anonymous=API)
 ASSESSMENT_PAGE = only({"manager", "admin"}, 200, anonymous=PAGE)
+# The reading pages: a department's people too, scoped to their own department (issue 21).
+ASSESSMENT_READ = only({"manager", "admin", "handler_a", "handler_b"}, 200, anonymous=PAGE)
 ASSESSMENT_API = only({"manager", "admin"}, 200)
 OPEN311 = dict(public=True, api_key=True)
 
@@ -240,6 +242,21 @@ ROWS = [
     # A department's move on a closed case of its own (409) and of another department (404).
     Row("case-action", lambda w: f"/api/cases/{w.cases['B2'].pk}/actions/report_handled/",
         in_scope("B2", 409, roles={"handler_a", "handler_b"}, scope_first=True), method="post", echo=("B2",)),
+    # The dispatcher's corrections and joint dispatch (issue 21) on a closed case: 409 for the
+    # dispatcher, 403 for other roles in scope, 404 out of it.
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A3'].pk}/actions/redispatch/",
+        in_scope("A3", 409, roles={"dispatcher"}, scope_first=True), method="post",
+        data=lambda w: {"department_id": w.cases["B1"].department_id, "note": "改派"}),
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A3'].pk}/actions/withdraw/",
+        in_scope("A3", 409, roles={"dispatcher"}, scope_first=True), method="post", data={"note": "撤回"}),
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A1'].pk}/actions/joint_dispatch/",
+        in_scope("A1", 409, roles={"dispatcher"}, scope_first=True), method="post",
+        data=lambda w: {"department_id": w.cases["A1"].department_id,
+                        "assisting_department_ids": [w.cases["B1"].department_id]}),
+    # The assisting move is an assisting department's: the lead department (handler_b) is refused
+    # (403) whatever the state, another department does not see the case (404).
+    Row("case-action", lambda w: f"/api/cases/{w.cases['B2'].pk}/actions/assist_done/",
+        in_scope("B2", 403, roles={"handler_a", "handler_b"}, scope_first=True), method="post", echo=("B2",)),
     # A collector answers only the tasks of their own grids: checking a verifying case.
     Row("case-action", lambda w: f"/api/cases/{w.cases['B1'].pk}/actions/verify/",
         in_scope("B1", 409, roles={"collector_a", "collector_b"}, scope_first=True), method="post",
@@ -315,24 +332,28 @@ ROWS = [
         lists=lambda w, role: {"B3"}, public=True),
 
     # Assessment pages.
-    Row("assessment:home", "/assessment/", only({"manager", "admin"}, 302, anonymous=PAGE)),
+    Row("assessment:home", "/assessment/", only({"manager", "admin", "handler_a", "handler_b"}, 302, anonymous=PAGE)),
     Row("assessment:schedule", "/assessment/schedule/", ASSESSMENT_PAGE),
-    Row("assessment:overview", f"/assessment/{LABEL}/", ASSESSMENT_PAGE),
+    Row("assessment:overview", f"/assessment/{LABEL}/", ASSESSMENT_READ),
     Row("assessment:compute", f"/assessment/{LABEL}/compute/", only({"manager", "admin"}, 302, anonymous=PAGE),
         method="post", data={}),
     Row("assessment:freeze", f"/assessment/{LABEL}/freeze/", only({"manager", "admin"}, 302, anonymous=PAGE),
         method="post", data={}),
     Row("assessment:recompute", f"/assessment/{LABEL}/recompute/",
         only({"manager", "admin"}, 302, anonymous=PAGE), method="post", data={}),
-    Row("assessment:ranking", f"/assessment/{LABEL}/ranking/department/", ASSESSMENT_PAGE),
+    Row("assessment:ranking", f"/assessment/{LABEL}/ranking/department/", ASSESSMENT_READ),
     Row("assessment:object", lambda w: f"/assessment/{LABEL}/object/region/district/{w.cases['A1'].district_id}/",
-        only({"manager", "admin"}, 404, anonymous=PAGE)),
+        only({"manager", "admin", "handler_a", "handler_b"}, 404, anonymous=PAGE)),
+    # A region's numbers are not a department's: 404; its own department's drill-down: 200.
     Row("assessment:drill", lambda w: f"/assessment/{LABEL}/drill/region/district/{w.cases['A1'].district_id}"
-        "/reports/", ASSESSMENT_PAGE),
-    Row("assessment:distribution", f"/assessment/{LABEL}/distribution/", ASSESSMENT_PAGE),
-    Row("assessment:hotspots", f"/assessment/{LABEL}/hotspots/", ASSESSMENT_PAGE),
-    Row("assessment:leaders", f"/assessment/{LABEL}/leaders/", ASSESSMENT_PAGE),
-    Row("assessment:bulletin", f"/assessment/{LABEL}/bulletin/", ASSESSMENT_PAGE),
+        "/reports/", only({"manager", "admin"}, 200, anonymous=PAGE, handler_a=404, handler_b=404)),
+    Row("assessment:drill", lambda w: f"/assessment/{LABEL}/drill/department/district/"
+        f"{User.objects.get(username='handler_a').department_id}/reports/",
+        only({"manager", "admin", "handler_a"}, 200, anonymous=PAGE, handler_b=404)),
+    Row("assessment:distribution", f"/assessment/{LABEL}/distribution/", ASSESSMENT_READ),
+    Row("assessment:hotspots", f"/assessment/{LABEL}/hotspots/", ASSESSMENT_READ),
+    Row("assessment:leaders", f"/assessment/{LABEL}/leaders/", ASSESSMENT_READ),
+    Row("assessment:bulletin", f"/assessment/{LABEL}/bulletin/", ASSESSMENT_READ),
 
     # Workbench pages: a home per role, the case page and its moves, search, export, overview.
     Row("cases:home", "/", statuses(302, anonymous=PAGE)),
@@ -350,11 +371,17 @@ ROWS = [
         lists=lambda w, role: scoped(w, role, {"A2"})),
     Row("cases:act", case_path("/cases/{id}/act/return/", "A3"),
         in_scope("A3", 409, anonymous=PAGE, roles={"handler_a", "handler_b"}, scope_first=True), method="post",
-        data={"return-note": "不属于本部门"}),
+        data={"return-reason_code": "not_our_duty", "return-note": "不属于本部门"}),
+    Row("cases:act", case_path("/cases/{id}/act/redispatch/", "A3"),
+        in_scope("A3", 409, anonymous=PAGE, roles={"dispatcher"}, scope_first=True), method="post",
+        data=lambda w: {"redispatch-department": w.cases["B1"].department_id, "redispatch-note": "改派"}),
     Row("cases:search", "/search/", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
     Row("cases:export", "/search/export.xlsx", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
     Row("cases:overview", "/overview/", LOGGED_IN_PAGE),
     Row("cases:overview_grids", "/overview/grids.json", LOGGED_IN_PAGE),
+    # The class picker's search: the desk roles (cases.selectors.class_picker.PICKER_ROLES); JSON 401
+    # signed out, 403 for departments and collectors.
+    Row("cases:classes", "/classes.json?q=jdc", only(CITY_LEVEL | {"operator_b"}, 200, anonymous=401)),
     # A photo: within the case's scope only; anyone else, signed in or not, the same 404.
     Row("cases:photo", lambda w: f"/photos/{w.ids['photo']}/", in_scope("A1", 200, anonymous=404)),
     Row("cases:photo_thumbnail", lambda w: f"/photos/{w.ids['photo']}/thumbnail/",

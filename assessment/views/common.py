@@ -19,15 +19,24 @@ from ..counters import PATROL, counter_get
 from ..models import Composite, ObjectType, Period, RegionLevelKey
 from ..periods import period_spec_parse
 from ..scoring import percent
-from ..services import can_manage_assessment
+from ..services import can_manage_assessment, can_read_assessment
 
 
 def manager_required(view):
+    return _guarded(view, can_manage_assessment, gettext_lazy("考核评价仅对领导和系统管理员开放。"))
+
+
+def reader_required(view):
+    """The reading pages: managers, and a department's people (scoped to their own department)."""
+    return _guarded(view, can_read_assessment, gettext_lazy("考核评价仅对领导、系统管理员和专业部门开放。"))
+
+
+def _guarded(view, allowed, refusal):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not can_manage_assessment(request.user):
-            raise PermissionDenied(_("考核评价仅对领导和系统管理员开放。"))
+        if not allowed(request.user):
+            raise PermissionDenied(str(refusal))
         try:
             return view(request, *args, **kwargs)
         except ApplicationError as error:
@@ -63,7 +72,14 @@ def object_url(label, object_type, level, object_id) -> str:
 
 
 def drill_url(label, object_type, level, object_id, counter, **extra) -> str:
-    if getattr(counter_get(object_type, counter), "source", "") == PATROL:
+    """The drill-down of a counter; a filtered counter (`base?filters`, assessment.filters) is its
+    base counter's URL with the filters in `?where=`."""
+    if "?" in counter:
+        counter, extra["where"] = counter.split("?", 1)
+        counter_full = f"{counter}?{extra['where']}"
+    else:
+        counter_full = counter
+    if getattr(counter_get(object_type, counter_full), "source", "") == PATROL:
         # Patrol figures are no list of rows: they link to the patrol table of the period's month.
         return reverse("patrol:table") + (f"?month={label}" if re.fullmatch(r"\d{4}-\d{2}", label) else "")
     url = reverse("assessment:drill", args=[label, object_type, level, object_id, counter])
@@ -118,6 +134,12 @@ def composite_or_404(period, object_type, level, object_id, scope) -> Composite:
     return composite
 
 
+def drill_key(request, counter: str) -> str:
+    """The counter key a drill-down URL names: its slug, and the filters of `?where=` if any."""
+    where = (request.GET.get("where") or "").strip()
+    return f"{counter}?{where}" if where else counter
+
+
 def drill_counter(object_type, counter):
     """The counter a drill-down lists; 404 for an unknown object type or counter."""
     definition = counter_get(object_type, counter) if object_type in ObjectType.values else None
@@ -134,6 +156,8 @@ def drill_filters(request) -> dict:
 def drill_list(period, object_type, level, object_id, counter, scope, filters):
     """The rows behind a counter (cases, or steps and tasks), the object's stored composite (None
     before the period is computed) and the object's name."""
+    if not scope.sees_object(object_type, object_id):
+        raise Http404(_("该对象不在您的查看范围内。"))
     rows = selectors.drill_rows(period=period, object_type=object_type, level=level, object_id=object_id,
                                 counter=counter, scope=scope, **filters)
     composite = selectors.composite_get(period=period, object_type=object_type, level=level, object_id=object_id,

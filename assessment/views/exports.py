@@ -18,14 +18,15 @@ from .common import (
     composite_or_404,
     drill_counter,
     drill_filters,
+    drill_key,
     drill_list,
     leader_table,
     level_label,
-    manager_required,
     object_type_check,
     period_of,
     ranking_level,
     ranking_rows,
+    reader_required,
     snapshot_value,
     type_label,
 )
@@ -45,7 +46,7 @@ def page_or_export(page, export):
     return view
 
 
-@manager_required
+@reader_required
 def ranking(request, label, object_type):
     level = ranking_level(request, object_type)
     period = period_of(label)
@@ -71,7 +72,7 @@ def ranking(request, label, object_type):
     )
 
 
-@manager_required
+@reader_required
 def object_page(request, label, object_type, level, object_id):
     object_type_check(object_type)
     period = period_of(label)
@@ -97,8 +98,9 @@ def object_page(request, label, object_type, level, object_id):
                          note=f"{period.label} {composite.object_name}")
 
 
-@manager_required
+@reader_required
 def drill(request, label, object_type, level, object_id, counter):
+    counter = drill_key(request, counter)
     definition = drill_counter(object_type, counter)
     period = period_of(label)
     if request.GET.get("export") != "xlsx" or definition.source == PATROL:
@@ -109,7 +111,7 @@ def drill(request, label, object_type, level, object_id, counter):
     is_case = rows.model is Case
     unit_headers = [] if is_case else [_("环节/任务"), _("开始/下发"), _("时限"), _("完成"), _("按时"), _("完成人")]
     return xlsx_response(
-        filename=f"assessment-{period.label}-{object_type}-{object_id}-{counter}.xlsx",
+        filename=f"assessment-{period.label}-{object_type}-{object_id}-{counter.partition('?')[0]}.xlsx",
         title=str(definition.label), note=f"{period.label} {name} {definition.label}",
         headers=[*unit_headers, *CASE_HEADERS],
         rows=(_unit_cells(row) + _case_cells(row if is_case else row.case)
@@ -117,7 +119,7 @@ def drill(request, label, object_type, level, object_id, counter):
     )
 
 
-@manager_required
+@reader_required
 def distribution(request, label):
     period = period_of(label)
     scope = selectors.scope_of(request.user)
@@ -137,7 +139,7 @@ def distribution(request, label):
     return None
 
 
-@manager_required
+@reader_required
 def hotspots(request, label):
     period = period_of(label)
     if request.GET.get("export") != "xlsx":
@@ -150,7 +152,7 @@ def hotspots(request, label):
                r["overdue"]] for r in rows))
 
 
-@manager_required
+@reader_required
 def leaders(request, label):
     period = period_of(label)
     entry = next((entry for entry in LEADER_TABLES if entry[0] == request.GET.get("export")), None)

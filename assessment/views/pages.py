@@ -13,20 +13,23 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Source, State, Task
-from grids.models import MinorClass, Region, RegionLevel
+from grids.models import Department, MinorClass, Region, RegionLevel
 
 from .. import charts, selectors
 from ..counters import PATROL, PUBLIC_SOURCES, counter_get
 from ..models import ObjectType, Period, RegionLevelKey
+from ..objects import DEPARTMENT_LEVEL_KEY
 from ..periods import local_today, month_label, period_spec_parse
 from ..schedule import schedule_entries
 from ..scoring import target_met
+from ..services import can_manage_assessment
 from ..templatetags.assessment_format import figure_text
 from .common import (
     LEADER_TABLES,
     composite_or_404,
     drill_counter,
     drill_filters,
+    drill_key,
     drill_list,
     drill_url,
     leader_table,
@@ -37,6 +40,7 @@ from .common import (
     period_of,
     ranking_level,
     ranking_rows,
+    reader_required,
     type_label,
 )
 
@@ -99,23 +103,29 @@ def _case_search_url(period, object_type, level, object_id, counter, filters) ->
         return ""
 
 
-def _city_region(scope) -> tuple[str, int] | None:
-    """The region object whose "reports" counter a distribution row drills into."""
+def _city_region(scope) -> tuple[str, str, int] | None:
+    """The object whose "reports" counter a distribution row drills into: the city, the district,
+    or the department itself."""
+    if scope.is_department:
+        level = Department.objects.filter(pk=scope.department_id).values_list("level", flat=True).first()
+        return ObjectType.DEPARTMENT, DEPARTMENT_LEVEL_KEY.get(level, RegionLevelKey.CITY), scope.department_id
     if not scope.is_city:
-        return RegionLevelKey.DISTRICT, scope.district_id
+        return ObjectType.REGION, RegionLevelKey.DISTRICT, scope.district_id
     city = Region.objects.filter(level=RegionLevel.CITY).order_by("code").first()
-    return (RegionLevelKey.CITY, city.pk) if city else None
+    return (ObjectType.REGION, RegionLevelKey.CITY, city.pk) if city else None
 
 
 def _common(request, period: Period, **context) -> dict:
-    return {"period": period, "computed": bool(period.pk and period.computed_at), "scope": selectors.scope_of(
-        request.user), "periods": selectors.periods_recent(), "tabs": [
-        {"object_type": t, "level": lv or "", "label": type_label(t, lv)} for t, lv in OBJECT_TYPES], **context}
+    scope = selectors.scope_of(request.user)
+    types = [(t, lv) for t, lv in OBJECT_TYPES if not scope.is_department or t == ObjectType.DEPARTMENT]
+    return {"period": period, "computed": bool(period.pk and period.computed_at), "scope": scope,
+            "can_manage": can_manage_assessment(request.user), "periods": selectors.periods_recent(),
+            "tabs": [{"object_type": t, "level": lv or "", "label": type_label(t, lv)} for t, lv in types], **context}
 
 
 # --- pages ---------------------------------------------------------------------------------------------
 
-@manager_required
+@reader_required
 def home(request):
     label = (request.GET.get("period") or "").strip()
     if not label:
@@ -124,7 +134,7 @@ def home(request):
     return redirect("assessment:overview", label=period_spec_parse(label).label)
 
 
-@manager_required
+@reader_required
 def overview(request, label):
     period = period_of(label)
     scope = selectors.scope_of(request.user)
@@ -154,13 +164,14 @@ def overview(request, label):
                 for row in districts if row.score is not None]),
             runs=period.runs.select_related("actor").order_by("-started_at")[:5],
             audits=selectors.recompute_audits(period)[:10],
-            hotline=selectors.hotline_figures_or_none(period=period, district_id=scope.district_id),
+            hotline=None if scope.is_department else selectors.hotline_figures_or_none(
+                period=period, district_id=scope.district_id),
         )
     context["can_freeze"] = bool(period.pk) and not period.is_frozen and period.end <= local_today()
     return render(request, "assessment/overview.html", context)
 
 
-@manager_required
+@reader_required
 def ranking(request, label, object_type):
     level = ranking_level(request, object_type)
     period = period_of(label)
@@ -200,7 +211,7 @@ def _snapshot_cell(snapshot, label, object_type, row) -> dict:
             "url": drill_url(label, object_type, row.level, row.object_id, snapshot.numerator_key)}
 
 
-@manager_required
+@reader_required
 def object_page(request, label, object_type, level, object_id):
     object_type_check(object_type)
     period = period_of(label)
@@ -233,8 +244,9 @@ def object_page(request, label, object_type, level, object_id):
     ))
 
 
-@manager_required
+@reader_required
 def drill(request, label, object_type, level, object_id, counter):
+    counter = drill_key(request, counter)
     definition = drill_counter(object_type, counter)
     period = period_of(label)
     if definition.source == PATROL:
@@ -259,7 +271,7 @@ def drill(request, label, object_type, level, object_id, counter):
     ))
 
 
-@manager_required
+@reader_required
 def distribution(request, label):
     period = period_of(label)
     scope = selectors.scope_of(request.user)
@@ -267,11 +279,9 @@ def distribution(request, label):
     by_source = selectors.distribution_by_source(period=period, scope=scope)
     anchor = _city_region(scope)
     for row in by_class["rows"]:
-        row["url"] = drill_url(label, ObjectType.REGION, anchor[0], anchor[1], "reports",
-                                minor=row["minor_id"]) if anchor else ""
+        row["url"] = drill_url(label, *anchor, "reports", minor=row["minor_id"]) if anchor else ""
     for row in by_source["rows"]:
-        row["url"] = drill_url(label, ObjectType.REGION, anchor[0], anchor[1], "reports",
-                                source=row["source"]) if anchor else ""
+        row["url"] = drill_url(label, *anchor, "reports", source=row["source"]) if anchor else ""
     return render(request, "assessment/distribution.html", _common(
         request, period, by_class=by_class, by_source=by_source,
         pareto_chart=charts.pareto_chart(by_class["rows"][:20]) if by_class["rows"] else None,
@@ -279,7 +289,7 @@ def distribution(request, label):
     ))
 
 
-@manager_required
+@reader_required
 def hotspots(request, label):
     period = period_of(label)
     scope = selectors.scope_of(request.user)
@@ -293,7 +303,7 @@ def hotspots(request, label):
         request, period, rows=rows[:50], map_geo=geo, map_option=option if rows else None))
 
 
-@manager_required
+@reader_required
 def leaders(request, label):
     period = period_of(label)
     scope = selectors.scope_of(request.user)
@@ -301,7 +311,7 @@ def leaders(request, label):
     return render(request, "assessment/leaders.html", _common(request, period, tables=tables))
 
 
-@manager_required
+@reader_required
 def bulletin(request, label):
     """The printable monthly bulletin (月通报): headline figures, rankings, distribution, leaders."""
     period = period_of(label)
@@ -346,7 +356,8 @@ def bulletin(request, label):
             by_source=selectors.distribution_by_source(period=period, scope=scope),
             leader_tables=[leader_table(period, scope, label, entry) for entry in LEADER_TABLES[:4]],
             hotspots=selectors.hotspot_grids(period=period, scope=scope, limit=10),
-            hotline=selectors.hotline_figures_or_none(period=period, district_id=scope.district_id),
+            hotline=None if scope.is_department else selectors.hotline_figures_or_none(
+                period=period, district_id=scope.district_id),
         )
     return render(request, "assessment/bulletin.html", context)
 
