@@ -76,3 +76,16 @@ def test_form_labels_end_with_a_chinese_colon_in_chinese_and_an_ascii_one_in_eng
     client.force_login(city.users["hotline_agent"])
     english = client.get("/hotline/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(r">[A-Za-z ]+:</label>", english) and "：</label>" not in english
+
+
+def test_english_pages_keep_ascii_colons(city):
+    from cases.tests.helpers import report
+
+    case = report(city)
+    client = Client()
+    client.force_login(city.users["shift_leader"])
+    for url in (f"/cases/{case.pk}/", "/work/shift-leader/"):
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        chinese = client.get(url).content.decode()
+        assert "：" in chinese
+        assert "：" not in english, english[max(0, english.index("：") - 80):english.index("：") + 20]
