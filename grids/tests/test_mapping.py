@@ -3,6 +3,7 @@ place and a component; a point gives its grids and a proposed address; the basem
 region scope, Chinese 400s and constant query counts."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -212,6 +213,9 @@ def test_basemap_api_is_cacheable(api, django_assert_max_num_queries):
     assert len(json.loads(response.content)["features"]) == 7
     again = api.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+    zipped = api.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.content)) == json.loads(response.content)
 
 
 @pytest.mark.parametrize(("bbox", "message"), [
