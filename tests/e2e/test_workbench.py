@@ -90,7 +90,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
 
     # The operator sees the result come back.
     operator.goto(f"{live_server.url}/work/operator/")
-    assert "现场属实" in operator.inner_text("#h-results + .table-wrap")
+    assert "现场属实" in operator.inner_text("#panel-results")
 
     # 值班长 files it.
     leader = login_page("shift_leader")
