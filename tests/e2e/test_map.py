@@ -121,6 +121,13 @@ def test_operator_locates_by_click_and_keyboard(town, login_page, live_server):
     moved = locate(float(page.input_value("#id_lon")), float(page.input_value("#id_lat"))).unit_grid_code
     assert moved != clicked
     page.wait_for_function("code => document.querySelector('#map-picker-box').dataset.located === code", arg=moved)
+
+    # An address the operator typed is theirs: moving the marker no longer replaces it.
+    page.fill("#id_address", "解放路 88 号门前")
+    page.focus("#map-picker .leaflet-marker-icon")
+    page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(600)
+    assert page.input_value("#id_address") == "解放路 88 号门前"
     _shot(page, "intake-click")
 
     with page.expect_navigation():
