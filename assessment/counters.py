@@ -45,8 +45,12 @@ PUBLIC_SOURCES = [Source.HOTLINE_12319, Source.HOTLINE_12345, Source.PUBLIC, Sou
 REWORK_ACTIONS = [Action.CHECK_FAIL, Action.REOPEN]
 # The dispatcher's own corrections before the department acted: they end the department's handling
 # step without a verdict, as a return does, but are not the department's return (CaseStep.ended_by).
-CORRECTION_ACTIONS = [Action.REDISPATCH, Action.WITHDRAW]
-EVENT_ACTIONS = [*REWORK_ACTIONS, Action.APPROVE_EXTENSION, Action.APPROVE_SUSPENSION, Action.URGE, "self_handle"]
+# A joint review's decision (会审定责, 会审作废) that takes a case from its department ends the step
+# the same way, and is no return of the department's either.
+CORRECTION_ACTIONS = [Action.REDISPATCH, Action.WITHDRAW, Action.REVIEW_ASSIGN, Action.REVIEW_VOID]
+REVIEW_ACTIONS = [Action.REVIEW_ASSIGN, Action.REVIEW_VOID]
+EVENT_ACTIONS = [*REWORK_ACTIONS, Action.APPROVE_EXTENSION, Action.APPROVE_SUSPENSION, Action.URGE, "self_handle",
+                 *REVIEW_ACTIONS]
 
 
 def _in(field: str, w: Window) -> Q:
@@ -170,7 +174,21 @@ AREA_COUNTERS = [
     _c("suspended", _("挂账数"), "event", lambda w: q_event([Action.APPROVE_SUSPENSION], w), _("批准挂账的案件")),
     _c("urged", _("督办数"), "event", lambda w: q_event([Action.URGE], w)),
     _c("self_handled", _("自行处置数"), "event", lambda w: q_event(["self_handle"], w)),
+    # Joint review (supervision.reviews): its decisions are moves of the table, so they are events.
+    _c("reviewed", _("会审案件数"), "event", lambda w: q_event(REVIEW_ACTIONS, w),
+       _("联合会审作出决定（定责或作废）的案件")),
+    _c("review_decided", _("会审定责数"), "event", lambda w: q_event([Action.REVIEW_ASSIGN], w),
+       _("联合会审确定责任部门和办结日期的案件")),
+    _c("review_closed_on_time", _("会审后按期结案数"), "case",
+       lambda w: _in("closed_at", w) & Q(closed_on_time=True) & Q(_reviewed_case()),
+       _("经联合会审定责、在会审确定的日期前处置并按期结案的案件")),
 ]
+
+
+def _reviewed_case() -> Exists:
+    """The case was assigned to a department by a joint review (its handling then runs to the
+    review's date): one index look-up of its events, only for the cases closed on time."""
+    return Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), action=Action.REVIEW_ASSIGN))
 
 
 def _task_done(kind: str) -> Callable[[Window], Q]:

@@ -19,10 +19,12 @@ from .models import (
     CalendarDay,
     CalendarYear,
     Case,
+    CaseAssist,
     CaseEvent,
     CaseRequest,
     CaseStep,
     OutboxMessage,
+    ReturnReason,
     Task,
     WorkSchedule,
 )
@@ -47,7 +49,14 @@ class EventInline(ReadOnlyInline):
 
 class StepInline(ReadOnlyInline):
     model = CaseStep
-    fields = ["kind", "department", "started_at", "deadline", "completed_at", "on_time", "overdue_marked_at"]
+    fields = ["kind", "department", "started_at", "deadline", "completed_at", "on_time", "ended_by",
+              "overdue_marked_at"]
+    readonly_fields = fields
+
+
+class AssistInline(ReadOnlyInline):
+    model = CaseAssist
+    fields = ["department", "created_at", "deadline", "completed_at", "completed_by", "ended_by", "note"]
     readonly_fields = fields
 
 
@@ -58,7 +67,7 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "description", "address"]
     list_select_related = ["minor", "district", "department"]
     date_hierarchy = "reported_at"
-    inlines = [StepInline, EventInline]
+    inlines = [StepInline, AssistInline, EventInline]
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
@@ -103,6 +112,19 @@ class CaseRequestAdmin(TaskAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["case", "requested_by"]
     raw_id_fields = ["case", "requested_by", "decided_by"]
+
+
+@admin.register(ReturnReason)
+class ReturnReasonAdmin(admin.ModelAdmin):
+    """The city's list of return reasons (回退原因), offered to departments in this order. A reason no
+    longer wanted is unticked (启用), not deleted: past returns keep its code and name."""
+
+    list_display = ["label", "code", "is_active", "order"]
+    list_editable = ["is_active", "order"]
+    ordering = ["order", "pk"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Attachment)

@@ -1,5 +1,6 @@
-"""The case loop's records: cases, their steps on the clock, collector tasks, requests awaiting a
-decision (extension, suspension), attachments, the append-only event log, and the work calendar.
+"""The case loop's records: cases, their steps on the clock, collector tasks, assisting departments'
+tasks (协办), the city's return reasons, requests awaiting a decision (extension, suspension),
+attachments, the append-only event log, and the work calendar.
 
 The case's `state` is written only by cases.workflow; every other write goes through cases.services.
 Side effects that leave the database are rows of the outbox (OutboxMessage, see cases.outbox).
@@ -222,6 +223,11 @@ class CaseStep(models.Model):
     overdue_marked_at = models.DateTimeField(_("超时标记时间"), null=True, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # The move that ended a handling step without a verdict: a department's return, or the
+    # dispatcher's redispatch (改派) or withdrawal (撤回), which the assessment must not count as the
+    # department's return. Blank for a step completed with a verdict, and for returns before
+    # migration 0017 (a verdict-less handling step without a mark is a return).
+    ended_by = models.CharField(_("结束方式"), max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("环节")
@@ -280,6 +286,60 @@ class Task(models.Model):
     def answered_far(self) -> bool | None:
         """The answer was given beyond FIELD_ANSWER_RADIUS_M from the case (None: no position)."""
         return None if self.distance_m is None else self.distance_m > settings.FIELD_ANSWER_RADIUS_M
+
+
+class ReturnReason(models.Model):
+    """A reason a department gives for a return (回退原因), from a list the city edits in the admin
+    (a reason no longer used is made inactive, not deleted: past returns name it); the return also
+    carries its free text, required as before."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    label = models.CharField(_("名称"), max_length=64)
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("回退原因")
+        verbose_name_plural = _("回退原因")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CaseAssist(models.Model):
+    """An assisting department's task (协办) in a joint dispatch (联合派遣): the lead department
+    (主办, Case.department) holds the handling step; each assisting one reports its part done here.
+    A task ended without being done (the case withdrawn or returned) keeps `ended_by`, the move."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey(Department, verbose_name=_("协办部门"), on_delete=models.PROTECT,
+                                   related_name="assists")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("派遣时间"))
+    deadline = models.DateTimeField(_("时限"))
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    note = models.TextField(_("协办情况"), blank=True)
+    ended_by = models.CharField(_("结束方式"), max_length=24, blank=True)
+
+    class Meta:
+        verbose_name = _("协办任务")
+        verbose_name_plural = _("协办任务")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["department", "case"], name="assist_department_case_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], condition=Q(completed_at__isnull=True),
+                                    name="one_open_assist_per_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.department_id}"
+
+    @property
+    def done(self) -> bool:
+        return self.completed_at is not None and not self.ended_by
 
 
 class RequestKind(models.TextChoices):

@@ -74,10 +74,10 @@ class CompletedStep(NamedTuple):
 
 
 def step_complete(case: Case, now: datetime, *, actor=None, kind: str | tuple[str, ...],
-                  count_on_time: bool = True) -> CompletedStep | None:
+                  count_on_time: bool = True, ended_by: str = "") -> CompletedStep | None:
     """Complete the case's running step if it is of `kind` (one kind or a tuple): record when, by
-    whom and whether within its deadline (a step ended by a return gets no verdict, nor one the case
-    holds no deadline for).
+    whom and whether within its deadline (a step ended by a return, redispatch or withdrawal gets no
+    verdict but `ended_by`, the move; nor one the case holds no deadline for).
 
     The running step is the case's own `current_step` and `current_deadline`, which step_open and
     every deadline change write together with the step under the case's row lock, so the verdict
@@ -87,7 +87,7 @@ def step_complete(case: Case, now: datetime, *, actor=None, kind: str | tuple[st
         return None
     on_time = (now <= case.current_deadline) if count_on_time and case.current_deadline else None
     completed = CaseStep.objects.filter(case=case, kind=case.current_step, completed_at__isnull=True).update(
-        completed_at=now, completed_by=actor, on_time=on_time)
+        completed_at=now, completed_by=actor, on_time=on_time, **({"ended_by": ended_by} if ended_by else {}))
     if not completed:
         return None
     return CompletedStep(case.current_step, case.current_deadline, on_time)

@@ -45,6 +45,8 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     URGE = "urge"
+    REVIEW_ASSIGN = "review_assign"
+    REVIEW_VOID = "review_void"
 
 
 class Style(StrEnum):
@@ -66,6 +68,7 @@ ARGUMENT_MISSING = {
     "into_case_id": _("请指定合并到的案件。"),
     "requested_deadline": _("请填写申请的延期时限。"),
     "until": _("请填写挂账至哪一天（until）。"),
+    "deadline": _("请填写会审确定的办结日期（deadline）。"),
 }
 
 # How long a move with an undo waits, after its confirmation, before it is sent (seconds).
@@ -85,7 +88,9 @@ class Transition:
     `confirm` is the sentence the pages show in a confirmation dialog before a move that nothing
     in this table undoes (empty: no dialog); `undo_seconds` holds such a move that long in the
     page, with a button to cancel it, before it is sent; `by_system` lets the clock make the move
-    itself, without a person (cases.suspensions resumes a suspension whose date has come)."""
+    itself, without a person (cases.suspensions resumes a suspension whose date has come).
+    `through` names the page that alone makes the move (the joint review of supervision.reviews,
+    which records the decision with it): the case page and the queues do not offer it."""
 
     label: Promise
     sources: frozenset[str]
@@ -105,6 +110,7 @@ class Transition:
     confirm: Promise | str = ""
     undo_seconds: int = 0
     by_system: bool = False
+    through: Promise | str = ""
 
 
 def _t(label, sources, target, roles, **details) -> Transition:
@@ -178,6 +184,12 @@ TRANSITIONS: dict[Action, Transition] = {
                  needs_reason=True, key="o", style=DANGER, confirm=_("派回原部门重新处置，计一次返工；提交后不能撤回。")),
     A.URGE: _t(_("督办"), set(OPEN_STATES), None, {R.DISPATCHER, R.MANAGER}, needs_reason=True, key="g",
                confirm=_("督办：记入案件的督办次数并提醒处置部门；督办后不能撤回。")),
+    # A joint review (疑难案卷联合会审, supervision.reviews) decides a case whose ownership is
+    # disputed: it goes to the department the review names, due by the date it set, or is voided.
+    A.REVIEW_ASSIGN: _t(_("会审定责"), {S.FILED, S.DISPATCHED}, S.DISPATCHED, {R.SHIFT_LEADER, R.MANAGER},
+                        required=("department_id", "deadline"), style=PRIMARY, through=_("联合会审")),
+    A.REVIEW_VOID: _t(_("会审作废"), {S.FILED, S.DISPATCHED}, S.VOIDED, {R.SHIFT_LEADER, R.MANAGER},
+                      needs_reason=True, style=DANGER, through=_("联合会审")),
 }
 
 

@@ -692,6 +692,67 @@ def case_urge(*, actor: User, case_id: int, note: str) -> Case:
     return _apply(actor=actor, case_id=case_id, action=Action.URGE, note=note, mutate=mutate)
 
 
+# --- joint review (疑难案卷联合会审) --------------------------------------------------------------
+
+def review_deadline_moment(deadline: date, now: datetime) -> datetime:
+    """The end (city time) of the day a joint review set for the case to be done; after today."""
+    if isinstance(deadline, datetime):
+        deadline = timezone.localtime(deadline).date()
+    if deadline <= timezone.localtime(now).date():
+        raise ApplicationError(_("会审确定的办结日期必须晚于今天。"), extra={"field": "deadline"})
+    return local_midnight(deadline + timedelta(days=1))
+
+
+def _leave_department(case: Case, now: datetime, actor: User, action: str) -> str:
+    """A dispatched case leaves its department by a review's decision: the handling step ends
+    without a verdict (marked with the move, so the assessment counts no return), assisting tasks
+    end, pending requests are refused. Returns the department's name."""
+    previous = case.department.name if case.department else ""
+    if case.current_step == StepKind.HANDLE:
+        steps.step_complete(case, now, actor=actor, kind=StepKind.HANDLE, count_on_time=False, ended_by=action)
+        _assists_end(case, now, action)
+        CaseRequest.objects.filter(case=case, status=RequestStatus.PENDING).update(
+            status=RequestStatus.DENIED, decided_at=now, decision_note=_("案件已提交联合会审"))
+    return previous
+
+
+def case_review_assign(*, actor: User, case_id: int, department_id: int, deadline: date, note: str = "") -> Case:
+    """会审定责: a joint review names the owner department of a disputed case and the day by which
+    it must be done. A filed case is dispatched (its dispatch step completes, with its verdict); a
+    dispatched one leaves its department for the named one. The handling step is due at the end of
+    that day, whatever the class's limit; the rest of the loop (handled, checked, closed) is as usual."""
+
+    def mutate(case, now):
+        department = _department_active(department_id)
+        moment = review_deadline_moment(deadline, now)
+        previous = _leave_department(case, now, actor, Action.REVIEW_ASSIGN)
+        if case.current_step == StepKind.DISPATCH:
+            steps.step_complete(case, now, actor=actor, kind=StepKind.DISPATCH)
+            case.dispatched_at = now
+        case.department = department
+        step = steps.step_open(case, StepKind.HANDLE, now, department_id=department.pk, deadline=moment)
+        case.handle_deadline = step.deadline
+        case.handled_at = None
+        case.handled_on_time = None
+        return {"department": department.name, "from_department": previous, "deadline": moment.isoformat()}
+
+    return _apply(actor=actor, case_id=case_id, action=Action.REVIEW_ASSIGN, note=note, mutate=mutate)
+
+
+def case_review_void(*, actor: User, case_id: int, note: str) -> Case:
+    """会审作废: a joint review finds the case is nobody's to handle (not a problem of the city's,
+    already gone, …) and voids it with its reason."""
+
+    def mutate(case, now):
+        previous = _leave_department(case, now, actor, Action.REVIEW_VOID)
+        Task.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now, completed_by=actor)
+        steps.steps_close_all(case, now)
+        case.voided_at = now
+        return {"department": previous}
+
+    return _apply(actor=actor, case_id=case_id, action=Action.REVIEW_VOID, note=note, mutate=mutate)
+
+
 # The API and the pages find the function for an action here.
 ACTIONS: dict[Action, Callable[..., Case]] = {
     Action.SEND_VERIFY: case_send_verify,
@@ -720,5 +781,7 @@ ACTIONS: dict[Action, Callable[..., Case]] = {
     Action.CLOSE: case_close,
     Action.REOPEN: case_reopen,
     Action.URGE: case_urge,
+    Action.REVIEW_ASSIGN: case_review_assign,
+    Action.REVIEW_VOID: case_review_void,
 }
 assert set(ACTIONS) == set(TRANSITIONS), "every transition needs exactly one workflow function"

@@ -193,6 +193,10 @@ def tiny_city_build() -> TinyCity:
     rgrids[0].collectors.add(town.users["collector_a"])
     rgrids[1].collectors.add(town.users["collector_b"])
     grid_index_bump()
+    # Installed by migration 0017, but a transactional test (live server) flushes the tables.
+    from cases.services import return_reasons_install
+
+    return_reasons_install()
     return town
 
 

@@ -379,6 +379,7 @@ ROWS = [
     Row("cases:export", "/search/export.xlsx", LOGGED_IN_PAGE, lists=lambda w, role: scoped(w, role)),
     Row("cases:overview", "/overview/", LOGGED_IN_PAGE),
     Row("cases:overview_grids", "/overview/grids.json", LOGGED_IN_PAGE),
+    Row("cases:wall", "/overview/wall/", LOGGED_IN_PAGE),
     # The class picker's search: the desk roles (cases.selectors.class_picker.PICKER_ROLES); JSON 401
     # signed out, 403 for departments and collectors.
     Row("cases:classes", "/classes.json?q=jdc", only(CITY_LEVEL | {"operator_b"}, 200, anonymous=401)),

@@ -93,14 +93,17 @@ def department_inbox(user: User) -> QuerySet[Case]:
     a rework carries the reason the check failed."""
     open_assists = CaseAssist.objects.filter(case_id=OuterRef("pk"), completed_at__isnull=True)
     mine = open_assists.filter(department_id=user.department_id)
-    return with_last_note(
+    inbox = with_last_note(
         case_list(user).filter(state__in=[State.DISPATCHED, State.SUSPENDED]), Action.CHECK_FAIL, "rework_reason"
     ).annotate(
         pending_requests=Count("requests", filter=Q(requests__status="pending")),
         assist_open=Exists(mine),
         assist_deadline=Subquery(mine.values("deadline")[:1]),
         joint=Exists(open_assists),
-    ).filter(Q(department_id=user.department_id) | Q(assist_open=True)).order_by("current_deadline", "pk")
+    )
+    if user.department_id:  # a department's own inbox: not the cases it assisted on and is done with
+        inbox = inbox.filter(Q(department_id=user.department_id) | Q(assist_open=True))
+    return inbox.order_by("current_deadline", "pk")
 
 
 def minor_choices(edition: str | None = None) -> list[tuple[str, list[tuple[int, str]]]]:

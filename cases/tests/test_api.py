@@ -324,7 +324,7 @@ def test_a_case_through_the_api(city, client_as, clock):
     assert body["requests"][0]["status"] == "pending"
     move("dispatcher", "approve_extension")
     assert Case.objects.get(pk=case_id).handle_deadline == at("2025-03-07 12:00")
-    body = move("handler_a", "return", note="非本单位职责")
+    body = move("handler_a", "return", note="非本单位职责", reason_code="not_our_duty")
     assert body == {"detail": "操作成功。", "action": "return"}  # the case has left the department's scope
     assert Case.objects.get(pk=case_id).state == State.FILED
 
@@ -419,7 +419,7 @@ def test_detail_has_actions_timeline_and_steps(city, client_as, clock):
     clock.advance(minutes=10)
     workflow.case_file(actor=city.users["shift_leader"], case_id=case.pk)
     body = client_as("dispatcher").get(f"{URL}{case.pk}/").json()
-    assert body["available_actions"] == ["dispatch", "urge"]
+    assert body["available_actions"] == ["dispatch", "joint_dispatch", "urge"]
     assert [(event["action"], event["from_state"], event["to_state"], event["actor"]) for event in body["events"]] \
         == [("report", "", "reported", "collector_a"), ("file", "reported", "filed", "shift_leader")]
     assert [step["kind"] for step in body["steps"]] == ["accept", "dispatch"]

@@ -11,7 +11,7 @@ from core.errors import NotFoundError, PermissionDeniedError
 from grids.models import Role, User
 
 from .helpers import case_build, report, request_add, row_counts, snapshot
-from .test_transitions import ACTORS, PENDING_REQUEST, valid_arguments
+from .test_transitions import ACTORS, case_for_action, valid_arguments
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +45,7 @@ def source_state(action: str) -> str:
 
 
 def case_for(city, action: str) -> Case:
-    case = case_build(city, source_state(action))
-    if action in PENDING_REQUEST:
-        request_add(case, PENDING_REQUEST[action], city.users["handler_a"])
-    return case
+    return case_for_action(city, action, source_state(action))
 
 
 @pytest.mark.parametrize("username", IN_SCOPE)
@@ -96,7 +93,8 @@ def test_another_department_cannot_touch_a_case_sent_elsewhere(city):
         with pytest.raises(NotFoundError):
             workflow.case_report_handled(actor=city.users[username], case_id=case.pk)
         with pytest.raises(NotFoundError):
-            workflow.case_return(actor=city.users[username], case_id=case.pk, note="不是我们的")
+            workflow.case_return(actor=city.users[username], case_id=case.pk, reason_code="other",
+                                     note="不是我们的")
     assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
 
 
@@ -139,7 +137,7 @@ def test_a_handler_without_a_department_sees_and_does_nothing(city):
     ("operator_b", State.REPORTED, "send_verify", {}, 404),  # district B on a district-A case
     ("shift_leader_b", State.CHECKED, "close", {}, 404),
     ("handler_b", State.DISPATCHED, "report_handled", {}, 404),  # another department's case
-    ("handler_b", State.DISPATCHED, "return", {"note": "不归我们"}, 404),
+    ("handler_b", State.DISPATCHED, "return", {"note": "不归我们", "reason_code": "other"}, 404),
     ("collector_b", State.CHECKING, "check_pass", {}, 404),  # a district-A task
 ])
 def test_api_refusals(city, client_as, username, state, action, body, status):

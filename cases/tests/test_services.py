@@ -182,7 +182,7 @@ def _event_create_fails(monkeypatch, action: str | None = None):
     (State.REPORTED, "send_verify", "operator", {}),
     (State.FILED, "dispatch", "dispatcher", {"department_id": "sanitation_a"}),
     (State.CHECKING, "check_fail", "collector_a", {"note": "未处理干净"}),
-    (State.DISPATCHED, "return", "handler_a", {"note": "非本单位"}),
+    (State.DISPATCHED, "return", "handler_a", {"note": "非本单位", "reason_code": "not_our_duty"}),
 ])
 def test_a_transition_failing_midway_changes_nothing(city, monkeypatch, state, action, by, arguments):
     case = case_build(city, state)

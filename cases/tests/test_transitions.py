@@ -50,6 +50,8 @@ LIFECYCLE = {
     "close": ({S.CHECKED}, S.CLOSED, {"shift_leader"}, False),
     "reopen": ({S.CLOSED}, S.DISPATCHED, {"shift_leader", "hotline_agent"}, True),
     "urge": (OPEN, None, {"dispatcher", "manager"}, True),
+    "review_assign": ({S.FILED, S.DISPATCHED}, S.DISPATCHED, {"shift_leader", "manager"}, False),
+    "review_void": ({S.FILED, S.DISPATCHED}, S.VOIDED, {"shift_leader", "manager"}, True),
 }
 
 
@@ -99,6 +101,8 @@ ACTORS = {
     "close": "shift_leader",
     "reopen": "shift_leader",
     "urge": "dispatcher",
+    "review_assign": "shift_leader",
+    "review_void": "manager",
 }
 
 # Decisions need something to decide on: a pending request, set up before the move.
@@ -130,6 +134,9 @@ def valid_arguments(city, action: str) -> dict:
         arguments["requested_deadline"] = timezone.now() + timedelta(days=10)
     elif action == "request_suspension":
         arguments["until"] = timezone.localdate() + timedelta(days=10)
+    elif action == "review_assign":
+        arguments["department_id"] = city.departments["sanitation_b"].pk
+        arguments["deadline"] = timezone.localdate() + timedelta(days=5)
     return arguments
 
 

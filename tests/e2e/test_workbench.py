@@ -31,9 +31,17 @@ def row(page, number: str):
     return page.locator(f"tr[data-row]:has-text('{number}')")
 
 
+def confirm(page) -> None:
+    """Answer the confirmation of a move that cannot be undone (cases/_confirm.html) with Enter."""
+    page.locator("dialog#confirm-move[open]").wait_for()
+    page.keyboard.press("Enter")
+
+
 def submit_action(page, action: str) -> None:
     with page.expect_navigation():
         page.click(f"#action-{action} button[type=submit]")
+        if page.locator(f"#action-{action} form[data-confirm]").count():
+            confirm(page)
 
 
 def expect_done(page, text: str) -> None:
@@ -74,6 +82,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     assert "selected" in (row(operator, number).get_attribute("class") or "")
     with operator.expect_navigation():
         operator.keyboard.press("v")  # 下发核实
+        confirm(operator)  # then held 5 s with an undo before it is sent
     expect_done(operator, "下发核实")
     assert Case.objects.get(pk=case.pk).state == State.VERIFYING
 
@@ -161,6 +170,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     operator.keyboard.press("j")
     with operator.expect_navigation():
         operator.keyboard.press("c")  # 下发核查
+        confirm(operator)
     expect_done(operator, "下发核查")
     collector.goto(f"{live_server.url}/work/collector/")
     with collector.expect_navigation():
@@ -183,6 +193,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     operator.goto(f"{live_server.url}/work/operator/")
     with operator.expect_navigation():
         row(operator, number).locator("button[data-key='c']").click()
+        confirm(operator)
     collector.goto(f"{live_server.url}/work/collector/")
     with collector.expect_navigation():
         row(collector, number).locator("a.btn").click()
@@ -194,6 +205,7 @@ def test_one_case_from_report_to_closure_through_the_pages(town, login_page, liv
     leader.keyboard.press("j")
     with leader.expect_navigation():
         leader.keyboard.press("c")  # 结案
+        confirm(leader)
     expect_done(leader, "结案")
     case.refresh_from_db()
     assert case.state == State.CLOSED
