@@ -1,14 +1,34 @@
 """The admin of video intake: the camera register (located on save), the platforms and their keys
 (shown once), and the events (read-only: they are the platform's record and the operators')."""
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+
+from core.errors import ApplicationError
+from grids.locator import locate
 
 from . import services
 from .models import Camera, VideoEvent, VideoPlatform
 
 
+class CameraForm(forms.ModelForm):
+    class Meta:
+        model = Camera
+        fields = ["code", "name", "lon", "lat", "owner", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lon") is not None and cleaned.get("lat") is not None:
+            try:
+                locate(cleaned["lon"], cleaned["lat"])
+            except ApplicationError as error:  # outside every unit grid: said on the form, not a 500
+                raise forms.ValidationError(error.message) from None
+        return cleaned
+
+
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
+    form = CameraForm
     list_display = ["code", "name", "unit_grid", "owner", "is_active"]
     list_filter = ["is_active", "owner"]
     search_fields = ["code", "name"]
