@@ -126,6 +126,57 @@ def object_snapshots(*, period: Period, object_type: str, level: str, object_id:
                 .order_by("order", "indicator_code"))
 
 
+def comparison_labels(period: Period) -> dict[str, str]:
+    """The periods a result is compared with: the previous one (环比) and the same one a year
+    before (同比), for months, quarters and years (a year has no 环比 but its previous year)."""
+    year = period.start.year
+    if period.kind == "month":
+        month = period.start.month
+        previous = f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+        return {"previous": previous, "last_year": f"{year - 1:04d}-{month:02d}"}
+    if period.kind == "quarter":
+        quarter = (period.start.month - 1) // 3 + 1
+        previous = f"{year - 1:04d}-Q4" if quarter == 1 else f"{year:04d}-Q{quarter - 1}"
+        return {"previous": previous, "last_year": f"{year - 1:04d}-Q{quarter}"}
+    if period.kind == "year":
+        return {"last_year": f"{year - 1:04d}"}
+    return {}
+
+
+def _figure(value, rate, numerator, kind) -> Decimal | None:
+    """The published figure of a stored snapshot (rows older than `value` fall back to the rate)."""
+    if value is not None:
+        return value
+    if kind == "count":
+        return Decimal(numerator)
+    return None if rate is None else (rate * 100).quantize(Decimal("0.01"))
+
+
+def object_comparisons(*, period: Period, object_type: str, level: str, object_id: int) -> dict:
+    """{"labels": {which: label}, "composite": {which: score}, "indicators": {code: {which: figure}}}
+    of the periods comparison_labels names, for one object. Two queries."""
+    labels = comparison_labels(period)
+    which_of = {label: which for which, label in labels.items()}
+    rows = Composite.objects.filter(period__label__in=labels.values(), object_type=object_type, level=level,
+                                    object_id=object_id).values_list("period__label", "score")
+    composite = {which_of[label]: score for label, score in rows}
+    indicators: dict[str, dict] = {}
+    for label, code, value, rate, numerator, kind in (
+        Snapshot.objects.filter(period__label__in=labels.values(), object_type=object_type, level=level,
+                                object_id=object_id)
+        .values_list("period__label", "indicator_code", "value", "rate", "numerator", "kind")
+    ):
+        indicators.setdefault(code, {})[which_of[label]] = _figure(value, rate, numerator, kind)
+    return {"labels": labels, "composite": composite, "indicators": indicators}
+
+
+def change_of(current, other) -> Decimal | None:
+    """current − other (percentage points for rates), None when either is missing."""
+    if current is None or other is None:
+        return None
+    return Decimal(current) - Decimal(other)
+
+
 def object_trend(*, label: str, object_type: str, level: str, object_id: int, months: int = 12) -> dict:
     """The last `months` months ending with `label`: composite and every indicator's rate (or
     volume) per month, None where not computed or not applicable. Two queries."""

@@ -59,3 +59,12 @@ def rank_text(row) -> str:
     if not getattr(row, "participating", True):
         return _("不参评")
     return str(row.rank) if getattr(row, "rank", None) else DASH
+
+
+@register.filter
+def change(value) -> str:
+    """A signed change (+5.72, −1.00, 0.00), "—" when there is nothing to compare with."""
+    if value is None:
+        return DASH
+    value = Decimal(value).quantize(Decimal("0.01"))
+    return f"+{value}" if value > 0 else (f"−{-value}" if value < 0 else "0.00")

@@ -221,8 +221,12 @@ def object_page(request, label, object_type, level, object_id):
     counters = selectors.counters_table(object_type, composite.counters)
     for counter in counters:
         counter["url"] = drill_url(label, object_type, level, object_id, counter["key"])
+    compared = selectors.object_comparisons(period=period, object_type=object_type, level=level,
+                                            object_id=object_id)
     indicator_rows = [{
         "snapshot": s, "target_met": target_met(s.value, s.target, s.direction),
+        "changes": [selectors.change_of(s.value, compared["indicators"].get(s.indicator_code, {}).get(which))
+                    for which in compared["labels"]],
         "numerator_label": getattr(counter_get(object_type, s.numerator_key), "label", s.numerator_key),
         "denominator_label": getattr(counter_get(object_type, s.denominator_key), "label", s.denominator_key),
         "numerator_url": drill_url(label, object_type, level, object_id, s.numerator_key),
@@ -237,6 +241,9 @@ def object_page(request, label, object_type, level, object_id):
             period=period, district_id=object_id if level == RegionLevelKey.DISTRICT else None)
     return render(request, "assessment/object.html", _common(
         request, period, composite=composite, counters=counters, indicators=indicator_rows,
+        compared_labels=list(compared["labels"].items()),
+        composite_changes=[(label, selectors.change_of(composite.score, compared["composite"].get(which)))
+                           for which, label in compared["labels"].items()],
         type_name=type_label(object_type, level), level_name=level_label(object_type, level),
         trend_chart=charts.trend_chart(trend), trend=trend, hotline=hotline,
         ranking_url=reverse("assessment:ranking", args=[label, object_type]) + (
