@@ -286,9 +286,9 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     items = handler.locator("#inbox-list a.item")
     assert items.count() == 4  # the department's cases being handled or suspended
     first_item = items.nth(0).inner_text()
-    assert overdue.number in first_item and "超时" in first_item and "督办 2 次" in first_item
+    assert overdue.number in first_item and "超时" in first_item and "督办 ×2" in first_item
     assert "挂账" in handler.locator(f"a[data-case='{suspended.number}']").inner_text()
-    assert "返工 1 次" in handler.locator(f"a[data-case='{reworked.number}']").inner_text()
+    assert "返工 ×1" in handler.locator(f"a[data-case='{reworked.number}']").inner_text()
     fits_the_phone(handler, "inbox")
 
     # A request the server refuses stays on the phone as failed, with the server's reason.

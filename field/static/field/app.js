@@ -821,16 +821,20 @@
   }
 
   /* The department's inbox (handler), overdue first, with the case's marks. */
+  // The state marks come from the server (cases.marks: 挂账 until when, 督办, 返工, 延期), the same
+  // words as the desk's lists; a suspended case's clock stands still, so it shows no deadline.
+  var MARK_CLASSES = { suspended: "mark-suspended", urged: "mark-urged", reworked: "mark-rework", extended: "mark-extended" };
   function marks(c) {
+    var server = (c.marks || []).map(function (m) {
+      return h("span", { className: "mark " + (MARK_CLASSES[m.kind] || ""), text: m.label, title: m.title });
+    });
     return h("div", { className: "marks" }, [
       c.overdue ? h("span", { className: "mark mark-overdue", text: t("mark_overdue") }) : null,
-      c.state === "suspended" ? h("span", { className: "mark mark-suspended", text: t("mark_suspended", { date: clock(c.suspended_at) }) }) : null,
-      c.urge_count ? h("span", { className: "mark mark-urged", text: t("mark_urged", { n: c.urge_count }) }) : null,
-      c.rework_count ? h("span", { className: "mark mark-rework", text: t("mark_rework", { n: c.rework_count }) }) : null,
+    ].concat(server, [
       c.extension_pending ? h("span", { className: "mark mark-pending", text: t("mark_ext_pending") }) : null,
       c.suspension_pending ? h("span", { className: "mark mark-pending", text: t("mark_susp_pending") }) : null,
-      c.current_deadline ? h("span", { className: "mark", text: t("deadline", { t: clock(c.current_deadline) }) }) : null,
-    ]);
+      c.current_deadline && c.state !== "suspended" ? h("span", { className: "mark", text: t("deadline", { t: clock(c.current_deadline) }) }) : null,
+    ]));
   }
 
   function inboxScreen() {
@@ -903,13 +907,16 @@
               t("extension_title"));
         } }),
       ]) : null;
+      var suspUntil = h("input", { type: "date", id: "susp-until", value: draft.suspUntil || "", oninput: function () { draft.suspUntil = suspUntil.value; save(); } });
       var suspReason = h("textarea", { id: "susp-reason", value: draft.suspReason, oninput: function () { draft.suspReason = suspReason.value; save(); } });
       var suspension = actions.indexOf("request_suspension") >= 0 ? h("details", { className: "card" }, [
         h("summary", { className: "btn big", text: t("suspension_title") }),
+        h("label", { htmlFor: "susp-until", text: t("suspension_until") }), suspUntil,
         h("label", { htmlFor: "susp-reason", text: t("reason") }), suspReason,
         h("button", { type: "button", id: "susp-submit", className: "big", text: t("submit_request"), onclick: function () {
+          if (!draft.suspUntil) return toast(t("need_until"), true);
           if (!draft.suspReason.trim()) return toast(t("need_note"), true);
-          act("request_suspension", { note: draft.suspReason.trim() }, [], t("suspension_title"));
+          act("request_suspension", { note: draft.suspReason.trim(), until: draft.suspUntil }, [], t("suspension_title"));
         } }),
       ]) : null;
 
