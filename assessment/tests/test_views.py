@@ -229,3 +229,10 @@ def test_a_district_manager_sees_only_the_district(city, computed):
     assert "西区环卫所" in html and "东区环卫所" not in html
     east = city.districts[0].pk
     assert client.get(reverse("assessment:object", args=[LABEL, "region", "district", east])).status_code == 404
+
+
+@pytest.mark.parametrize(("label", "title"), [("2026-10", "月度通报"), ("2026-W42", "周通报"), ("2026-10-14", "日通报"),
+                                              ("2026-Q4", "季度通报")])
+def test_bulletin_titled_by_its_period(browser, computed, label, title):
+    html = browser.get(reverse("assessment:bulletin", args=[label])).content.decode()
+    assert f"<title>{title} {label}" in html

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Source, State, Task
 from grids.models import Department, MinorClass, Region, RegionLevel
@@ -45,6 +46,9 @@ from .common import (
 )
 
 BULLETIN_ROWS = 10
+# A bulletin is titled by its period (a week's is not a "月度通报").
+BULLETIN_TITLES = {"day": gettext_lazy("日通报"), "week": gettext_lazy("周通报"), "month": gettext_lazy("月度通报"),
+                   "quarter": gettext_lazy("季度通报"), "year": gettext_lazy("年度通报"), "range": gettext_lazy("通报")}
 LEVEL_ORDER = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
 OBJECT_TYPES = [
     (ObjectType.REGION, RegionLevelKey.DISTRICT), (ObjectType.REGION, RegionLevelKey.STREET),
@@ -323,7 +327,8 @@ def bulletin(request, label):
     """The printable monthly bulletin (月通报): headline figures, rankings, distribution, leaders."""
     period = period_of(label)
     scope = selectors.scope_of(request.user)
-    context = _common(request, period, city_name=settings.CITY_NAME, printed_at=timezone.localtime())
+    context = _common(request, period, city_name=settings.CITY_NAME, printed_at=timezone.localtime(),
+                      bulletin_title=BULLETIN_TITLES.get(period.kind, BULLETIN_TITLES["range"]))
     if context["computed"]:
         headline = selectors.city_composite(period=period, scope=scope)
         sections = []
