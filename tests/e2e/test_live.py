@@ -169,3 +169,26 @@ def test_a_grid_clicked_on_the_overview_map_opens_its_cases(town, login_page, li
     manager.go_back()
     link = manager.locator("[data-grid-list-for=overview-map] a", has_text=code)
     assert link.count() == 1
+
+
+def test_a_hidden_tab_asks_nothing_and_asks_at_once_when_shown(town, login_page, settings):
+    settings.LIVE_QUEUE_SECONDS = 4
+    operator = login_page("operator")
+    asked = []
+    operator.on("request", lambda request: asked.append(request.url) if "part=" in request.url else None)
+    operator.wait_for_timeout(4_500)
+    assert asked, "the panels poll while the tab is shown"
+    operator.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    operator.wait_for_timeout(300)  # a request already under way may finish
+    asked.clear()
+    operator.wait_for_timeout(5_000)
+    assert asked == []
+    operator.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    operator.wait_for_timeout(600)  # every panel asks at once, not at its next tick (4 s)
+    assert {re.search(r"part=(\w+)", url).group(1) for url in asked} == {"intake", "to_check", "results", "out"}
