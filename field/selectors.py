@@ -38,9 +38,12 @@ def handler_inbox(user: User, *, now=None) -> QuerySet[Case]:
     rework = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.CHECK_FAIL).order_by("-created_at", "-pk")
     pending = CaseRequest.objects.filter(case=OuterRef("pk"), status=RequestStatus.PENDING)
     overdue = Q(state__in=CLOCK_RUNNING_STATES, current_deadline__lt=now)
+    # The cases it leads: an assisting department (协办, joint dispatch) reports its part from the
+    # browser inbox; the phone's moves are the lead's.
+    led = Q(department_id=user.department_id) if user.department_id else Q()
     return (
         case_list(user)
-        .filter(state__in=[State.DISPATCHED, State.SUSPENDED])
+        .filter(led, state__in=[State.DISPATCHED, State.SUSPENDED])
         .annotate(
             suspended_at=Subquery(suspended.values("created_at")[:1]),
             rework_reason=Subquery(rework.values("note")[:1]),
