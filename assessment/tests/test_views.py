@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessment.models import Composite, Period, RecomputeAudit
+from assessment.models import Composite, Period, RecomputeAudit, Snapshot
 from assessment.services import assessment_compute
 
 from . import scenario
@@ -126,6 +126,17 @@ def test_object_page_counters_indicators_trend_and_export(browser, computed, cit
     composite = rows[rows.index(months) + 1]
     assert months[1:] == tuple(f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, n) for n in range(1, 11)])
     assert composite[0] == "综合指标值" and composite[-1] == 68.5 and composite[1] is None
+    # Each indicator with its target and its change on September (环比) and a year before (同比).
+    header = next(row for row in rows if row and row[0] == "指标")
+    assert header[6:] == ("目标值", "环比 2026-09", "同比 2025-10")
+    line = next(row for row in rows if row and row[0] == "按期处置率") + (None,) * 9  # trailing blanks
+    september = Snapshot.objects.get(period__label="2026-09", object_type="department", object_id=department.pk,
+                                     indicator_code="ontime_handling_rate")
+    october = Snapshot.objects.get(period__label=LABEL, object_type="department", object_id=department.pk,
+                                   indicator_code="ontime_handling_rate")
+    expected = None if september.value is None else float(october.value - september.value)
+    assert expected is not None  # September has a figure to compare with
+    assert line[3] == float(october.value) and line[7] == expected and line[8] is None
     assert browser.get(reverse("assessment:object", args=[LABEL, "department", "district", 999999])).status_code == 404
 
 

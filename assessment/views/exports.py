@@ -64,7 +64,8 @@ def ranking(request, label, object_type):
             "period": period.label, "title": title,
             "catalogue": f"v{rows[0].catalogue_version}" if rows else "-"},
         rows=(
-            [row.rank or "", row.grade, row.score, row.object_name, row.object_code, row.parent_name,
+            [row.rank or "", row.grade, row.score if row.participating else _("不参评"), row.object_name,
+             row.object_code, row.parent_name,
              level_label(object_type, row.level),
              *[snapshot_value(snapshots.get(row.object_id, {}).get(col["code"])) for col in columns]]
             for row in rows
@@ -84,12 +85,22 @@ def object_page(request, label, object_type, level, object_id):
     counters = selectors.counters_table(object_type, composite.counters)
     trend = selectors.object_trend(label=period.label if period.kind == "month" else month_label(period.start),
                                    object_type=object_type, level=level, object_id=object_id)
+    compared = selectors.object_comparisons(period=period, object_type=object_type, level=level,
+                                            object_id=object_id)
+    which_labels = list(compared["labels"].items())
     rows = [[str(c["label"]), c["key"], c["value"]] for c in counters]
-    rows += [[], [_("指标"), _("分子"), _("分母"), _("比率（%）"), _("得分"), _("权重（%）")]]
+    rows += [[], [_("指标"), _("分子"), _("分母"), _("指标值"), _("得分"), _("权重（%）"), _("目标值"),
+                  *[f"{_('环比') if which == 'previous' else _('同比')} {other}" for which, other in which_labels]]]
     rows += [[s.indicator_name, s.numerator, s.denominator if s.denominator is not None else "",
-              snapshot_value(s), s.score, s.weight] for s in snapshots]
-    rows += [[], [_("综合指标值"), composite.score, _("等级"), composite.grade, _("排名"),
-                  f"{composite.rank or '-'}/{composite.ranked_count}"]]
+              s.value if s.value is not None else snapshot_value(s), s.score, s.weight,
+              s.target if s.target is not None else "",
+              *[selectors.change_of(s.value, compared["indicators"].get(s.indicator_code, {}).get(which))
+                for which, _other in which_labels]] for s in snapshots]
+    rows += [[], [_("综合指标值"), composite.score if composite.participating else _("不参评"), _("等级"),
+                  composite.grade, _("排名"), f"{composite.rank or '-'}/{composite.ranked_count}",
+                  *[f"{_('环比') if which == 'previous' else _('同比')} "
+                    f"{selectors.change_of(composite.score, compared['composite'].get(which)) or '-'}"
+                    for which, _other in which_labels]]]
     rows += [[], [_("近 12 个月趋势"), *trend["labels"]], [_("综合指标值"), *trend["composite"]]]
     rows += [[indicator["name"] if indicator["is_volume"] else f"{indicator['name']}（%）", *indicator["values"]]
              for indicator in trend["indicators"]]
