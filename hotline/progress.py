@@ -32,6 +32,9 @@ EVENT_WORDS = {
     Action.VOID: _("经核实不予立案"),
     Action.MERGE: _("与同一问题合并办理"),
     Action.DISPATCH: _("已交处置部门办理"),
+    Action.JOINT_DISPATCH: _("已交处置部门办理"),
+    Action.REDISPATCH: _("已交处置部门办理"),  # to another department: the citizen is told the same
+    Action.WITHDRAW: _("正在重新确定处置部门"),
     Action.RETURN: _("正在重新确定处置部门"),
     Action.APPROVE_EXTENSION: _("处置期限已延长"),
     Action.APPROVE_SUSPENSION: _("已列入计划办理"),
