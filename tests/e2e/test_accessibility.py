@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # {month} this month's label, {department} and {grid} an assessed department and unit grid.
 COMMON = ["/search/", "/search/?q=垃圾", "/cases/{case}/", "/cases/{filed}/", "/cases/{closed}/"]
 COMMAND_CENTER = [*COMMON, "/overview/", "/overview/wall/", "/hotline/", "/hotline/?case={closed_number}",
-                  "/patrol/", "/patrol/table/", "/patrol/collectors/{collector}/", "/video/", "/video/accuracy/"]
+                  "/patrol/", "/patrol/table/", "/patrol/collectors/{collector}/", "/video/", "/video/accuracy/",
+                  "/supervision/reviews/"]
 ASSESSMENT = [
     "/assessment/", "/assessment/schedule/", "/assessment/{month}/",
     "/assessment/{month}/ranking/department/", "/assessment/{month}/ranking/region/?level=grid",
@@ -33,7 +34,7 @@ DESK_PAGES: dict[str, list[str]] = {
                   "/assessment/{month}/ranking/department/",
                   "/assessment/{month}/object/department/district/{department}/",
                   "/assessment/{month}/drill/department/district/{department}/filed/",
-                  "/assessment/{month}/bulletin/"],
+                  "/assessment/{month}/bulletin/", "/supervision/letters/"],
     "hotline_agent": ["/hotline/", "/hotline/?phone=13812345678&case={closed_number}", "/hotline/callbacks/",
                       "/search/", "/cases/{closed}/"],
     "manager": [*COMMAND_CENTER, *ASSESSMENT],
