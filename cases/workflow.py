@@ -37,6 +37,7 @@ from .models import (
     TaskKind,
     Urgency,
 )
+from .outbox import outbox_enqueue
 from .permissions import case_in_scope, case_not_found, check_can_apply, check_state_allows
 from .transitions import ARGUMENT_MISSING, TRANSITIONS, Action
 
@@ -123,7 +124,18 @@ def _apply(*, actor: User | None, case_id: int, action: str, note: str = "", mut
             case=case, action=action, from_state=from_state, to_state=case.state, actor=actor,
             created_at=now, note=note, payload=payload,
         )
+        _move_listeners_enqueue(case, action)
     return case
+
+
+def _move_listeners_enqueue(case: Case, action: str) -> None:
+    """Apps above cases hear of a move through the outbox, sent after this commit: each entry of
+    CASE_MOVE_LISTENERS names a Celery task, the moves and the case sources it wants (rewards hears
+    public reports filed or voided). Cases names no app above it; a move nobody listens to costs
+    nothing."""
+    for listener in settings.CASE_MOVE_LISTENERS:
+        if action in listener["actions"] and case.source in listener["sources"]:
+            outbox_enqueue(task=listener["task"], kwargs={"case_id": case.pk, "action": action})
 
 
 def _columns(case: Case) -> dict[str, Any]:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_prometheus",  # /metrics (citygrid.metrics)
     "citygrid",
     "grids",
     "cases",
@@ -70,9 +71,16 @@ INSTALLED_APPS = [
     "hotline",
     "assessment",
     "video",
+    "supervision",
+    "rewards",
+    "surveys",
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer before the host check, the HTTPS redirect and the session.
+    "citygrid.health.HealthCheckMiddleware",
+    "core.request_id.RequestIdMiddleware",  # X-Request-ID in, on every log line and task, and out
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the application itself, compressed and with hashed names (see STORAGES).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,10 +90,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.db_router.StickyPrimaryMiddleware",  # a person's reads to the primary just after a write
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -143,6 +153,21 @@ if USING_POSTGRES and env_bool("DB_SERVER_SIDE_BINDING", False):
     # at a million cases the operator's queue took 17–34 ms with it and 1 ms without. Prepared
     # statements live in the connection and do not survive a transaction-pooling PgBouncer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=1)
+# Read replicas (core.db_router, docs/topology.md): DATABASE_REPLICA_URLS, comma-separated streaming
+# replicas of DATABASE_URL, become aliases replica_1, replica_2, … The views that tolerate a few
+# seconds' lag opt in (core.db_router.replica_reads); a person reads from the primary for
+# REPLICA_STICKY_SECONDS after a write; a replica that cannot be reached gets no read for
+# REPLICA_RETRY_SECONDS. In tests each replica mirrors the default's test database (TEST MIRROR:
+# Django creates nothing there and connects to the replica's copy of that database).
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                     conn_health_checks=True)
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "30"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "grids.User"
@@ -284,12 +309,21 @@ CLASS_EDITION = os.environ.get("CLASS_EDITION", "std2026")
 LIVE_QUEUE_SECONDS = float(os.environ.get("LIVE_QUEUE_SECONDS", "15"))
 WALL_REFRESH_SECONDS = float(os.environ.get("WALL_REFRESH_SECONDS", "30"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# Logs (core.request_id): plain lines, or LOG_FORMAT=json for one JSON object a line; each carries
+# the request id (X-Request-ID), in the web process and in the Celery tasks a request caused. The
+# Celery worker leaves the root logger to this configuration instead of installing its own.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+from core.request_id import logging_config  # noqa: E402
+
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Prometheus (citygrid.metrics): /metrics answers a scraper that sends "Authorization: Bearer
+# METRICS_TOKEN", or any address in METRICS_ALLOWED_NETWORKS (CIDRs; loopback by default). The
+# reverse proxy must not pass /metrics through (docs/topology.md).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
 
 # --- security (issue 8) ---------------------------------------------------------------------------
 # Cookies: HttpOnly session, SameSite=Lax for both (top-level links from other systems keep the
@@ -317,7 +351,7 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # Paths a load balancer checks over plain HTTP from inside (regular expressions, comma-separated).
-SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT")
+SECURE_REDIRECT_EXEMPT = [r"^metrics$", *env_list("SECURE_REDIRECT_EXEMPT")]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -396,6 +430,13 @@ CELERY_BEAT_SCHEDULE["cases-suspensions"] = {"task": "cases.suspensions_tick", "
 SUSPENSION_MAX_DAYS = int(os.environ.get("SUSPENSION_MAX_DAYS", "180"))
 OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
 CASE_REPORT_NOTIFIER = os.environ.get("CASE_REPORT_NOTIFIER", "cases.notifiers.LoggingNotifier")
+# Apps above cases hear of moves through the outbox (cases.workflow): the task, the moves and the
+# sources of the cases it is told about. Rewards: a public report filed earns, voided or merged
+# takes the award back (rewards.tasks).
+CASE_MOVE_LISTENERS: list[dict] = [
+    {"task": "rewards.case_moved", "actions": ["file", "void", "review_void", "merge"],
+     "sources": ["public", "hotline_12319", "hotline_12345"]},
+]
 LOCATOR_VERSION_CHECK_SECONDS = float(os.environ.get("LOCATOR_VERSION_CHECK_SECONDS", "5"))
 
 # --- hotline and public channel (hotline app, issue 5) -------------------------------------------
@@ -553,3 +594,8 @@ CELERY_BEAT_SCHEDULE["citygrid-backup"] = {"task": "citygrid.backup_scheduled",
                                            "schedule": crontab(hour=3, minute=15)}
 CELERY_BEAT_SCHEDULE["citygrid-backup-restore-check"] = {"task": "citygrid.backup_restore_check",
                                                          "schedule": crontab(day_of_week=0, hour=4, minute=0)}
+# The monthly partitions of the history tables (PostgreSQL; docs/partitioning.md), kept three
+# months ahead. Daily although a month lasts a month: idempotent, and a missed run (beat down on
+# the 1st) or rows that landed in DEFAULT are dealt with the next night.
+CELERY_BEAT_SCHEDULE["citygrid-partitions-ensure"] = {"task": "citygrid.partitions_ensure",
+                                                      "schedule": crontab(hour=1, minute=30)}

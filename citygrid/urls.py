@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from citygrid import backup_views
 from citygrid.accounts import PasswordResetView
+from citygrid.metrics import metrics_view
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon (its hashed
@@ -34,7 +35,14 @@ urlpatterns = [
     path("patrol/", include("patrol.urls")),
     path("api/video/", include("video.api.urls")),
     path("video/", include("video.urls")),
+    path("api/supervision/", include("supervision.api.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("api/rewards/", include("rewards.api.urls")),
+    path("rewards/", include("rewards.urls")),
+    path("api/surveys/", include("surveys.api.urls")),
+    path("surveys/", include("surveys.urls")),
     path("backups/", backup_views.backups_page, name="backups"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (citygrid.metrics), restricted
     path("api/field/", include("field.api.urls")),
     path("m/", include("field.urls")),
     path("", include("cases.urls")),

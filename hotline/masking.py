@@ -3,6 +3,7 @@ agents and administrators see them in full; everyone else, in the API, the pages
 sees them masked."""
 import re
 
+from core.phones import mask_phone  # noqa: F401  (hotline.masking.mask_phone, as before)
 from grids.models import Role
 
 PRIVILEGED_ROLES = frozenset({Role.HOTLINE_AGENT, Role.ADMIN})
@@ -15,17 +16,6 @@ def can_see_personal_data(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or getattr(user, "role", None) in PRIVILEGED_ROLES
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; a landline 073188123456 → 073*****3456; short numbers keep only
-    their last two digits."""
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    if len(phone) >= 8:
-        return phone[:3] + "*" * max(4, len(phone) - 7) + phone[-4:]
-    return "*" * (len(phone) - 2) + phone[-2:] if len(phone) > 2 else "*" * len(phone)
 
 
 def mask_name(name: str) -> str:

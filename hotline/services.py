@@ -20,6 +20,7 @@ from cases.permissions import case_in_scope, case_not_found
 from cases.services import case_report
 from cases.workflow import case_reopen
 from core.errors import ApplicationError, IdempotencyKeyReusedError, NotFoundError, PermissionDeniedError
+from core.phones import phone_normalize  # noqa: F401  (hotline.services.phone_normalize, as before)
 from core.storage import StoredFiles
 from core.text import text_clean
 from grids.locator import locate
@@ -56,19 +57,6 @@ CHANNEL_SOURCES = {
 def _require_hotline_staff(actor: User) -> None:
     if not can_see_personal_data(actor):
         raise PermissionDeniedError(_("只有热线坐席可以执行此操作。"))
-
-
-def phone_normalize(raw: str) -> str:
-    """Digits only, without the +86 / 0086 country prefix; 5 to 20 digits."""
-    text = (raw or "").strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if text.startswith("+86") or (digits.startswith("0086") and len(digits) > 12):
-        digits = digits[2:] if text.startswith("+86") else digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if not 5 <= len(digits) <= 20:
-        raise ApplicationError(_("电话号码“%(phone)s”无效。") % {"phone": raw}, extra={"field": "phone"})
-    return digits
 
 
 # --- calls ------------------------------------------------------------------------------------
