@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.db_router import replica_reads
 from core.errors import ApplicationError
 from core.xlsx import xlsx_response
 from grids.models import Role
@@ -473,6 +474,7 @@ def _search(request: HttpRequest):
 
 @login_required
 @require_GET
+@replica_reads
 def search(request: HttpRequest) -> HttpResponse:
     form, cases, invalid = _search(request)
     paginator = Paginator(cases, SEARCH_PAGE_SIZE)
@@ -506,6 +508,7 @@ MARKS_COLUMN = gettext_lazy("状态标记")
 
 @login_required
 @require_GET
+@replica_reads
 def search_export(request: HttpRequest) -> HttpResponse:
     """The search result as an .xlsx (core.xlsx), rows read in chunks, written to a temporary
     file and streamed out, so memory stays flat whatever the result's size."""
@@ -560,6 +563,7 @@ def _overview_context(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
+@replica_reads
 def overview(request: HttpRequest) -> HttpResponse:
     """指挥总览: counts by state and traffic light in the person's scope, today's intake by source and a
     map of open cases by grid; the figures refresh themselves (htmx polling), the map with them."""
@@ -578,6 +582,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def overview_grids(request: HttpRequest) -> JsonResponse:
     """Open cases by unit grid, as GeoJSON for the overview's map."""
     grids = page_selectors.overview_grids(request.user, now=timezone.now())
@@ -617,6 +622,7 @@ def _wall_context(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
+@replica_reads
 def wall(request: HttpRequest) -> HttpResponse:
     """大屏模式: the overview for a 1920×1080 wall screen, without navigation: today's figures, today's
     intake by hour, the newest cases rolling, the most overdue, the grid map. Its figures refresh

@@ -249,6 +249,12 @@ ROWS = [
         data=lambda w: {"department_id": w.cases["B1"].department_id, "note": "改派"}),
     Row("case-action", lambda w: f"/api/cases/{w.cases['A3'].pk}/actions/withdraw/",
         in_scope("A3", 409, roles={"dispatcher"}, scope_first=True), method="post", data={"note": "撤回"}),
+    # 挂账 until a date: asked by the case's department, granted by the shift leader (A3 is closed: 409).
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A3'].pk}/actions/request_suspension/",
+        in_scope("A3", 409, roles={"handler_a", "handler_b"}, scope_first=True), method="post",
+        data={"note": "待协调", "until": "2030-01-02"}),
+    Row("case-action", lambda w: f"/api/cases/{w.cases['A3'].pk}/actions/approve_suspension/",
+        in_scope("A3", 409, roles={"shift_leader"}, scope_first=True), method="post", data={"until": "2030-01-02"}),
     Row("case-action", lambda w: f"/api/cases/{w.cases['A1'].pk}/actions/joint_dispatch/",
         in_scope("A1", 409, roles={"dispatcher"}, scope_first=True), method="post",
         data=lambda w: {"department_id": w.cases["A1"].department_id,
@@ -471,6 +477,79 @@ VIDEO_ROWS = [
     Row("backups", "/backups/", only({"admin"}, 200, other=302, anonymous=302)),
 ]
 ROWS += VIDEO_ROWS
+
+
+def _supervision(world: World, what: str) -> int:
+    """Made on first use: a review (convened city-wide, district-A case A1 on its agenda, attendance
+    not recorded) and its item, and a 交办函 about A1 sent to A1's department (sanitation_a)."""
+    if what not in world.ids:
+        from django.utils import timezone
+
+        from supervision import services as supervision_services
+        from supervision.models import LetterKind
+
+        leader, dispatcher = User.objects.get(username="shift_leader"), User.objects.get(username="dispatcher")
+        review = supervision_services.review_create(actor=leader, title="矩阵会审", held_on=timezone.localdate(),
+                                                    case_numbers=[world.number("A1")])
+        world.ids["review"], world.ids["review_item"] = review.pk, review.items.get().pk
+        letter = supervision_services.letter_draft(actor=dispatcher, kind=LetterKind.ASSIGN,
+                                                   department_id=world.cases["A1"].department_id,
+                                                   case_numbers=[world.number("A1")])
+        supervision_services.letter_send(actor=dispatcher, letter_id=letter.pk)
+        world.ids["letter"] = letter.pk
+    return world.ids[what]
+
+
+# Joint reviews and letters (supervision.selectors): the command center reads them within its region
+# (operator_b, in district B, does not see a city-wide review or letter: 404); shift leaders and
+# managers convene and decide reviews, shift leaders, dispatchers and managers write letters;
+# departments read and answer only the letters sent to them. The POST rows are refused: empty
+# input (400), a letter already sent or not yet answered (409); the role is checked first (403).
+SUPERVISION_VIEWERS = {"operator", "operator_b", "shift_leader", "dispatcher", "manager", "admin"}
+REVIEWERS = {"shift_leader", "manager"}
+LETTER_WRITERS = {"shift_leader", "dispatcher", "manager"}
+LETTER_READERS = SUPERVISION_VIEWERS | {"handler_a", "handler_b"}
+SUPERVISION_ROWS = [
+    Row("supervision:reviews", "/supervision/reviews/", only(SUPERVISION_VIEWERS, 200, anonymous=PAGE)),
+    Row("supervision:review", lambda w: f"/supervision/reviews/{_supervision(w, 'review')}/",
+        only(SUPERVISION_VIEWERS, 200, anonymous=PAGE, operator_b=404)),
+    Row("supervision:review-record", lambda w: f"/supervision/reviews/{_supervision(w, 'review')}/record/",
+        only(REVIEWERS, 400, anonymous=PAGE), method="post", data={"minutes": "x"}),
+    Row("supervision:review-cases", lambda w: f"/supervision/reviews/{_supervision(w, 'review')}/cases/",
+        only(REVIEWERS, 400, anonymous=PAGE), method="post", data={"case_numbers": ""}),
+    Row("supervision:review-decide", lambda w: f"/supervision/reviews/items/{_supervision(w, 'review_item')}/decide/",
+        only(REVIEWERS, 400, anonymous=PAGE), method="post", data={"outcome": ""}),
+    Row("supervision:letters", "/supervision/letters/", only(LETTER_READERS, 200, anonymous=PAGE)),
+    Row("supervision:letter-new", "/supervision/letters/new/", only(LETTER_WRITERS, 200, anonymous=PAGE)),
+    Row("supervision:letter", lambda w: f"/supervision/letters/{_supervision(w, 'letter')}/",
+        only(LETTER_READERS, 200, anonymous=PAGE, operator_b=404, handler_b=404)),
+    Row("supervision:letter-step", lambda w: f"/supervision/letters/{_supervision(w, 'letter')}/send/",
+        only(LETTER_WRITERS, 409, anonymous=PAGE), method="post"),
+    Row("supervision:letter-file", lambda w: f"/supervision/letters/{_supervision(w, 'letter')}/file",
+        statuses(404, anonymous=PAGE)),
+    Row("supervision-reviews", "/api/supervision/reviews/", only(SUPERVISION_VIEWERS, 200)),
+    Row("supervision-reviews", "/api/supervision/reviews/", only(REVIEWERS, 400), method="post", data={"title": ""}),
+    Row("supervision-review", lambda w: f"/api/supervision/reviews/{_supervision(w, 'review')}/",
+        only(SUPERVISION_VIEWERS, 200, operator_b=404)),
+    Row("supervision-review-attendance", lambda w: f"/api/supervision/reviews/{_supervision(w, 'review')}/attendance/",
+        only(REVIEWERS, 400), method="post", data={"minutes": "x"}),
+    Row("supervision-review-decide", lambda w: f"/api/supervision/review-items/{_supervision(w, 'review_item')}/decide/",
+        only(REVIEWERS, 400), method="post", data={"note": "x"}),
+    Row("supervision-letters", "/api/supervision/letters/", only(LETTER_READERS, 200)),
+    Row("supervision-letters", "/api/supervision/letters/", only(LETTER_WRITERS, 400), method="post",
+        data={"kind": "x"}),
+    Row("supervision-letter", lambda w: f"/api/supervision/letters/{_supervision(w, 'letter')}/",
+        only(LETTER_READERS, 200, operator_b=404, handler_b=404)),
+    Row("supervision-letter-send", lambda w: f"/api/supervision/letters/{_supervision(w, 'letter')}/send/",
+        only(LETTER_WRITERS, 409), method="post"),
+    Row("supervision-letter-answer", lambda w: f"/api/supervision/letters/{_supervision(w, 'letter')}/answer/",
+        only({"handler_a", "handler_b"}, 400), method="post", data={"note": "x"}),
+    Row("supervision-letter-sign-off", lambda w: f"/api/supervision/letters/{_supervision(w, 'letter')}/sign-off/",
+        only(LETTER_WRITERS, 409), method="post"),
+    Row("supervision-letter-return", lambda w: f"/api/supervision/letters/{_supervision(w, 'letter')}/return/",
+        only(LETTER_WRITERS, 400), method="post", data={"x": "y"}),
+]
+ROWS += SUPERVISION_ROWS
 
 
 def _admin_rows() -> list[Row]:

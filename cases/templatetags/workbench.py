@@ -60,6 +60,13 @@ def nav_links(context) -> list[dict]:
         links.append({"url": _url("patrol:map", "/patrol/"), "label": _("巡查"), "key": "patrol"})
         # Video events waiting for confirmation (video.selectors.VIEW_ROLES, repeated for the same reason).
         links.append({"url": _url("video:pending", "/video/"), "label": _("视频"), "key": "video"})
+        # Joint reviews and letters (supervision.selectors.VIEW_ROLES, repeated for the same reason).
+        links.append({"url": _url("supervision:reviews", "/supervision/reviews/"), "label": _("会审督办"),
+                      "key": "supervision"})
+    if user.role == Role.HANDLER:
+        # The letters sent to the department (交办函, 督办函) wait for its answer there.
+        links.append({"url": _url("supervision:letters", "/supervision/letters/"), "label": _("函件"),
+                      "key": "letters"})
     if user.role in (Role.MANAGER, Role.ADMIN):
         links.append({"url": _url("assessment:home", "/assessment/"), "label": _("考核评价"), "key": "assessment"})
     if user.is_staff:
