@@ -426,6 +426,9 @@ CELERY_BEAT_SCHEDULE["cases-calendar-health"] = {"task": "cases.calendar_health_
 # 挂账 by date (cases.suspensions): every minute, resume the suspended cases whose date has come
 # (Action.RESUME as the system) and remind, once, of those ending by the next working day.
 CELERY_BEAT_SCHEDULE["cases-suspensions"] = {"task": "cases.suspensions_tick", "schedule": 60.0}
+# Rewards' daily catch-up: filed public reports without their award, voided ones still holding it
+# (the outbox delivers each move at least once; this covers a message lost or raced).
+CELERY_BEAT_SCHEDULE["rewards-reconcile"] = {"task": "rewards.reconcile", "schedule": 86400.0}
 # The longest suspension a department may ask for or a shift leader grant, in days.
 SUSPENSION_MAX_DAYS = int(os.environ.get("SUSPENSION_MAX_DAYS", "180"))
 OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
@@ -479,6 +482,17 @@ CELERY_BEAT_SCHEDULE["assessment-nightly"] = {
 }
 CELERY_BEAT_SCHEDULE["assessment-freeze-previous-month"] = {
     "task": "assessment.freeze_previous_month", "schedule": crontab(day_of_month=1, hour=3, minute=0),
+}
+# Bulletins (通报, 第 N 期) once their period has ended: yesterday's, last week's on Monday, and the
+# month's on the 1st after it is frozen. Idempotent: one bulletin per period.
+CELERY_BEAT_SCHEDULE["assessment-bulletin-daily"] = {
+    "task": "assessment.issue_bulletin", "schedule": crontab(hour=0, minute=30), "args": ("day",),
+}
+CELERY_BEAT_SCHEDULE["assessment-bulletin-weekly"] = {
+    "task": "assessment.issue_bulletin", "schedule": crontab(day_of_week=1, hour=0, minute=45), "args": ("week",),
+}
+CELERY_BEAT_SCHEDULE["assessment-bulletin-monthly"] = {
+    "task": "assessment.issue_bulletin", "schedule": crontab(day_of_month=1, hour=3, minute=30), "args": ("month",),
 }
 
 # --- hotline (issue 5), continued: names of its choice sets in the API schema (several apps have a

@@ -52,7 +52,7 @@ def statement_page(request: HttpRequest, citizen_id: int) -> HttpResponse:
     if citizen is None:
         raise Http404(_("举报人不存在。"))
     return render(request, "rewards/statement.html", {
-        "statement": selectors.statement(citizen.phone, viewer=request.user), "staff": True})
+        "statement": selectors.citizen_statement(citizen, viewer=request.user), "staff": True})
 
 
 def public_statement_page(request: HttpRequest) -> HttpResponse:
