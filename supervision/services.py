@@ -181,8 +181,8 @@ LETTER_DEFAULTS = {
         "{{ department.name }}：\n\n"
         "经{{ city }}数字化城市管理指挥中心核实，以下{{ cases|length }}件城市管理问题属贵单位职责范围，"
         "现予交办，请按期处置，并于答复期限前书面答复处置情况。\n\n"
-        "{% for case in cases %}{{ forloop.counter }}. 案件编号 {{ case.number }}：{{ case.minor.name }}，"
-        "{{ case.address }}。{{ case.description }}\n{% endfor %}\n"
+        "{% for case in cases %}{{ forloop.counter }}. 案件编号 {{ case.number }}：{{ case.minor.name }}"
+        "{% if case.address %}，{{ case.address }}{% endif %}。{{ case.description }}\n{% endfor %}\n"
         "{{ city }}数字化城市管理指挥中心\n{{ today|date:'Y年n月j日' }}",
     ),
     LetterKind.URGE: (
@@ -190,8 +190,9 @@ LETTER_DEFAULTS = {
         "{{ department.name }}：\n\n"
         "以下{{ cases|length }}件城市管理问题已派遣贵单位，至今未按期办结，群众反映强烈。"
         "现予督办，请高度重视，立即组织处置，并于答复期限前书面答复处置结果及未按期办结的原因。\n\n"
-        "{% for case in cases %}{{ forloop.counter }}. 案件编号 {{ case.number }}：{{ case.minor.name }}，"
-        "{{ case.address }}（处置时限 {{ case.handle_deadline|date:'Y-m-d H:i'|default:'—' }}）。\n{% endfor %}\n"
+        "{% for case in cases %}{{ forloop.counter }}. 案件编号 {{ case.number }}：{{ case.minor.name }}"
+        "{% if case.address %}，{{ case.address }}{% endif %}"
+        "（处置时限 {{ case.handle_deadline|date:'Y-m-d H:i'|default:'—' }}）。\n{% endfor %}\n"
         "{{ city }}数字化城市管理指挥中心\n{{ today|date:'Y年n月j日' }}",
     ),
 }
