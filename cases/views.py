@@ -45,7 +45,7 @@ from .selectors import wall as wall_selectors
 from .selectors.class_picker import class_picker_data
 from .steps import traffic_light_of
 from .transitions import TRANSITIONS, Action, Style
-from .workflow import DEPARTMENT_MOVES
+from .workflow import CORRECTIONS, department_has_acted
 
 QUEUE_MAX = 100
 SEARCH_PAGE_SIZE = 50
@@ -126,22 +126,12 @@ def _offered(user, case: Case, *, pending_kinds: set[str] | None = None) -> list
                    key=lambda name: TRANSITIONS[name].style != Style.PRIMARY)
     if pending_kinds is None:
         # Redispatch and withdrawal only from the case page, which knows whether the department has
-        # acted (_department_has_acted); in a queue they would be offered to be refused.
+        # acted (workflow.department_has_acted); in a queue they would be offered to be refused.
         return [name for name in names if TRANSITIONS[name].decides is None
                 and (name != Action.MERGE or case.duplicate_of_id) and name not in CORRECTIONS]
     return [name for name in names
             if TRANSITIONS[name].decides in (None, *pending_kinds)
             and (TRANSITIONS[name].asks is None or TRANSITIONS[name].asks not in pending_kinds)]
-
-
-CORRECTIONS = (Action.REDISPATCH, Action.WITHDRAW)
-
-
-def _department_has_acted(case: Case) -> bool:
-    """The department made a move since the dispatch (the case page's timeline, no query): the
-    dispatcher's 改派 and 撤回 are over (cases.workflow refuses them)."""
-    return any(event.action in DEPARTMENT_MOVES and case.dispatched_at and event.created_at >= case.dispatched_at
-               for event in case.detail_events)
 
 
 def _rows(user, cases, now) -> list[dict]:
@@ -352,7 +342,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple | None = No
     requests = case.detail_requests
     pending = {r.kind for r in requests if r.status == RequestStatus.PENDING}
     names = _offered(user, case, pending_kinds=pending)
-    if _department_has_acted(case):
+    if department_has_acted(case, case.detail_events):
         names = [name for name in names if name not in CORRECTIONS]
     choices = _choices_for(names, case)
     forms = []

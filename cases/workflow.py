@@ -344,14 +344,27 @@ def case_joint_dispatch(*, actor: User, case_id: int, department_id: int, assist
 DEPARTMENT_MOVES = [name for name, transition in TRANSITIONS.items() if Role.HANDLER in transition.roles]
 
 
-def _refuse_once_department_acted(case: Case, action: str) -> None:
-    """改派 and 撤回 are the dispatcher's corrections before the department takes the case up: any
-    department move since the dispatch (a return, a request, a report, an assisting task done; a
-    rework counts, its report came after the dispatch) ends them."""
+# 改派 and 撤回: the dispatcher's corrections, open until the department acts on the case.
+CORRECTIONS = (Action.REDISPATCH, Action.WITHDRAW)
+
+
+def department_has_acted(case: Case, events=None) -> bool:
+    """Any department move since the dispatch (a return, a request, a report, an assisting task
+    done; a rework counts, its report came after the dispatch): the corrections are over. `events`,
+    the case's events already loaded (the case page, the API's detail), spares the query."""
+    since = case.dispatched_at
+    if events is not None:
+        return any(event.action in DEPARTMENT_MOVES and (since is None or event.created_at >= since)
+                   for event in events)
     moves = CaseEvent.objects.filter(case=case, action__in=DEPARTMENT_MOVES)
-    if case.dispatched_at is not None:
-        moves = moves.filter(created_at__gte=case.dispatched_at)
-    if moves.exists():
+    if since is not None:
+        moves = moves.filter(created_at__gte=since)
+    return moves.exists()
+
+
+def _refuse_once_department_acted(case: Case, action: str) -> None:
+    """改派 and 撤回 are refused once the department has taken the case up."""
+    if department_has_acted(case):
         raise ConflictError(
             _("处置部门已开始办理案件 %(number)s，不能再%(action)s；如派遣有误，请联系部门回退。")
             % {"number": case.number, "action": TRANSITIONS[action].label},

@@ -14,6 +14,7 @@ from ..marks import case_marks
 from ..models import Attachment, Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, Urgency
 from ..permissions import available_actions
 from ..steps import traffic_light_of
+from ..workflow import CORRECTIONS, department_has_acted
 
 
 class ReportInput(serializers.Serializer):
@@ -262,7 +263,10 @@ class CaseDetailOutput(CaseListOutput):
         ]
 
     def get_available_actions(self, case: Case) -> list[str]:
-        return available_actions(self.context["request"].user, case)
+        names = available_actions(self.context["request"].user, case)
+        if department_has_acted(case, case.detail_events):
+            names = [name for name in names if name not in CORRECTIONS]
+        return names
 
 
 class ActionOutput(CaseDetailOutput):

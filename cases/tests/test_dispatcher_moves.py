@@ -233,6 +233,20 @@ def test_api_moves(city, client_as):
     assert late.status_code == 409 and "部门已开始办理" in late.json()["detail"]
 
 
+def test_the_api_offers_the_corrections_only_until_the_department_acts(city, client_as):
+    case = case_build(city, State.FILED, department=None)
+    dispatcher = client_as("dispatcher")
+    dispatcher.post(f"/api/cases/{case.pk}/actions/dispatch/",
+                    {"department_id": city.departments["sanitation_a"].pk}, format="json")
+    offered = dispatcher.get(f"/api/cases/{case.pk}/").json()["available_actions"]
+    assert {"redispatch", "withdraw"} <= set(offered)
+    client_as("handler_a").post(f"/api/cases/{case.pk}/actions/request_suspension/",
+                                {"note": "待施工", "until": str(timezone.localdate() + timedelta(days=5))},
+                                format="json")
+    offered = dispatcher.get(f"/api/cases/{case.pk}/").json()["available_actions"]
+    assert "urge" in offered and not {"redispatch", "withdraw"} & set(offered)
+
+
 def test_pages_offer_and_make_the_moves(city, client, act):
     case = case_build(city, State.FILED, department=None)
     login(client, city, "dispatcher")
