@@ -11,11 +11,15 @@ from citygrid.testing import START, Clock, at, tiny_city_build
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
     skip_broker = pytest.mark.skip(reason="needs a real broker (set CELERY_BROKER_URL=redis://…)")
+    skip_replica = pytest.mark.skip(reason="needs a streaming replica (DATABASE_REPLICA_URLS; .ci/replica starts one)")
+    has_replica = any(alias.startswith("replica_") for alias in settings.DATABASES)
     for item in items:
         if "postgres" in item.keywords and not settings.USING_POSTGRES:
             item.add_marker(skip_pg)
         if "broker" in item.keywords and not settings.CELERY_BROKER_URL:
             item.add_marker(skip_broker)
+        if "replica" in item.keywords and not has_replica:
+            item.add_marker(skip_replica)
 
 
 @pytest.fixture(autouse=True)

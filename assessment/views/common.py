@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.db_router import replica_reads
 from core.errors import ApplicationError
 
 from .. import selectors
@@ -27,8 +28,9 @@ def manager_required(view):
 
 
 def reader_required(view):
-    """The reading pages: managers, and a department's people (scoped to their own department)."""
-    return _guarded(view, can_read_assessment, gettext_lazy("考核评价仅对领导、系统管理员和专业部门开放。"))
+    """The reading pages: managers, and a department's people (scoped to their own department).
+    Their reads tolerate a few seconds' lag: a read replica serves them when there is one."""
+    return _guarded(replica_reads(view), can_read_assessment, gettext_lazy("考核评价仅对领导、系统管理员和专业部门开放。"))
 
 
 def _guarded(view, allowed, refusal):

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from cases.models import Case, Source, State
 from core.api import AutoSchema
 from core.dates import moment_problem
+from core.db_router import replica_reads
 from core.errors import ApplicationError
 from core.parsers import request_limit_error
 from core.text import text_clean
@@ -304,6 +305,7 @@ class RequestsApi(Open311Api):
         ],
         responses=docs.RequestDoc(many=True), tags=["open311"], operation_id="open311_requests_list",
     )
+    @replica_reads
     def get(self, request, response_format=None):
         params = request.query_params
         cases = _requests_queryset()
@@ -402,6 +404,7 @@ def _attributes_from(data) -> dict:
 class RequestDetailApi(Open311Api):
     @extend_schema(parameters=[FORMAT_PARAMETER], responses=docs.RequestDoc(many=True), tags=["open311"],
                    operation_id="open311_request")
+    @replica_reads
     def get(self, request, service_request_id: str, response_format=None):
         case = _requests_queryset().filter(number=service_request_id).first()
         if case is None:
