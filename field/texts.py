@@ -116,4 +116,18 @@ TEXTS = {
     "reasons_geo_denied": _("未允许使用位置"),
     "reasons_geo_unavailable": _("定位不可用"),
     "reasons_geo_timeout": _("定位超时"),
+    # Special surveys (专项普查): the collector's grids, a finding, a grid with no problem.
+    "survey_tasks": _("专项普查"),
+    "survey_grid": _("网格 %(code)s · 已报 %(n)s 件"),
+    "survey_grid_map": _("普查网格地图"),
+    "survey_classes": _("普查类别：%(names)s"),
+    "survey_any_class": _("不限"),
+    "survey_until": _("截止 %(date)s"),
+    "survey_found": _("发现问题，上报"),
+    "survey_no_problem": _("本网格无问题"),
+    "survey_report_title": _("上报普查问题"),
+    "survey_finding_for": _("%(name)s · 网格 %(grid)s"),
+    "survey_leave": _("改为普通上报"),
+    "item_survey_finding": _("普查上报 %(name)s（网格 %(grid)s）"),
+    "item_survey_no_problem": _("网格 %(grid)s 无问题"),
 }

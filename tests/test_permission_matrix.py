@@ -552,6 +552,73 @@ SUPERVISION_ROWS = [
 ROWS += SUPERVISION_ROWS
 
 
+def _citizens(world: World, what: str) -> int:
+    """Made on first use: a special survey of every grid for both collectors (collector_a's first
+    task), and the rewards' record of 李四 (the public report B3's phone)."""
+    if what not in world.ids:
+        from django.utils import timezone
+
+        from grids.models import UnitGrid
+        from rewards.models import Citizen
+        from surveys import services as survey_services
+
+        today = timezone.localdate()
+        survey = survey_services.survey_create(
+            actor=User.objects.get(username="shift_leader"), name="矩阵普查", starts_on=today, ends_on=today,
+            minor_ids=[], grid_ids=list(UnitGrid.objects.values_list("pk", flat=True)),
+            collector_ids=list(User.objects.filter(username__in=["collector_a", "collector_b"])
+                               .values_list("pk", flat=True)))
+        world.ids["survey"] = survey.pk
+        world.ids["survey_task"] = survey.tasks.filter(collector__username="collector_a").order_by("pk").first().pk
+        world.ids["citizen"] = Citizen.objects.create(phone="13900000000").pk
+    return world.ids[what]
+
+
+# Special surveys (surveys.selectors): the command center reads them (city-wide work: no case in
+# them), shift leaders and managers make and close them; a collector answers their own tasks (a
+# manager may answer for them), another collector is told there is no such task (404). The finding
+# row sends an empty body (400 for everyone signed in: the input is checked first).
+SURVEY_VIEWERS = {"operator", "operator_b", "shift_leader", "dispatcher", "manager", "admin"}
+SURVEY_MANAGERS = {"shift_leader", "manager", "admin"}
+# Rewards (rewards.selectors): statements for hotline agents, shift leaders and managers, the payout
+# register for managers; the citizen's own statement is public (phone and one of their case numbers).
+REWARD_VIEWERS = {"hotline_agent", "shift_leader", "manager", "admin"}
+REWARD_PAYERS = {"manager", "admin"}
+CITIZENS_ROWS = [
+    Row("surveys:list", "/surveys/", only(SURVEY_VIEWERS, 200, anonymous=PAGE)),
+    Row("surveys:new", "/surveys/new/", only(SURVEY_MANAGERS, 200, anonymous=PAGE)),
+    Row("surveys:detail", lambda w: f"/surveys/{_citizens(w, 'survey')}/", only(SURVEY_VIEWERS, 200, anonymous=PAGE)),
+    Row("surveys:close", lambda w: f"/surveys/{_citizens(w, 'survey')}/close/",
+        only(SURVEY_MANAGERS, 302, anonymous=PAGE), method="post"),
+    Row("surveys:report", lambda w: f"/surveys/{_citizens(w, 'survey')}/report/",
+        only(SURVEY_VIEWERS, 200, anonymous=PAGE)),
+    Row("surveys:export", lambda w: f"/surveys/{_citizens(w, 'survey')}/export/",
+        only(SURVEY_VIEWERS, 200, anonymous=PAGE)),
+    Row("surveys-api:tasks-mine", "/api/surveys/tasks/mine/", statuses(200, anonymous=API)),
+    Row("surveys-api:task-finding", lambda w: f"/api/surveys/tasks/{_citizens(w, 'survey_task')}/findings/",
+        statuses(400, anonymous=API), method="post", data={"minor_id": "x"}),
+    Row("surveys-api:task-no-problem", lambda w: f"/api/surveys/tasks/{_citizens(w, 'survey_task')}/no-problem/",
+        only(SURVEY_MANAGERS | {"collector_a"}, 200, other=404, anonymous=API), method="post", data={"note": "无"}),
+    Row("rewards:citizens", "/rewards/", only(REWARD_VIEWERS, 200, anonymous=PAGE)),
+    Row("rewards:statement", lambda w: f"/rewards/citizens/{_citizens(w, 'citizen')}/",
+        only(REWARD_VIEWERS, 200, anonymous=PAGE)),
+    Row("rewards:my-statement", "/rewards/my/", statuses(200)),
+    Row("rewards:payouts", "/rewards/payouts/", only(REWARD_PAYERS, 200, anonymous=PAGE)),
+    Row("rewards:payouts-create", "/rewards/payouts/create/", only(REWARD_PAYERS, 302, anonymous=PAGE),
+        method="post", data={"month": "2026-13"}),
+    Row("rewards:payouts-paid", "/rewards/payouts/paid/", only(REWARD_PAYERS, 302, anonymous=PAGE), method="post"),
+    Row("rewards:payouts-export", "/rewards/payouts/export/", only(REWARD_PAYERS, 200, anonymous=PAGE)),
+    Row("rewards-api:statement", "/api/rewards/statement/?phone=13900000000", only(REWARD_VIEWERS, 200)),
+    Row("rewards-api:public-statement", "/api/rewards/public/statement/", statuses(200), method="post",
+        data=lambda w: {"phone": "13900000000", "case_number": w.number("B3")}, public=True),
+    Row("rewards-api:payouts", "/api/rewards/payouts/?month=2026-01", only(REWARD_PAYERS, 200)),
+    Row("rewards-api:payouts", "/api/rewards/payouts/", only(REWARD_PAYERS, 400), method="post", data={"month": "x"}),
+    Row("rewards-api:payouts-paid", "/api/rewards/payouts/paid/", only(REWARD_PAYERS, 400), method="post",
+        data={"payout_ids": []}),
+]
+ROWS += CITIZENS_ROWS
+
+
 def _admin_rows() -> list[Row]:
     """The admin site: its index and every registered model's list, for staff only (the
     administrator); everyone else is sent to the admin's login."""

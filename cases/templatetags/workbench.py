@@ -63,6 +63,12 @@ def nav_links(context) -> list[dict]:
         # Joint reviews and letters (supervision.selectors.VIEW_ROLES, repeated for the same reason).
         links.append({"url": _url("supervision:reviews", "/supervision/reviews/"), "label": _("会审督办"),
                       "key": "supervision"})
+    # Special surveys (surveys.selectors.VIEW_ROLES, repeated for the same reason).
+    if user.role in (Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN):
+        links.append({"url": _url("surveys:list", "/surveys/"), "label": _("专项普查"), "key": "surveys"})
+    # Rewards for citizens' reports (rewards.selectors.VIEW_ROLES, repeated for the same reason).
+    if user.role in (Role.HOTLINE_AGENT, Role.SHIFT_LEADER, Role.MANAGER, Role.ADMIN):
+        links.append({"url": _url("rewards:citizens", "/rewards/"), "label": _("有奖举报"), "key": "rewards"})
     if user.role == Role.HANDLER:
         # The letters sent to the department (交办函, 督办函) wait for its answer there.
         links.append({"url": _url("supervision:letters", "/supervision/letters/"), "label": _("函件"),

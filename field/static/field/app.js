@@ -234,6 +234,10 @@
     if (item.kind === "report" || item.kind === "self_handled") {
       toast(t("sent_report", { number: data && data.number ? data.number : "" }));
     }
+    if (item.kind === "survey_finding") {
+      toast(t("sent_report", { number: data && data.case_number ? data.case_number : "" }));
+      cached("survey_tasks", "/api/surveys/tasks/mine/").catch(function () {});
+    }
   }
 
   /* --- network and position ------------------------------------------------------------------ */
@@ -354,9 +358,14 @@
   var maps = [];
 
   function mapCreate(element, lat, lon) {
-    var map = L.map(element, { zoomControl: true, attributionControl: !!CONFIG.tiles, tap: true });
-    if (CONFIG.tiles) L.tileLayer(CONFIG.tiles, { maxZoom: 20 }).addTo(map);
-    else element.classList.add("map-plain");
+    // The desk's basemap (citygrid/js/maps.js): the city's tiles, or the registry's own streets and
+    // grids drawn offline; without signal the plain background stays.
+    var map = window.citygridMaps ? window.citygridMaps.baseMap(element, CONFIG.tiles)
+      : L.map(element, { zoomControl: true, attributionControl: !!CONFIG.tiles, tap: true });
+    if (!window.citygridMaps) {
+      if (CONFIG.tiles) L.tileLayer(CONFIG.tiles, { maxZoom: 20 }).addTo(map);
+      else element.classList.add("map-plain");
+    }
     map.setView([lat, lon], 17);
     maps.push(map);
     return map;
@@ -409,8 +418,15 @@
         var draft = loaded[0] || { key: "report", photos: [], after: [], description: "", address: "", selfHandled: false };
         var picker = loaded[1].data || { frequent: [], classes: [] };
         var save = draftSaver("report", draft);
+        // A finding of a special survey (专项普查): the same report, sent to the survey's task.
+        var survey = draft.survey || null;
         var byId = {};
         picker.classes.forEach(function (c) { byId[c.id] = c; });
+        if (survey && survey.classes.length) {
+          // The survey's classes are offered first (as the frequent ones).
+          picker = { frequent: survey.classes.map(function (c) { return c.id; }), classes: picker.classes };
+          survey.classes.forEach(function (c) { if (!byId[c.id]) byId[c.id] = { id: c.id, name: c.name, code: "", major_name: "" }; });
+        }
 
         var positionText = h("p", { className: "small", id: "position-text", text: t("locating") });
         var gridText = h("p", { className: "small muted", id: "grid-text" });
@@ -490,10 +506,12 @@
           if (missing) return toast(t(missing), true);
           var files = draft.photos.map(function (blob) { return { field: "photos", blob: blob }; });
           if (draft.selfHandled) files = files.concat(draft.after.map(function (blob) { return { field: "after_photos", blob: blob }; }));
-          var kind = draft.selfHandled ? "self_handled" : "report";
+          var kind = survey ? "survey_finding" : draft.selfHandled ? "self_handled" : "report";
           enqueue({
-            kind: kind, url: draft.selfHandled ? "/api/cases/self-handled/" : "/api/cases/",
-            label: t(draft.selfHandled ? "item_self_handled" : "item_report", { name: draft.minor_name }),
+            kind: kind, url: survey ? "/api/surveys/tasks/" + survey.task_id + "/findings/"
+              : draft.selfHandled ? "/api/cases/self-handled/" : "/api/cases/",
+            label: survey ? t("item_survey_finding", { name: draft.minor_name, grid: survey.grid })
+              : t(draft.selfHandled ? "item_self_handled" : "item_report", { name: draft.minor_name }),
             form: { source: "collector", minor_id: draft.minor_id, lon: draft.lon.toFixed(7), lat: draft.lat.toFixed(7),
                     accuracy: draft.accuracy, description: draft.description.trim(), address: draft.address.trim() },
             files: files,
@@ -501,11 +519,20 @@
             return dbDelete("drafts", "report");
           }).then(function () {
             toast(navigator.onLine ? t("sending") : t("queued"));
-            route();
+            if (survey) location.hash = "#survey/" + survey.task_id;
+            else route();
           });
         }
 
-        screen(t("report_title"), [
+        var surveyBanner = survey ? h("section", { className: "card survey-banner", id: "survey-banner" }, [
+          h("p", { className: "item-head", text: t("survey_finding_for", { name: survey.name, grid: survey.grid }) }),
+          h("button", { type: "button", id: "survey-cancel", text: t("survey_leave"), onclick: function () {
+            delete draft.survey;
+            dbPut("drafts", draft).then(route);
+          } }),
+        ]) : null;
+
+        screen(survey ? t("survey_report_title") : t("report_title"), [surveyBanner,
           h("section", { className: "card" }, [h("h2", { text: t("photos") }), cameraField("report-photos", t("take_photo"), draft.photos, save)]),
           h("section", { className: "card" }, [
             h("h2", { text: t("position") }), mapElement, positionText, gridText,
@@ -519,7 +546,8 @@
           h("section", { className: "card" }, [
             h("label", { htmlFor: "report-description", text: t("description") }), description,
             h("label", { htmlFor: "report-address", text: t("address") }), address,
-            h("label", { className: "switch", htmlFor: "report-self" }, [selfHandled, t("self_handled")]), afterBox,
+            survey ? null : h("label", { className: "switch", htmlFor: "report-self" }, [selfHandled, t("self_handled")]),
+            survey ? null : afterBox,
           ]),
           h("div", { className: "sticky-submit" }, [h("button", { type: "button", id: "report-submit", className: "primary big",
                                                               text: t("submit_report"), onclick: submit })]),
@@ -541,8 +569,11 @@
   }
 
   function tasksScreen() {
-    return Promise.all([cached("tasks", "/api/cases/tasks/"), pendingAnswers()]).then(function (loaded) {
+    return Promise.all([cached("tasks", "/api/cases/tasks/"), pendingAnswers(),
+                        cached("survey_tasks", "/api/surveys/tasks/mine/").catch(function () { return { data: [] }; })])
+      .then(function (loaded) {
       var data = loaded[0].data || [];
+      var surveyTasks = loaded[2].data || [];
       var tasks = Array.isArray(data) ? data : data.results || [];
       var pending = loaded[1];
       var list = h("ul", { className: "list", id: "task-list" });
@@ -556,7 +587,7 @@
         tasks.forEach(function (task) {
           list.appendChild(h("li", {}, [h("a", { className: "item", href: "#task/" + task.id, "data-task": task.id }, [
             h("div", { className: "item-head" }, [
-              h("span", { text: task.minor_name }), h("span", { className: "item-distance", text: t("distance", { d: meters(task.distance) }) })]),
+              h("span", { text: task.minor_name }), h("span", { className: "item-distance", text: task.distance == null ? meters(null) : t("distance", { d: meters(task.distance) }) })]),
             h("div", { text: task.address || task.case_number }),
             h("div", { className: "marks" }, [
               h("span", { className: "mark mark-kind", text: t(task.kind === "verify" ? "kind_verify" : "kind_check") }),
@@ -567,7 +598,17 @@
           ])]));
         });
       }
-      screen(t("tasks_title"), [staleNote(loaded[0].stale), list]);
+      var surveys = surveyTasks.length ? h("section", { className: "card", id: "survey-tasks" }, [
+        h("h2", { text: t("survey_tasks") }),
+        h("ul", { className: "list" }, surveyTasks.map(function (task) {
+          return h("li", {}, [h("a", { className: "item", href: "#survey/" + task.id, "data-survey-task": task.id }, [
+            h("div", { className: "item-head" }, [h("span", { text: task.survey_name }),
+                                                   h("span", { className: "mark", text: task.outcome_label })]),
+            h("div", { text: t("survey_grid", { code: task.unit_grid_code, n: task.finding_count }) }),
+          ])]);
+        })),
+      ]) : null;
+      screen(t("tasks_title"), [staleNote(loaded[0].stale), surveys, list]);
       draw(lastPosition);
       locate(false).then(draw, function () {});
     });
@@ -633,6 +674,46 @@
         h("div", { className: "sticky-submit" }, [h("button", { type: "button", id: "task-submit", className: "primary big",
                                                             text: t("kind_" + task.kind) + " · " + t("send_now"), onclick: submit })]),
       ]);
+    });
+  }
+
+  /* A special survey's grid (专项普查): the grid on the map, its classes, and the two answers: a
+     finding (the report screen, sent to the task) or "no problem here". */
+  function surveyScreen(id) {
+    return cached("survey_tasks", "/api/surveys/tasks/mine/").then(function (loaded) {
+      var task = (loaded.data || []).filter(function (row) { return String(row.id) === String(id); })[0];
+      if (!task) { location.hash = "#tasks"; return; }
+      var mapElement = h("div", { className: "map", id: "survey-map", role: "img", "aria-label": t("survey_grid_map") });
+      function finding() {
+        dbGet("drafts", "report").then(function (draft) {
+          draft = draft || { key: "report", photos: [], after: [], description: "", address: "" };
+          draft.selfHandled = false;
+          draft.survey = { task_id: task.id, name: task.survey_name, grid: task.unit_grid_code, classes: task.classes };
+          return dbPut("drafts", draft);
+        }).then(function () { location.hash = "#report"; });
+      }
+      function noProblem() {
+        enqueue({ kind: "survey_no_problem", url: "/api/surveys/tasks/" + task.id + "/no-problem/",
+                  label: t("item_survey_no_problem", { grid: task.unit_grid_code }), json: {} })
+          .then(function () { toast(navigator.onLine ? t("sending") : t("queued")); location.hash = "#tasks"; });
+      }
+      screen(task.survey_name + " · " + task.unit_grid_code, [
+        staleNote(loaded.stale),
+        h("section", { className: "card" }, [
+          h("p", { className: "item-head", text: task.outcome_label }),
+          h("p", { text: t("survey_classes", { names: task.classes.map(function (c) { return c.name; }).join("、") || t("survey_any_class") }) }),
+          h("p", { className: "muted", text: t("survey_until", { date: task.ends_on }) }),
+          mapElement,
+        ]),
+        h("div", { className: "row" }, [
+          h("button", { type: "button", id: "survey-finding", className: "primary big", text: t("survey_found"), onclick: finding }),
+          task.outcome === "found" ? null
+            : h("button", { type: "button", id: "survey-no-problem", className: "big", text: t("survey_no_problem"), onclick: noProblem }),
+        ]),
+      ]);
+      var map = mapCreate(mapElement, task.center_lat, task.center_lon);
+      var shape = L.geoJSON(task.geometry, { style: { color: "#0b3d6e", weight: 3, fillColor: "#7fb0e8", fillOpacity: 0.25 } }).addTo(map);
+      map.fitBounds(shape.getBounds().pad(0.1), { maxZoom: 18 });
     });
   }
 
@@ -941,14 +1022,14 @@
   /* --- routing ------------------------------------------------------------------------------- */
 
   var SCREENS = isHandler ? { inbox: inboxScreen, "case": caseScreen, queue: queueScreen }
-    : { report: reportScreen, tasks: tasksScreen, task: taskScreen, patrol: patrolScreen, queue: queueScreen };
+    : { report: reportScreen, tasks: tasksScreen, task: taskScreen, survey: surveyScreen, patrol: patrolScreen, queue: queueScreen };
 
   function route() {
     var parts = (location.hash.slice(1) || "").split("/");
     var name = SCREENS[parts[0]] ? parts[0] : isHandler ? "inbox" : "report";
     mapsClear();
     current = { name: name };
-    var tab = { task: "tasks", "case": "inbox" }[name] || name;
+    var tab = { task: "tasks", survey: "tasks", "case": "inbox" }[name] || name;
     Array.prototype.forEach.call(document.querySelectorAll("#tabs a"), function (link) {
       if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
@@ -966,7 +1047,8 @@
   function prefetch() {
     if (!navigator.onLine) return;
     var lists = isHandler ? [["inbox", "/api/field/inbox/"]]
-      : [["tasks", "/api/cases/tasks/"], ["classes", "/api/field/classes/"], ["posts", "/api/patrol/posts/"]];
+      : [["tasks", "/api/cases/tasks/"], ["classes", "/api/field/classes/"], ["posts", "/api/patrol/posts/"],
+         ["survey_tasks", "/api/surveys/tasks/mine/"]];
     lists.forEach(function (list) { cached(list[0], list[1]).catch(function () {}); });
   }
 
