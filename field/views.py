@@ -20,7 +20,7 @@ from .texts import TEXTS
 FIELD_ROLES = (Role.COLLECTOR, Role.HANDLER)
 # What the service worker keeps for an offline start: the shell and the files it loads.
 SHELL_STATIC = ("field/app.css", "field/app.js", "field/icons/icon.svg", "field/icons/icon-192.png", "field/icons/camera.svg",
-                "vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js")
+                "vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "citygrid/js/maps.js")
 
 
 def _config(request: HttpRequest) -> dict:

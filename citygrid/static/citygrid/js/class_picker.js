@@ -149,6 +149,11 @@
       info.appendChild(facts);
     }
 
+    function showNone(query) {
+      info.textContent = "";
+      if (query) info.appendChild(el("p", { "class": "class-picker-none" }, words.none));
+    }
+
     function setActive(index) {
       var options = list.querySelectorAll("[role=option]");
       if (active >= 0 && options[active]) options[active].setAttribute("aria-selected", "false");
@@ -212,6 +217,7 @@
       select.value = "";
       render();
       if (input.value.trim() && results.length) setActive(0);
+      else showNone(input.value.trim());  // not the last match's rules: nothing is picked
     });
     input.addEventListener("keydown", function (event) {
       var count = Math.min(results.length, LIMIT);

@@ -26,6 +26,12 @@
   }
 
   function send(form, submitter) {
+    // A live queue may have replaced the row (and this form with it) while the dialog asked or the
+    // undo ran: a form out of the document sends nothing, so it goes back in, out of sight.
+    if (!document.contains(form)) {
+      form.hidden = true;
+      document.body.appendChild(form);
+    }
     form.setAttribute("data-confirmed", "1");
     if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
   }
