@@ -352,3 +352,29 @@ class BeatScheduleEntry(Period):
         proxy = True
         verbose_name = _("定时任务（只读）")
         verbose_name_plural = _("定时任务（只读）")
+
+
+class Bulletin(models.Model):
+    """A bulletin as issued (通报, 第 N 期): numbered per year and kind, one per period, and archived:
+    the article's text as rendered at issue time and the figures of its tables, so that reading it
+    later shows what was issued even when the results have since been recomputed."""
+
+    kind = models.CharField(_("通报类型"), max_length=8, choices=PeriodKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("期号"))
+    period = models.OneToOneField(Period, verbose_name=_("周期"), on_delete=models.PROTECT, related_name="bulletin")
+    title = models.CharField(_("标题"), max_length=200)
+    html = models.TextField(_("正文（印发时）"))
+    figures = models.JSONField(_("数据（印发时）"), default=dict)
+    issued_at = models.DateTimeField(_("印发时间"))
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "number"], name="bulletin_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,6 +2,7 @@
 objects, trends, and the live distributions (by class, source, grid) and drill-downs of a period,
 limited to what the person may see (a district's managers see their district)."""
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet
@@ -128,7 +129,8 @@ def object_snapshots(*, period: Period, object_type: str, level: str, object_id:
 
 def comparison_labels(period: Period) -> dict[str, str]:
     """The periods a result is compared with: the previous one (环比) and the same one a year
-    before (同比), for months, quarters and years (a year has no 环比 but its previous year)."""
+    before (同比), for days, weeks, months, quarters and years (a year has no 环比 but its previous
+    year; a week's 同比 is the same ISO week number, a 29 February's the 28th)."""
     year = period.start.year
     if period.kind == "month":
         month = period.start.month
@@ -140,6 +142,17 @@ def comparison_labels(period: Period) -> dict[str, str]:
         return {"previous": previous, "last_year": f"{year - 1:04d}-Q{quarter}"}
     if period.kind == "year":
         return {"last_year": f"{year - 1:04d}"}
+    if period.kind == "week":
+        iso_year, week, _weekday = period.start.isocalendar()
+        previous = (period.start - timedelta(days=7)).isocalendar()
+        # The same ISO week a year before; a 53rd week compares with the 52nd.
+        last_week = min(week, date(iso_year - 1, 12, 28).isocalendar()[1])
+        return {"previous": f"{previous[0]:04d}-W{previous[1]:02d}", "last_year": f"{iso_year - 1:04d}-W{last_week:02d}"}
+    if period.kind == "day":
+        day = period.start
+        last_year = day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(
+            year=day.year - 1)
+        return {"previous": (day - timedelta(days=1)).isoformat(), "last_year": last_year.isoformat()}
     return {}
 
 

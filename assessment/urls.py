@@ -3,7 +3,7 @@
 ?export=… with their Excel export (views.exports), at the same URL and name."""
 from django.urls import path
 
-from .views import actions, exports, pages
+from .views import actions, bulletins, exports, pages
 from .views.exports import page_or_export
 
 app_name = "assessment"
@@ -11,6 +11,8 @@ app_name = "assessment"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("schedule/", pages.schedule, name="schedule"),
+    path("bulletins/", bulletins.bulletin_list, name="bulletins"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_issued, name="bulletin_issued"),
     path("<str:label>/", pages.overview, name="overview"),
     path("<str:label>/compute/", actions.compute, name="compute"),
     path("<str:label>/freeze/", actions.freeze, name="freeze"),
