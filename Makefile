@@ -43,8 +43,10 @@ production-prepare: venv
 production: production-prepare
 	exec $(BIN)/gunicorn citygrid.wsgi:application
 
+# WORKER_QUEUES: the queues this host consumes (comma-separated, with CELERY_ROUTE_BY_QUEUE=1; see
+# docs/topology.md). Unset: the default queue, which then holds every task.
 worker: venv
-	$(BIN)/celery -A citygrid worker -l info
+	$(BIN)/celery -A citygrid worker -l info $(if $(WORKER_QUEUES),-Q $(WORKER_QUEUES))
 
 # BEAT_SCHEDULE: where beat keeps its last-run times (a file it writes).
 BEAT_SCHEDULE ?= celerybeat-schedule

@@ -286,6 +286,23 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # worker's own reconnection (broker_connection_max_retries) is not affected.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Worker hosts by queue (docs/topology.md): with CELERY_ROUTE_BY_QUEUE=1 the tasks go to the queues
+# below and each worker host consumes some of them (make worker WORKER_QUEUES=intake,celery). Off by
+# default: one worker consumes everything from the default queue (and each test worker its own).
+CELERY_QUEUES_BY_KIND = {
+    # A report's and a move's side effects: announcements, citizens' replies, rewards. Latency matters.
+    "intake": ["cases.report_received", "cases.suspension_ending", "hotline.feedback_deliver",
+               "rewards.case_moved"],
+    # The assessment's counting: minutes of one core each at a million cases a month.
+    "assessment": ["assessment.*"],
+    # The nightly backup and its restore check: long, disk-bound.
+    "exports": ["citygrid.backup_scheduled", "citygrid.backup_restore_check"],
+    "patrol": ["patrol.*"],
+}
+CELERY_TASK_ROUTES = (
+    {task: {"queue": queue} for queue, tasks in CELERY_QUEUES_BY_KIND.items() for task in tasks}
+    if env_bool("CELERY_ROUTE_BY_QUEUE", False) else {}
+)
 
 CACHES = {
     "default": (

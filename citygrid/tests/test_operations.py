@@ -197,3 +197,55 @@ def test_the_request_id_travels_in_the_task_headers_and_into_its_logs():
     finally:
         request_id.celery_task_postrun(task_id="t1")
     assert request_id.request_id_get() == ""
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_logs_the_task_a_request_caused_as_json_with_its_request_id(city):
+    """A real worker (LOG_FORMAT=json) runs the report's side effect: its log lines are JSON objects
+    carrying the X-Request-ID of the request that reported the case."""
+    import uuid
+
+    from celery import current_app
+
+    from citygrid.testing import celery_worker
+
+    queue = f"ops-request-id-{uuid.uuid4().hex[:8]}"
+    saved = {key: current_app.conf.get(key) for key in ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_DEFAULT_QUEUE")}
+    current_app.conf.update(CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=queue)
+    try:
+        with celery_worker(queue, CELERY_QUEUE=queue, LOG_FORMAT="json") as worker:
+            reporter = APIClient()
+            reporter.force_authenticate(city.users["collector_a"])
+            lon, lat = point_in(0)
+            response = reporter.post("/api/cases/", {"source": "collector", "minor_id": city.classes["garbage"].pk,
+                                                     "lon": lon, "lat": lat, "description": "路边有暴露垃圾"},
+                                     format="json", HTTP_X_REQUEST_ID="ops-rid-4711")
+            assert response.status_code == 201 and response["X-Request-ID"] == "ops-rid-4711"
+
+            def task_lines() -> list[dict]:
+                lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+                return [line for line in lines if "cases.report_received" in line.get("message", "")]
+
+            assert worker.wait_for(lambda: any("succeeded" in line["message"] for line in task_lines()), 60), \
+                worker.output()
+            # "Task … received" is logged by the worker's consumer before the task starts; from then
+            # on, every line of the task carries the request's id.
+            ran = [line for line in task_lines() if line["logger"] != "celery.worker.strategy"]
+            assert ran and {line["request_id"] for line in ran} == {"ops-rid-4711"}, task_lines()
+    finally:
+        current_app.conf.update(saved)
+
+
+@pytest.mark.django_db
+def test_every_routed_task_kind_names_tasks_that_exist(settings):
+    from fnmatch import fnmatch
+
+    from celery import current_app
+
+    current_app.loader.import_default_modules()
+    names = [name for name in current_app.tasks if not name.startswith("celery.")]
+    for queue, patterns in settings.CELERY_QUEUES_BY_KIND.items():
+        for pattern in patterns:
+            assert any(fnmatch(name, pattern) for name in names), (queue, pattern)
