@@ -13,3 +13,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # TLS straight from gunicorn when no front server terminates it (GUNICORN_CERTFILE, GUNICORN_KEYFILE).
 certfile = os.environ.get("GUNICORN_CERTFILE") or None
 keyfile = os.environ.get("GUNICORN_KEYFILE") or None
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR (docs/topology.md) the metrics of a worker that exited are
+    merged into the totals instead of being counted as a live process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
