@@ -18,6 +18,7 @@ C12   3    collector   —       filed 21 Oct, voided 22 Oct (作废 after filin
 C13   1    public      san_a   September: filed, handled 30 Sep (its deadline 2 Oct); closed 1 Oct; rework event in Sep
 C14   2    collector   san_b   filed 20 Oct, deadline 25 Oct, handled 3 Nov (late)
 C16   1    collector   —       self-handled (自行处置) 18 Oct
+Joint review: C8 assigned by a review 9 Oct; C9 assigned by one 28 Sep, closed on time 2 Oct.
 """
 from datetime import timedelta
 
@@ -152,6 +153,11 @@ def build_october(city) -> dict:
     event(c[16], "self_handle", at(18, 10, 5), collector_a)
     event(c[13], "check_fail", at(29, 9, **SEP), collector_a)  # September: not October's rework
     event(c[1], "file", at(5, 10, 50), leader)  # an action the counters do not count
+    # Joint review (supervision): C8 assigned by a review in October (reviewed and decided, still
+    # open); C9 assigned in September and closed 2 Oct before its deadline (closed on time after
+    # review in October, but reviewed in September).
+    event(c[8], "review_assign", at(9, 12), leader)
+    event(c[9], "review_assign", at(28, 10, 30, **SEP), leader)
     return c
 
 
@@ -159,7 +165,8 @@ def zero_area() -> dict:
     return dict.fromkeys(
         ["reports", "collector_reports", "valid_reports", "public_reports", "filed", "voided", "refused",
          "due_handle", "handled", "handled_on_time", "overdue_unhandled", "due_close", "closed", "closed_on_time",
-         "overdue_unclosed", "reworked", "returned", "extended", "suspended", "urged", "self_handled"], 0)
+         "overdue_unclosed", "reworked", "returned", "extended", "suspended", "urged", "self_handled",
+         "reviewed", "review_decided", "review_closed_on_time"], 0)
 
 
 def area(**values) -> dict:
@@ -175,9 +182,9 @@ GRIDS = {
             suspended=1, urged=1, self_handled=1),
     2: area(reports=3, collector_reports=3, valid_reports=3, filed=3, due_handle=2, handled=1, handled_on_time=1,
             overdue_unhandled=1, due_close=2, closed=1, closed_on_time=1, overdue_unclosed=1, reworked=1, returned=1,
-            extended=1),
+            extended=1, reviewed=1, review_decided=1),
     3: area(reports=3, collector_reports=2, valid_reports=2, public_reports=1, filed=2, voided=1, due_handle=1,
-            handled=1, handled_on_time=1, due_close=1, closed=1, closed_on_time=1),
+            handled=1, handled_on_time=1, due_close=1, closed=1, closed_on_time=1, review_closed_on_time=1),
 }
 
 
@@ -197,7 +204,8 @@ DEPARTMENTS = {
                          handled_on_time=1, overdue_unhandled=1, due_close=2, closed=1, closed_on_time=1,
                          overdue_unclosed=1, reworked=1, returned=1),
     "municipal": area(reports=2, collector_reports=2, valid_reports=2, filed=2, due_handle=1, handled=1,
-                      handled_on_time=1, due_close=1, closed=1, closed_on_time=1, extended=1),
+                      handled_on_time=1, due_close=1, closed=1, closed_on_time=1, extended=1, reviewed=1,
+                      review_decided=1, review_closed_on_time=1),
 }
 
 # Nobody patrolled in this October (patrol.tests counts a patrolled day): each collector was due

@@ -193,7 +193,8 @@ FIRST_DAYS = {
                                       closed_on_time=2, overdue_unclosed=1),
         "sanitation_b": scenario.area(returned=1),
         "municipal": scenario.area(reports=1, collector_reports=1, valid_reports=1, filed=1, due_handle=1, handled=1,
-                                   handled_on_time=1, due_close=1, closed=1, closed_on_time=1),
+                                   handled_on_time=1, due_close=1, closed=1, closed_on_time=1,
+                                   review_closed_on_time=1),  # C9, assigned by a review in September
     },
     "collector": {
         "collector_a": {"reports": 3, "valid_reports": 2, "grid_valid": 4, "missed": 2, "verify_done": 1,
