@@ -63,6 +63,8 @@ def public_statement_page(request: HttpRequest) -> HttpResponse:
         try:
             context["statement"] = public_statement(request, phone=context["phone"],
                                                     case_number=context["case_number"])
+            # The answer shows the phone masked only: the form is not filled again with it.
+            context["phone"] = ""
         except ApplicationError as error:
             context["error"], status = error.message, error.status_code
     return render(request, "rewards/my_statement.html", context, status=status)
@@ -87,6 +89,7 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
     context = _register_context(request, month)
     context["payout_rows"] = [{"payout": payout, "phone": selectors.phone_for(request.user, payout.citizen.phone)}
                               for payout in context["payouts"]]
+    context["has_unpaid"] = any(row["payout"].paid_at is None for row in context["payout_rows"])
     return render(request, "rewards/payouts.html", context)
 
 
