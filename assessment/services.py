@@ -1,8 +1,15 @@
 """Writes of the assessment: computing a period (counters → snapshots → composites, grades and
 ranks), freezing it, recomputing a frozen period with an audit row, and editing the catalogue
-(every edit bumps its version)."""
+(every edit bumps its version).
+
+A quarter's and a year's assessment is computed from its months: each counter is the sum of the
+months' counters (each month computed first unless it is frozen, then kept as frozen), and the
+rates, scores, grades and ranks are computed from those sums — not the mean of the monthly rates.
+A case that crosses a month's end counts as each month counted it (due and overdue at the end of
+one month, handled in the next), as the monthly bulletins did.
+"""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -32,7 +39,7 @@ from .models import (
     Trigger,
 )
 from .objects import levels_of, objects_list
-from .periods import period_spec_parse, window_for
+from .periods import local_today, period_spec_parse, window_for
 from .scoring import (
     ScoredItem,
     adjustment_of,
@@ -385,6 +392,34 @@ def _compute_settings() -> None:
             cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
+SUMMED_FROM_MONTHS = ("quarter", "year")
+
+
+def _month_labels(period: Period) -> list[str]:
+    """The labels of the months a quarter or a year is made of (up to today's month)."""
+    labels, day = [], period.start
+    while day < period.end and day <= local_today():
+        labels.append(f"{day.year:04d}-{day.month:02d}")
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return labels
+
+
+def _months_summed(months: list[str], jobs: dict[str, list[str | None]]):
+    """(object type, {level: {object id: counters}}) like counting.counters_stream, each counter the
+    sum of the months' stored ones (derived counters are sums and differences, so they sum too). One
+    query per object type."""
+    for kind, kind_levels in jobs.items():
+        counted: dict = {level: {} for level in kind_levels}
+        rows = Composite.objects.filter(period__label__in=months, object_type=kind)
+        if kind == ObjectType.REGION:
+            rows = rows.filter(level__in=kind_levels)
+        for level, object_id, values in rows.values_list("level", "object_id", "counters"):
+            into = counted[level if kind == ObjectType.REGION else None].setdefault(object_id, {})
+            for key, value in values.items():
+                into[key] = into.get(key, 0) + value
+        yield kind, counted
+
+
 def assessment_compute(
     *,
     period: Period | str,
@@ -408,6 +443,11 @@ def assessment_compute(
         raise ApplicationError(_("考核对象“%(type)s”无效。可选：%(types)s") % {
             "type": object_type, "types": "、".join(ObjectType.values)}, extra={"field": "object_type"})
     catalogue = catalogue or catalogue_active()
+    months = _month_labels(period) if period.kind in SUMMED_FROM_MONTHS else []
+    for month in months:  # a quarter or a year sums its months: each computed first, unless frozen
+        if not Period.objects.filter(label=month, frozen_at__isnull=False).exists():
+            assessment_compute(period=month, object_type=object_type, levels=levels, catalogue=catalogue,
+                               trigger=trigger, actor=actor, task_name=task_name, now=now)
     types = [object_type] if object_type else list(ObjectType.values)
     started = timezone.now()
     now = now or started
@@ -446,7 +486,9 @@ def assessment_compute(
         written = {"snapshots": 0, "composites": 0}
         # Each type's results are scored and written while the other types are still being
         # counted (assessment.counting), so the Python work hides behind the SQL.
-        for kind, counted in counters_stream(jobs, window, parallel=outermost, extra=extra):
+        stream = (_months_summed(months, jobs) if months
+                  else counters_stream(jobs, window, parallel=outermost, extra=extra))
+        for kind, counted in stream:
             snapshots: list[tuple] = []
             composites: list[CompositeRow] = []
             for level in jobs[kind]:
