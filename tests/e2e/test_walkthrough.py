@@ -1,7 +1,8 @@
 """What a walk through the demo city as its users found, pinned in a real headless Chromium: a move
 confirmed while the live queue refreshes under it still goes through; the class picker shows no
 class's rules once the typed text matches nothing; the wall's empty overdue list reads on one
-line; the field app's case map stands on the city's basemap, not on a blank box."""
+line; the field app's case map stands on the city's basemap, not on a blank box; the intake
+form's map sits beside its fields at 1366×768."""
 import pytest
 
 from cases.models import Case, State
@@ -70,3 +71,13 @@ def test_the_field_case_map_draws_the_basemap(town, login_page, live_server):
     handler.wait_for_selector("#case-map.leaflet-container")
     handler.wait_for_selector("#case-map[data-basemap]", timeout=15_000)  # maps.js drew the registry's geometry
     assert int(handler.get_attribute("#case-map", "data-basemap")) > 0
+
+
+def test_the_intake_form_shows_its_map_beside_the_fields_at_1366(town, login_page, live_server):
+    operator = login_page("operator")
+    operator.goto(f"{live_server.url}/cases/new/")
+    the_map = operator.locator("[data-map-picker] [data-map]").bounding_box()
+    description = operator.locator("#id_description").bounding_box()
+    submit = operator.locator("form button.btn-primary").bounding_box()
+    assert the_map["x"] > description["x"] + description["width"]  # beside, not below
+    assert the_map["y"] + the_map["height"] <= 768 and submit["y"] + submit["height"] <= 768  # no scrolling
