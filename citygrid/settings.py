@@ -608,6 +608,10 @@ VIDEO_CONFIRM_THRESHOLD = float(os.environ.get("VIDEO_CONFIRM_THRESHOLD", "0.8")
 if not 0 <= VIDEO_CONFIRM_THRESHOLD <= 1:
     raise ImproperlyConfigured("VIDEO_CONFIRM_THRESHOLD must lie between 0 and 1.")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoEventStatusEnum"] = "video.models.EventStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "RewardEntryKindEnum": "rewards.models.EntryKind", "RewardUnitEnum": "rewards.models.Unit",
+    "SurveyOutcomeEnum": "surveys.models.Outcome",
+})
 
 # --- scheduled backups (issue 23) -----------------------------------------------------------------
 # Every night at 03:15 (city time) a whole backup (manage.py backup: pg_dump -Fc, photos) goes into
