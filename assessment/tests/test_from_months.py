@@ -48,6 +48,7 @@ def test_rates_from_sums_not_the_mean_of_rates(two_months):
     assert (quarter.numerator, quarter.denominator) == (october.numerator + november.numerator,
                                                         october.denominator + november.denominator)
     assert quarter.rate == (Decimal(quarter.numerator) / quarter.denominator).quantize(Decimal("0.000001"))
+    assert [(r.numerator, r.denominator) for r in (october, november, quarter)] == [(10, 12), (1, 3), (11, 15)]
     mean = (october.rate + november.rate) / 2
     assert abs(quarter.rate - mean) > Decimal("0.01")  # the two rules differ on these months
 
