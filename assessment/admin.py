@@ -12,6 +12,7 @@ from core.errors import ApplicationError
 from .counters import counter_choices
 from .models import (
     BeatScheduleEntry,
+    Bulletin,
     Composite,
     ComputeRun,
     Indicator,
@@ -155,6 +156,16 @@ class ComputeRunAdmin(ReadOnlyAdmin):
                     "composites", "snapshots", "actor"]
     list_filter = ["trigger", "task_name"]
     list_select_related = ["period", "actor"]
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(ReadOnlyAdmin):
+    """Issued bulletins, read-only: they are archived as issued."""
+
+    list_display = ["issued_at", "title", "kind", "year", "number", "period"]
+    list_filter = ["kind", "year"]
+    list_select_related = ["period"]
+    exclude = ["html"]
 
 
 @admin.register(RecomputeAudit)

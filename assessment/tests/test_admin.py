@@ -41,3 +41,8 @@ def test_editing_an_indicator_bumps_the_version(admin_client_, catalogue):
 def test_results_are_read_only(admin_client_, catalogue):
     assert admin_client_.get("/admin/assessment/composite/").status_code == 200
     assert admin_client_.get("/admin/assessment/snapshot/add/").status_code == 403
+
+
+def test_issued_bulletins_are_read_only(admin_client_, catalogue):
+    assert admin_client_.get("/admin/assessment/bulletin/").status_code == 200
+    assert admin_client_.get("/admin/assessment/bulletin/add/").status_code == 403
