@@ -2,7 +2,7 @@
 confirmed while the live queue refreshes under it still goes through; the class picker shows no
 class's rules once the typed text matches nothing; the wall's empty overdue list reads on one
 line; the field app's case map stands on the city's basemap, not on a blank box; the intake
-form's map sits beside its fields at 1366×768."""
+form's map sits beside its fields at 1366×768; a department's desk page fits a 390 px phone."""
 import pytest
 
 from cases.models import Case, State
@@ -81,3 +81,16 @@ def test_the_intake_form_shows_its_map_beside_the_fields_at_1366(town, login_pag
     submit = operator.locator("form button.btn-primary").bounding_box()
     assert the_map["x"] > description["x"] + description["width"]  # beside, not below
     assert the_map["y"] + the_map["height"] <= 768 and submit["y"] + submit["height"] <= 768  # no scrolling
+
+
+def test_a_departments_desk_page_fits_a_phone(town, login_page, live_server):
+    from grids.models import Department, User
+
+    # A name line as long as the demo city's: "曾明艳 · 专业部门 · 东湖区市政设施维护所".
+    User.objects.filter(username="handler_municipal").update(first_name="明艳", last_name="曾")
+    Department.objects.filter(code="D-SZ").update(name="示范市东湖区市政设施维护管理所")
+    handler = login_page("handler_municipal", viewport={"width": 390, "height": 844})
+    handler.goto(f"{live_server.url}/work/department/")
+    assert handler.evaluate("document.documentElement.scrollWidth") <= 390
+    logout = handler.locator(".topbar-right form button").bounding_box()
+    assert logout["x"] + logout["width"] <= 390  # 退出 reachable, not cut off at the edge
