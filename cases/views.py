@@ -409,7 +409,8 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     """One view for every action: validate the small form, make the move through
     services.case_move (as the API does), and on a refusal show the message with its 4xx status on
     the case page."""
-    if action not in TRANSITIONS:
+    # A move made only through another page (a joint review's decision) is not one of this page's.
+    if action not in TRANSITIONS or TRANSITIONS[action].through:
         raise Http404(_("没有这个操作。"))
     user = request.user
     case = selectors.case_detail(user, case_id)

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from core.parsers import JSONParser
 from core.text import text_clean
 
@@ -133,6 +133,10 @@ class CaseActionApi(APIView):
     def post(self, request, case_id: int, action: str):
         if action not in TRANSITIONS:
             raise NotFoundError(_("没有“%(action)s”这个操作。") % {"action": action})
+        if TRANSITIONS[action].through:
+            # Its decision is recorded there with the move (a joint review: /api/supervision/).
+            raise ApplicationError(_("“%(action)s”只能在%(through)s中办理。") % {
+                "action": TRANSITIONS[action].label, "through": TRANSITIONS[action].through}, extra={"field": "action"})
         data = ActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data

@@ -115,3 +115,16 @@ def test_the_schema_has_the_endpoints(client, city):
     for path in ("/api/supervision/reviews/", "/api/supervision/review-items/{item_id}/decide/",
                  "/api/supervision/letters/{letter_id}/sign-off/"):
         assert path in schema
+
+
+def test_the_review_moves_are_refused_outside_a_review(city, client):
+    """Neither the case API nor the case page makes a review's move without its review."""
+    case = case_build(city, State.FILED, department=None)
+    api = APIClient()
+    api.force_authenticate(city.users["shift_leader"])
+    refused = api.post(f"/api/cases/{case.pk}/actions/review_void/", {"note": "无人认领"}, format="json")
+    assert refused.status_code == 400 and "联合会审" in refused.json()["detail"]
+    client.force_login(city.users["shift_leader"])
+    assert client.post(f"/cases/{case.pk}/act/review_void/", {"note": "无人认领"}).status_code == 404
+    case.refresh_from_db()
+    assert case.state == State.FILED
