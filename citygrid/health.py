@@ -1,7 +1,8 @@
 """Probes for the reverse proxy and the orchestrator: /healthz (the process answers; no database)
 and /readyz (the database, the cache and the broker answer; 503 with JSON naming what failed).
 Answered by a middleware at the top of the stack, before the host check, the redirect to HTTPS,
-sessions and login: a probe comes over plain HTTP to the host's address, with no session."""
+sessions and login: a probe comes over plain HTTP to the host's address, with no session. So is
+Prometheus's /metrics (citygrid.metrics, which checks its own token or network)."""
 from __future__ import annotations
 
 import logging
@@ -26,6 +27,10 @@ class HealthCheckMiddleware:
             return JsonResponse({"status": "alive"})
         if request.path == "/readyz" or request.path == "/readyz/":
             return readiness_response()
+        if request.path == "/metrics":
+            from citygrid.metrics import metrics_view
+
+            return metrics_view(request)
         return self.get_response(request)
 
 

@@ -8,7 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from citygrid import backup_views
 from citygrid.accounts import PasswordResetView
-from citygrid.metrics import metrics_view
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon (its hashed
@@ -42,7 +41,6 @@ urlpatterns = [
     path("api/surveys/", include("surveys.api.urls")),
     path("surveys/", include("surveys.urls")),
     path("backups/", backup_views.backups_page, name="backups"),
-    path("metrics", metrics_view, name="metrics"),  # Prometheus (citygrid.metrics), restricted
     path("api/field/", include("field.api.urls")),
     path("m/", include("field.urls")),
     path("", include("cases.urls")),

@@ -77,6 +77,9 @@ def test_metrics_are_for_the_token_or_the_allowed_networks(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     assert "citygrid_cases_overdue" in scrape(client, HTTP_AUTHORIZATION="Bearer s3cret")
     assert "citygrid_cases_overdue" in scrape(client, REMOTE_ADDR="10.1.2.3")
+    # Scraped on the host's own address over plain HTTP, whatever ALLOWED_HOSTS and the redirect say.
+    settings.ALLOWED_HOSTS, settings.SECURE_SSL_REDIRECT = ["cg.example.gov.cn"], True
+    assert "citygrid_cases_overdue" in scrape(client, REMOTE_ADDR="10.1.2.3", HTTP_HOST="10.1.0.5:8000")
     settings.METRICS_TOKEN = ""
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 403
 
