@@ -73,7 +73,9 @@ def nav_links(context) -> list[dict]:
         # The letters sent to the department (交办函, 督办函) wait for its answer there.
         links.append({"url": _url("supervision:letters", "/supervision/letters/"), "label": _("函件"),
                       "key": "letters"})
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    # Managers read the whole assessment, a department's people their own (assessment.services.
+    # can_read_assessment, repeated here: cases must not import assessment).
+    if user.role in (Role.MANAGER, Role.ADMIN) or (user.role == Role.HANDLER and user.department_id):
         links.append({"url": _url("assessment:home", "/assessment/"), "label": _("考核评价"), "key": "assessment"})
     if user.is_staff:
         links.append({"url": reverse("admin:index"), "label": _("系统管理"), "key": "admin"})
