@@ -2,6 +2,7 @@
 known by phone, the ledger of awards and reversals (one award per case at most, enforced by the
 database), and the payout register handed to the finance office."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,12 @@ class RewardScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        allowed = [str(source) for source in REWARDABLE_SOURCES]
+        if not isinstance(self.sources, list) or not self.sources or any(s not in allowed for s in self.sources):
+            raise ValidationError({"sources": _("奖励来源须为以下值的列表：%(sources)s") % {
+                "sources": ", ".join(allowed)}})
 
 
 class RewardRate(models.Model):

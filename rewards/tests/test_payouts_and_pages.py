@@ -132,3 +132,26 @@ def test_pages_make_the_same_queries_whatever_the_rows(city, clock, scheme, publ
     # session and user, then: citizens 3 (scheme, its rates, balances); register 3 (pending,
     # payouts, totals); statement 3 (citizen, entries, totals).
     assert before == after == [5, 5, 5]
+
+
+def test_the_city_sets_its_rules_in_the_admin(city):
+    from grids.models import Role, User
+    from rewards.models import RewardScheme
+
+    admin = User.objects.create_user(username="root", password="x", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/admin/rewards/rewardscheme/add/").status_code == 200
+    answer = client.post("/admin/rewards/rewardscheme/add/", {
+        "name": "话费奖励", "is_active": "on", "unit": "yuan", "sources": '["public", "hotline_12345"]',
+        "default_amount": "5", "daily_cap": "", "monthly_cap": "50",
+        "rates-TOTAL_FORMS": "1", "rates-INITIAL_FORMS": "0", "rates-MIN_NUM_FORMS": "0", "rates-MAX_NUM_FORMS": "1000",
+        "rates-0-minor": str(city.classes["manhole"].pk), "rates-0-amount": "20",
+    })
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    scheme = RewardScheme.objects.get(name="话费奖励")
+    refused = client.post(f"/admin/rewards/rewardscheme/{scheme.pk}/change/", {
+        "name": "话费奖励", "unit": "yuan", "sources": '["wechat"]', "default_amount": "5",
+        "rates-TOTAL_FORMS": "0", "rates-INITIAL_FORMS": "0", "rates-MIN_NUM_FORMS": "0", "rates-MAX_NUM_FORMS": "1000"})
+    assert refused.status_code == 200 and "奖励来源须为以下值的列表" in refused.content.decode()
+    assert (scheme.sources, scheme.monthly_cap, scheme.rates.get().amount) == (["public", "hotline_12345"], 50, 20)
