@@ -1,4 +1,7 @@
-"""`make screenshots`: docs/screenshots/{queue,case,overview}.png at 1366×768 from the demo city.
+"""`make screenshots`: the README's pictures in docs/screenshots/ from the demo city — the desk at
+1366×768 (intake with its map and class picker, the operator's queue, a confirmation, a case, the
+department's inbox with its state marks, the overview), the wall at 1920×1080 and the field app on a
+390×844 phone. PNGs are quantized to 256 colours (Pillow) to keep the repository small.
 
 Builds a throwaway SQLite database (the demo city of grids.demo plus a shift's worth of live cases
 reported and moved through cases.services / cases.workflow, as the pages would), serves it with
@@ -82,8 +85,9 @@ def photo(seed: int) -> "io.BytesIO":
     return SimpleUploadedFile(f"demo-{seed}.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def seed(env: dict[str, str]) -> int:
-    """Migrate, build the demo city, and report a shift's cases; returns the pk of the case to show."""
+def seed(env: dict[str, str]) -> str:
+    """Migrate, build the demo city, and report a shift's cases; returns the pk of the case to show and
+    the collector's home grid centre (where the phones stand), "pk lon lat"."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -186,9 +190,52 @@ def seed(env: dict[str, str]) -> int:
                     "handler"].department_id else users["handler2"], case_id=case.pk, note="需协调管线单位",
                     requested_deadline=case.reported_at + timedelta(days=7)) if case.department_id in (
                     users["handler"].department_id, users["handler2"].department_id) else None
+        timezone.now = lambda: real_now() - timedelta(minutes=30)
+        _marks(users, created, show)
     finally:
         timezone.now = real_now
-    return show or created[0].pk
+    home = home_grids[0]
+    return f"{show or created[0].pk} {home.center_lon:.6f} {home.center_lat:.6f}"
+
+
+def _marks(users: dict, created: list, show: int | None) -> None:
+    """Give the department's inbox every mark it shows (督办, 挂账 until a date, 返工, a joint case it
+    assists on) and the shift leader a case to close — each through the workflow, as the desk would."""
+    from cases import workflow
+    from cases.models import Case, State
+
+    handler, other = users["handler"], users["handler2"]
+    ids = [c.pk for c in created if c.pk != show]
+    filed = list(Case.objects.filter(pk__in=ids, state=State.FILED).order_by("pk").values_list("pk", flat=True))
+    if filed:
+        workflow.case_joint_dispatch(actor=users["dispatcher"], case_id=filed[0], department_id=other.department_id,
+                                     assisting_department_ids=[handler.department_id], note="需市政协助复位井盖")
+    for case_id in filed[1:4]:
+        workflow.case_dispatch(actor=users["dispatcher"], case_id=case_id, department_id=handler.department_id)
+    mine = list(Case.objects.filter(pk__in=ids, state=State.DISPATCHED, department_id=handler.department_id)
+                .exclude(pk__in=filed[:1]).order_by("pk").values_list("pk", flat=True))
+    if len(mine) >= 1:
+        workflow.case_urge(actor=users["dispatcher"], case_id=mine[0], note="群众多次反映，请尽快处置")
+    if len(mine) >= 2:
+        until = (timezone_now() + timedelta(days=30)).date()
+        workflow.case_request_suspension(actor=handler, case_id=mine[1], until=until, note="需管线单位配合施工")
+        workflow.case_approve_suspension(actor=users["shift_leader"], case_id=mine[1])
+    if len(mine) >= 3:
+        workflow.case_report_handled(actor=handler, case_id=mine[2], note="已修复")
+        workflow.case_send_check(actor=users["operator"], case_id=mine[2])
+        workflow.case_check_fail(actor=users["operator"], case_id=mine[2], note="现场仍有破损，需返工")
+    theirs = Case.objects.filter(pk__in=ids, state=State.DISPATCHED, department_id=other.department_id).order_by("pk")
+    for case_id in list(theirs.values_list("pk", flat=True))[1:3]:  # checked, waiting for the shift leader's 结案
+        workflow.case_report_handled(actor=other, case_id=case_id, note="已清运")
+        workflow.case_send_check(actor=users["operator"], case_id=case_id)
+        collector = Case.objects.get(pk=case_id).responsibility_grid.collectors.order_by("username").first()
+        workflow.case_check_pass(actor=collector, case_id=case_id, note="现场已清理干净")
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def _inside(grid, lon: float, lat: float) -> bool:
@@ -215,15 +262,23 @@ def wait_for(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not start")
 
 
-def shoot(base: str, case_pk: int, handler_user: str) -> None:
+PHONE = {"width": 390, "height": 844}
+WALL = {"width": 1920, "height": 1080}
+SHOTS = ("intake", "queue", "confirm", "case", "inbox", "overview", "wall", "field-report", "field-inbox",
+         "field-case")
+
+
+def shoot(base: str, case_pk: int, position: dict) -> None:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
-        def login(username: str):
-            context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        def login(username: str, viewport: dict = VIEWPORT, phone: bool = False):
+            located = {"permissions": ["geolocation"], "geolocation": position} if phone else {}
+            context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                          is_mobile=phone, has_touch=phone, **located)
             page = context.new_page()
             page.goto(f"{base}/accounts/login/")
             page.fill("#id_username", username)
@@ -232,29 +287,104 @@ def shoot(base: str, case_pk: int, handler_user: str) -> None:
             page.wait_for_load_state("networkidle")
             return page
 
+        def save(page, name: str, **options) -> None:
+            page.mouse.move(0, 0)
+            page.screenshot(path=str(OUT / f"{name}.png"), **options)
+
+        # The operator registers a call: the class picked by pinyin initials, the place found by name
+        # and then clicked on the map; the whole form at 1366 px wide.
         operator = login("operator")
+        operator.goto(f"{base}/cases/new/")
+        operator.select_option("#id_source", label="12319热线")
+        operator.fill("#id_description", "人行道旁堆放生活垃圾约2平方米，有异味")
+        combo = operator.locator("#id_minor_search")
+        combo.click()
+        combo.press_sequentially("bllj")
+        combo.press("Enter")
+        search = operator.locator("[data-map-picker] [data-search]")
+        search.press_sequentially("人民")
+        operator.locator("[data-map-picker] [data-results] li").first.wait_for()
+        search.press("ArrowDown")
+        search.press("Enter")
+        for _ in range(50):  # the site's CSP refuses wait_for_function's eval: poll the field instead
+            if operator.input_value("#id_unit_grid"):
+                break
+            operator.wait_for_timeout(200)
+        operator.wait_for_timeout(1200)  # the basemap of the new view
+        save(operator, "intake", full_page=True)
+
         operator.goto(f"{base}/work/operator/")
         operator.keyboard.press("j")
         operator.keyboard.press("j")
-        operator.mouse.move(0, 0)
-        operator.screenshot(path=str(OUT / "queue.png"))
+        save(operator, "queue")
+
+        # The shift leader closes a case: the dialog says what will happen, Enter confirms.
+        leader = login("shift_leader")
+        leader.goto(f"{base}/work/shift-leader/")
+        leader.wait_for_load_state("networkidle")
+        button = leader.locator("tr[data-row] form[data-confirm] button[data-key='c']").first  # 结案
+        if button.count():
+            button.scroll_into_view_if_needed()
+            button.click()
+            leader.locator("dialog#confirm-move[open]").wait_for()
+            leader.wait_for_timeout(300)
+            save(leader, "confirm")
 
         dispatcher = login("dispatcher")
         dispatcher.goto(f"{base}/cases/{case_pk}/")
         dispatcher.wait_for_load_state("networkidle")
         dispatcher.keyboard.press("d")  # opens the dispatch form, as a dispatcher would
         dispatcher.evaluate("window.scrollTo(0, 0)")
-        dispatcher.mouse.move(0, 0)
         dispatcher.wait_for_timeout(500)
-        dispatcher.screenshot(path=str(OUT / "case.png"))
+        save(dispatcher, "case")
+
+        handler = login("handler")
+        handler.goto(f"{base}/work/department/")
+        handler.wait_for_load_state("networkidle")
+        save(handler, "inbox")
 
         manager = login("manager")
         manager.goto(f"{base}/overview/")
         manager.wait_for_load_state("networkidle")
         manager.wait_for_selector("#overview-map[data-loaded]", timeout=15_000)
         manager.wait_for_timeout(500)
-        manager.screenshot(path=str(OUT / "overview.png"))
+        save(manager, "overview")
+
+        wall = login("manager", WALL)
+        wall.goto(f"{base}/overview/wall/")
+        wall.wait_for_load_state("networkidle")
+        wall.wait_for_timeout(1500)
+        save(wall, "wall")
+
+        collector = login("collector", PHONE, phone=True)
+        collector.goto(f"{base}/m/#report")
+        collector.wait_for_selector("#view[data-screen='report']")
+        collector.fill("#class-search", "垃圾")
+        collector.locator("#class-results button").first.click()
+        collector.fill("#report-description", "人行道旁堆放生活垃圾，有异味")
+        collector.evaluate("window.scrollTo(0, 0)")
+        collector.wait_for_timeout(2000)  # the position, then the basemap around it
+        save(collector, "field-report")
+
+        phone = login("handler", PHONE, phone=True)
+        phone.goto(f"{base}/m/")
+        phone.wait_for_selector("#view[data-screen='inbox']")
+        phone.wait_for_timeout(800)
+        save(phone, "field-inbox")
+        phone.locator("a[data-case]").first.click()
+        phone.wait_for_selector("#case-map[data-basemap]", timeout=15_000)
+        phone.wait_for_timeout(800)
+        save(phone, "field-case")
         browser.close()
+
+
+def quantize(path: Path) -> None:
+    """256 colours, as pngquant would: a fifth of the size, the text as sharp."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
 
 
 def main() -> None:
@@ -275,19 +405,22 @@ def main() -> None:
                                 capture_output=True, text=True, check=False)
         if result.returncode != 0:
             sys.exit(f"seeding failed:\n{result.stdout}\n{result.stderr}")
-        case_pk = int(result.stdout.strip().splitlines()[-1])
+        case_pk, lon, lat = result.stdout.strip().splitlines()[-1].split()
         port = free_port()
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(f"{base}/accounts/login/")
-            shoot(base, case_pk, "handler")
+            shoot(base, int(case_pk), {"longitude": float(lon), "latitude": float(lat), "accuracy": 8})
         finally:
             server.terminate()
             server.wait(timeout=10)
-    for name in ("queue", "case", "overview"):
-        print(OUT / f"{name}.png")
+    for name in SHOTS:
+        path = OUT / f"{name}.png"
+        if path.exists():
+            quantize(path)
+            print(path, f"{path.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
