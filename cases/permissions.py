@@ -99,11 +99,12 @@ def can_apply(actor: User, case: Case, action: str) -> bool:
 
 
 def available_actions(actor: User, case: Case) -> list[str]:
-    """The moves this person may make on this case now (what the pages and the API offer)."""
+    """The moves this person may make on this case now (what the pages and the API offer). A move
+    made only through another page (`through`: a joint review's decision) is not offered."""
     if not case_actionable(actor, case):
         return []
     return [name for name in allowed_actions(case.state) if actor.role in TRANSITIONS[name].roles
-            and department_party_ok(actor, case, name)]
+            and not TRANSITIONS[name].through and department_party_ok(actor, case, name)]
 
 
 def case_not_found() -> NotFoundError:

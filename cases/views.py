@@ -121,9 +121,7 @@ def _offered(user, case: Case, *, pending_kinds: set[str] | None = None) -> list
     """available_actions, minus the moves that cannot succeed for lack of (or because of) a pending
     request. With pending_kinds None (a queue row) request decisions are left to the requests
     tables; merging is offered in a queue only for a likely duplicate."""
-    # A move made only through another page (a joint review's decision) is not offered here.
-    names = sorted((name for name in available_actions(user, case) if not TRANSITIONS[name].through),
-                   key=lambda name: TRANSITIONS[name].style != Style.PRIMARY)
+    names = sorted(available_actions(user, case), key=lambda name: TRANSITIONS[name].style != Style.PRIMARY)
     if pending_kinds is None:
         # Redispatch and withdrawal only from the case page, which knows whether the department has
         # acted (workflow.department_has_acted); in a queue they would be offered to be refused.

@@ -145,3 +145,9 @@ def test_the_review_moves_are_not_offered_on_the_case_page(city, disputed, clien
     client.force_login(city.users["shift_leader"])
     html = client.get(f"/cases/{disputed['filed'].pk}/").content.decode()
     assert 'id="action-review_assign"' not in html and 'id="action-review_void"' not in html
+
+
+def test_the_review_moves_are_not_offered_by_the_case_api(city, disputed, client):
+    client.force_login(city.users["manager"])
+    offered = client.get(f"/api/cases/{disputed['filed'].pk}/").json()["available_actions"]
+    assert offered == ["urge"]
