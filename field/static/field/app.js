@@ -360,7 +360,7 @@
   function mapCreate(element, lat, lon) {
     // The desk's basemap (citygrid/js/maps.js): the city's tiles, or the registry's own streets and
     // grids drawn offline; without signal the plain background stays.
-    var map = window.citygridMaps ? window.citygridMaps.baseMap(element, CONFIG.tiles)
+    var map = window.citygridMaps ? window.citygridMaps.baseMap(element, CONFIG.tiles, { preferCanvas: false, tap: true })
       : L.map(element, { zoomControl: true, attributionControl: !!CONFIG.tiles, tap: true });
     if (!window.citygridMaps) {
       if (CONFIG.tiles) L.tileLayer(CONFIG.tiles, { maxZoom: 20 }).addTo(map);

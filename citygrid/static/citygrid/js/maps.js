@@ -125,8 +125,10 @@
     map.whenReady(load);
   }
 
-  function baseMap(element, tiles) {
-    var map = L.map(element, { zoomControl: true, attributionControl: !!tiles, preferCanvas: true, maxZoom: 19 });
+  // options: Leaflet's map options over these (the field app keeps its layers in SVG: tappable paths).
+  function baseMap(element, tiles, options) {
+    var map = L.map(element, L.Util.extend({ zoomControl: true, attributionControl: !!tiles, preferCanvas: true, maxZoom: 19 },
+      options || {}));
     if (tiles) L.tileLayer(tiles, { maxZoom: 20 }).addTo(map);
     else {
       element.classList.add("map-plain");
