@@ -64,3 +64,10 @@ def test_drill_downs_of_the_own_numbers_only(city, handler):
 def test_managers_actions_stay_refused(city, handler):
     assert handler.post(reverse("assessment:compute", args=[LABEL])).status_code == 403
     assert handler.get(reverse("assessment:schedule")).status_code == 403
+
+
+def test_a_period_not_computed_offers_no_computing_to_a_department(city, catalogue, client):
+    client.force_login(city.users["handler_a"])
+    html = client.get(reverse("assessment:overview", args=["2026-09"])).content.decode()
+    assert "该周期尚未计算" in html and "请明天再来查看" in html
+    assert reverse("assessment:compute", args=["2026-09"]) not in html
