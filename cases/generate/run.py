@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
+from core.partitions import ensure_span
+
 from ..models import Case
 from .generator import Generator
 from .text import TABLES
@@ -73,6 +75,9 @@ def cases_generate(*, count: int, months: int = 12, seed: int = 1, batch: int = 
     bar = Progress(count, stream, progress)
     rows = {model._meta.db_table: 0 for model, _c in TABLES}
     postgres = connection.vendor == "postgresql"
+    # The months of the history get their partitions first (docs/partitioning.md): rows written
+    # into DEFAULT would be read by every month's query until `partitions ensure` moves them.
+    ensure_span(generator.start, until)
     rebuild = False
     if postgres and rebuild_indexes != "never":
         with connection.cursor() as cursor:

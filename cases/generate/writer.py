@@ -50,7 +50,9 @@ class PostgresLoad:
                     "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) AND NOT i.indisprimary "
                     "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)", [tables])
                 indexes = cursor.fetchall()
-                self.index_definitions = [definition for _name, definition in indexes]
+                # A partitioned table's index reads "ON ONLY <table>" (the parent alone): recreated as
+                # it reads, its partitions would have none.
+                self.index_definitions = [definition.replace(" ON ONLY ", " ON ") for _name, definition in indexes]
                 for name, _definition in indexes:
                     cursor.execute(f"DROP INDEX {name}")
 

@@ -1,0 +1,423 @@
+"""Monthly partitions of the history tables on PostgreSQL (declarative range partitioning): turning a
+table into a partitioned one (in one go, or in batches while it stays in use), creating months
+ahead, splitting rows out of the DEFAULT partition, detaching a month to the archive schema and
+attaching it back. Months are the city's (settings.TIME_ZONE). SQLite has no partitions. See
+docs/partitioning.md."""
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+ARCHIVE_SCHEMA = "archive"
+# Months created ahead of the current one, by the migration and by the monthly beat task.
+MONTHS_AHEAD = 3
+COPY_BATCH = 50_000
+
+# Records the ids of rows written to a table while it is being copied in batches, so that the
+# final step (under a lock that still lets reads through) re-copies exactly those rows.
+_CAPTURE_FUNCTION = """
+CREATE OR REPLACE FUNCTION citygrid_partition_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        EXECUTE format('INSERT INTO %I (id) VALUES ($1)', TG_TABLE_NAME || '__changes') USING OLD.id;
+    ELSE
+        EXECUTE format('INSERT INTO %I (id) VALUES ($1)', TG_TABLE_NAME || '__changes') USING NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$"""
+
+
+class PartitionError(RuntimeError):
+    """A partition operation that cannot be done as asked (the message says why)."""
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, moment: datetime) -> "Month":
+        local = timezone.localtime(moment, _city_zone())
+        return cls(local.year, local.month)
+
+    def next(self, months: int = 1) -> "Month":
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=_city_zone())
+
+    @property
+    def end(self) -> datetime:
+        return self.next().start
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class PartitionStatus:
+    table: str
+    column: str
+    months: list[Month]
+    default_rows: int
+    archived: list[Month]
+
+    def missing_ahead(self, ahead: int) -> list[Month]:
+        current = Month.of(timezone.now())
+        return [current.next(i) for i in range(ahead + 1) if current.next(i) not in self.months]
+
+
+def _city_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def partition_name(table: str, month: Month) -> str:
+    return f"{table}_p{month.year:04d}_{month.month:02d}"
+
+
+def default_name(table: str) -> str:
+    return f"{table}_default"
+
+
+def _month_of_name(table: str, name: str) -> Month | None:
+    found = re.fullmatch(re.escape(table) + r"_p(\d{4})_(\d{2})", name)
+    return Month(int(found[1]), int(found[2])) if found else None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(moment: datetime) -> str:
+    return "'" + moment.isoformat() + "'"
+
+
+def is_postgres(using: str = "default") -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _fetch(cursor, sql: str, params=None) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+def partitioned_tables(using: str = "default") -> dict[str, str]:
+    """The partitioned tables of the current schema and their partition key column."""
+    with connections[using].cursor() as cursor:
+        rows = _fetch(cursor, """
+            SELECT c.relname, a.attname FROM pg_partitioned_table p
+            JOIN pg_class c ON c.oid = p.partrelid
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0]
+            WHERE c.relnamespace = current_schema()::regnamespace ORDER BY c.relname""")
+    return dict(rows)
+
+
+def is_partitioned(table: str, using: str = "default") -> bool:
+    return table in partitioned_tables(using)
+
+
+def _children(cursor, table: str) -> list[str]:
+    return [row[0] for row in _fetch(cursor, """
+        SELECT child.relname FROM pg_inherits i
+        JOIN pg_class child ON child.oid = i.inhrelid JOIN pg_class parent ON parent.oid = i.inhparent
+        WHERE parent.relname = %s AND parent.relnamespace = current_schema()::regnamespace""", [table])]
+
+
+def _archived(cursor, table: str) -> list[Month]:
+    names = [row[0] for row in _fetch(cursor, """
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname LIKE %s""", [ARCHIVE_SCHEMA, table + "_p%"])]
+    return sorted(month for month in (_month_of_name(table, name) for name in names) if month)
+
+
+def status(using: str = "default") -> list[PartitionStatus]:
+    """Each partitioned table: its months, the rows waiting in DEFAULT (a month without its
+    partition: `ensure` splits them out) and the months detached to the archive schema."""
+    result = []
+    with connections[using].cursor() as cursor:
+        for table, column in partitioned_tables(using).items():
+            children = _children(cursor, table)
+            months = sorted(month for month in (_month_of_name(table, name) for name in children) if month)
+            default_rows = 0
+            if default_name(table) in children:
+                default_rows = _fetch(cursor, f"SELECT count(*) FROM {_q(default_name(table))}")[0][0]
+            result.append(PartitionStatus(table, column, months, default_rows, _archived(cursor, table)))
+    return result
+
+
+def _create_month(cursor, table: str, column: str, month: Month) -> bool:
+    """Create the month's partition; rows of that month already in DEFAULT move into it (DEFAULT is
+    detached meanwhile, so that its rows may be deleted whatever its triggers: an ACCESS EXCLUSIVE
+    lock of the table for as long as the move takes, usually an empty DEFAULT's instant)."""
+    name, default = partition_name(table, month), default_name(table)
+    if name in _children(cursor, table):
+        return False
+    bounds = f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})"
+    has_default = default in _children(cursor, table)
+    waiting = has_default and _fetch(
+        cursor, f"SELECT EXISTS (SELECT 1 FROM {_q(default)} WHERE {_q(column)} >= %s AND {_q(column)} < %s)",
+        [month.start, month.end])[0][0]
+    if not waiting:
+        cursor.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {bounds}")
+        return True
+    columns = ", ".join(_q(c) for c in _columns(cursor, table))
+    cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(default)}")
+    cursor.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {bounds}")
+    in_month = f"{_q(column)} >= %s AND {_q(column)} < %s"
+    cursor.execute(f"INSERT INTO {_q(name)} ({columns}) SELECT {columns} FROM {_q(default)} WHERE {in_month}",
+                   [month.start, month.end])
+    cursor.execute(f"DELETE FROM {_q(default)} WHERE {in_month}", [month.start, month.end])
+    cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(default)} DEFAULT")
+    return True
+
+
+def ensure(ahead: int = MONTHS_AHEAD, using: str = "default") -> list[str]:
+    """Create the partitions of this month and `ahead` months after it, and of every month whose
+    rows wait in DEFAULT (moving them). Safe to run again: returns the partitions it created."""
+    current = Month.of(timezone.now())
+    return _ensure_months([current.next(i) for i in range(ahead + 1)], using)
+
+
+def ensure_span(start: datetime, end: datetime, using: str = "default") -> list[str]:
+    """The partitions of every month from `start` to `end`: a bulk load of history (generate_cases)
+    writes into its months instead of DEFAULT. Nothing on SQLite."""
+    if not is_postgres(using):
+        return []
+    months, month = [], Month.of(start)
+    while month <= Month.of(end):
+        months.append(month)
+        month = month.next()
+    return _ensure_months(months, using)
+
+
+def _ensure_months(months: list[Month], using: str) -> list[str]:
+    created = []
+    for table, column in partitioned_tables(using).items():
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            waiting = []
+            if default_name(table) in _children(cursor, table):
+                waiting = [Month(int(y), int(m)) for y, m in _fetch(
+                    cursor, f"SELECT DISTINCT extract(year FROM {_q(column)} AT TIME ZONE %s), "
+                            f"extract(month FROM {_q(column)} AT TIME ZONE %s) FROM {_q(default_name(table))}",
+                    [settings.TIME_ZONE, settings.TIME_ZONE])]
+            for month in sorted({*waiting, *months}):
+                if _create_month(cursor, table, column, month):
+                    created.append(partition_name(table, month))
+    return created
+
+
+def detach(table: str, month: Month, using: str = "default") -> str:
+    """Detach a month's partition and move it to the archive schema (its rows leave every query of
+    the application; `attach` brings them back). Returns the archived table's qualified name."""
+    name = partition_name(table, month)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        if table not in partitioned_tables(using):
+            raise PartitionError(f"{table} is not partitioned")
+        if name not in _children(cursor, table):
+            raise PartitionError(f"{table} has no partition for {month}")
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(ARCHIVE_SCHEMA)}")
+        cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
+        cursor.execute(f"ALTER TABLE {_q(name)} SET SCHEMA {_q(ARCHIVE_SCHEMA)}")
+    return f"{ARCHIVE_SCHEMA}.{name}"
+
+
+def attach(table: str, month: Month, using: str = "default") -> str:
+    """Bring an archived month back as the table's partition (PostgreSQL checks its rows belong to
+    the month; a month's rows that arrived meanwhile in DEFAULT must be split out first)."""
+    name = partition_name(table, month)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        if month not in _archived(cursor, table):
+            raise PartitionError(f"{ARCHIVE_SCHEMA}.{name} does not exist")
+        if name in _children(cursor, table):
+            raise PartitionError(f"{table} already has a partition for {month}")
+        schema = _fetch(cursor, "SELECT current_schema()")[0][0]
+        cursor.execute(f"ALTER TABLE {_q(ARCHIVE_SCHEMA)}.{_q(name)} SET SCHEMA {_q(schema)}")
+        cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(name)} "
+                       f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})")
+    return name
+
+
+# --- converting a plain table ---------------------------------------------------------------------
+
+def _columns(cursor, table: str) -> list[str]:
+    return [row[0] for row in _fetch(cursor, """
+        SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+        ORDER BY attnum""", [table])]
+
+
+def _new(table: str) -> str:
+    return f"{table}__new"
+
+
+def _prepare(cursor, table: str, column: str, *, capture: bool) -> None:
+    """Create `<table>__new`, partitioned by month on `column`, with the table's columns, defaults,
+    checks, foreign keys, indexes (named `<index>__new` until the swap) and a primary key
+    (id, column); its months from the table's first to MONTHS_AHEAD ahead, and DEFAULT."""
+    new = _new(table)
+    # What an interrupted conversion left behind: it starts over.
+    cursor.execute(f"DROP TRIGGER IF EXISTS citygrid_partition_capture ON {_q(table)}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_q(new)}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_q(table + '__changes')}")
+    cursor.execute(f"DROP SEQUENCE IF EXISTS {_q(new + '_id_seq')}")
+    for index_name, definition in _fetch(cursor, """
+            SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""", [table]):
+        if "UNIQUE" in definition.split(" ON ")[0]:
+            raise PartitionError(f"{table}: the unique index {index_name} would not include the partition key")
+    cursor.execute(f"CREATE TABLE {_q(new)} (LIKE {_q(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                   f"INCLUDING STORAGE) PARTITION BY RANGE ({_q(column)})")
+    # PostgreSQL 15 has no identity column on a partitioned table: a sequence of our own, OWNED BY
+    # the id column after the swap (what Django's sequence reset looks for).
+    cursor.execute(f"CREATE SEQUENCE {_q(new + '_id_seq')} AS bigint")
+    cursor.execute(f"ALTER TABLE {_q(new)} ALTER COLUMN id SET DEFAULT nextval('{new}_id_seq'::regclass)")
+    cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(new + '_pkey')} PRIMARY KEY (id, {_q(column)})")
+    for name, definition in _fetch(cursor, """
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = %s::regclass AND contype = 'f'""", [table]):
+        cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(name)} {definition}")
+    first = _fetch(cursor, f"SELECT min({_q(column)}) FROM {_q(table)}")[0][0]
+    current = Month.of(timezone.now())
+    month = min(Month.of(first), current) if first else current
+    while month <= current.next(MONTHS_AHEAD):
+        cursor.execute(f"CREATE TABLE {_q(partition_name(table, month))} PARTITION OF {_q(new)} "
+                       f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})")
+        month = month.next()
+    cursor.execute(f"CREATE TABLE {_q(default_name(table))} PARTITION OF {_q(new)} DEFAULT")
+    for index_name, definition in _fetch(cursor, """
+            SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""", [table]):
+        head, tail = definition.split(" ON ", 1)
+        tail = re.sub(r'^(ONLY )?(\S+\.)?"?' + re.escape(table) + '"? ', f"{_q(new)} ", tail)
+        cursor.execute(f"CREATE INDEX {_q(index_name + '__new')} ON {tail}")
+    if capture:
+        cursor.execute(f"CREATE UNLOGGED TABLE {_q(table + '__changes')} (id bigint NOT NULL)")
+        cursor.execute(_CAPTURE_FUNCTION)
+        cursor.execute(f"CREATE TRIGGER citygrid_partition_capture AFTER INSERT OR UPDATE OR DELETE ON {_q(table)} "
+                       "FOR EACH ROW EXECUTE FUNCTION citygrid_partition_capture()")
+
+
+def _copy(cursor, table: str, columns: str, low: int, high: int) -> int:
+    cursor.execute(f"INSERT INTO {_q(_new(table))} ({columns}) SELECT {columns} FROM {_q(table)} "
+                   "WHERE id > %s AND id <= %s", [low, high])
+    return cursor.rowcount
+
+
+def _finish(cursor, table: str, copied_up_to: int) -> None:
+    """Under a lock that lets reads through (EXCLUSIVE): copy the rows written since the batches,
+    carry the triggers and the sequence over, drop the old table and give the new one its names."""
+    new = _new(table)
+    columns = ", ".join(_q(c) for c in _columns(cursor, table))
+    cursor.execute(f"LOCK TABLE {_q(table)} IN EXCLUSIVE MODE")
+    changes = _q(table + "__changes")
+    has_changes = _fetch(cursor, "SELECT to_regclass(%s) IS NOT NULL", [table + "__changes"])[0][0]
+    if has_changes:
+        cursor.execute(f"DELETE FROM {_q(new)} WHERE id IN (SELECT id FROM {changes})")
+        cursor.execute(f"INSERT INTO {_q(new)} ({columns}) SELECT {columns} FROM {_q(table)} "
+                       f"WHERE id <= %s AND id IN (SELECT id FROM {changes})", [copied_up_to])
+        cursor.execute(f"DROP TRIGGER citygrid_partition_capture ON {_q(table)}")
+        cursor.execute(f"DROP TABLE {changes}")
+    cursor.execute(f"INSERT INTO {_q(new)} ({columns}) SELECT {columns} FROM {_q(table)} WHERE id > %s",
+                   [copied_up_to])
+    for (definition,) in _fetch(cursor, """
+            SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal""",
+                                [table]):
+        head, tail = definition.split(" ON ", 1)
+        tail = re.sub(r'^(\S+\.)?"?' + re.escape(table) + '"? ', f"{_q(new)} ", tail)
+        cursor.execute(f"{head} ON {tail}")
+    old_sequence = _fetch(cursor, "SELECT pg_get_serial_sequence(%s, 'id')", [table])[0][0]
+    if old_sequence:
+        last_value, is_called = _fetch(cursor, f"SELECT last_value, is_called FROM {old_sequence}")[0]
+        cursor.execute("SELECT setval(%s, %s, %s)", [new + "_id_seq", last_value, is_called])
+    else:
+        cursor.execute(f"SELECT setval(%s, coalesce((SELECT max(id) FROM {_q(new)}), 0) + 1, false)",
+                       [new + "_id_seq"])
+    indexes = [row[0] for row in _fetch(cursor, """
+        SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""", [table])]
+    # Deferred foreign key checks of rows written earlier in this transaction must run before
+    # their table can go (PostgreSQL refuses to drop a table with pending trigger events).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(f"DROP TABLE {_q(table)}")
+    cursor.execute(f"ALTER TABLE {_q(new)} RENAME TO {_q(table)}")
+    cursor.execute(f"ALTER INDEX {_q(new + '_pkey')} RENAME TO {_q(table + '_pkey')}")
+    for index_name in indexes:
+        cursor.execute(f"ALTER INDEX {_q(index_name + '__new')} RENAME TO {_q(index_name)}")
+    cursor.execute(f"ALTER SEQUENCE {_q(new + '_id_seq')} RENAME TO {_q(table + '_id_seq')}")
+    cursor.execute(f"ALTER SEQUENCE {_q(table + '_id_seq')} OWNED BY {_q(table)}.id")
+    cursor.execute(f"ANALYZE {_q(table)}")
+
+
+def convert(table: str, column: str, *, schema_editor=None, using: str = "default",
+            batch_size: int = COPY_BATCH, progress: Callable[[str], None] | None = None) -> bool:
+    """Turn `table` into a table partitioned by month on `column`; False if it already is one.
+
+    From a migration (`schema_editor` given) everything runs in the migration's transaction, the
+    old table locked in EXCLUSIVE mode while its rows are copied: reads go on, writes wait. From
+    the command (no schema editor) each batch is its own transaction and the table stays writable:
+    a trigger records the rows written meanwhile, and only the last step (copying those) holds the
+    EXCLUSIVE lock."""
+    connection = schema_editor.connection if schema_editor else connections[using]
+    if connection.vendor != "postgresql" or is_partitioned(table, connection.alias):
+        return False
+    say = progress or (lambda message: None)
+    batched = schema_editor is None
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _prepare(cursor, table, column, capture=batched)
+        if not batched:
+            cursor.execute(f"LOCK TABLE {_q(table)} IN EXCLUSIVE MODE")
+        columns = ", ".join(_q(c) for c in _columns(cursor, table))
+        high = _fetch(cursor, f"SELECT coalesce(max(id), 0) FROM {_q(table)}")[0][0]
+    low = 0
+    while low < high:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            copied = _copy(cursor, table, columns, low, min(low + batch_size, high))
+        low = min(low + batch_size, high)
+        say(f"{table}: copied {copied} rows up to id {low} of {high}")
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _finish(cursor, table, high)
+    say(f"{table}: partitioned by month on {column}")
+    return True
+
+
+def unconvert(table: str, *, schema_editor=None, using: str = "default") -> None:
+    """The migrations' way back: the partitioned table's rows into a plain table of the same shape
+    (identity id, the same indexes, triggers and foreign keys)."""
+    connection = schema_editor.connection if schema_editor else connections[using]
+    if connection.vendor != "postgresql" or not is_partitioned(table, connection.alias):
+        return
+    with connection.cursor() as cursor:
+        plain = f"{table}__plain"
+        cursor.execute(f"CREATE TABLE {_q(plain)} (LIKE {_q(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        columns = ", ".join(_q(c) for c in _columns(cursor, table))
+        cursor.execute(f"ALTER TABLE {_q(plain)} ALTER COLUMN id DROP DEFAULT")
+        cursor.execute(f"INSERT INTO {_q(plain)} ({columns}) SELECT {columns} FROM {_q(table)}")
+        for name, definition in _fetch(cursor, """
+                SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0""", [table]):
+            cursor.execute(f"ALTER TABLE {_q(plain)} ADD CONSTRAINT {_q(name)} {definition}")
+        triggers = [row[0] for row in _fetch(cursor, """
+            SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal
+            AND tgparentid = 0""", [table])]
+        indexes = _fetch(cursor, """
+            SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""", [table])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"DROP TABLE {_q(table)}")
+        cursor.execute(f"ALTER TABLE {_q(plain)} RENAME TO {_q(table)}")
+        cursor.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY")
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                       f"coalesce((SELECT max(id) FROM {_q(table)}), 0) + 1, false)", [table])
+        cursor.execute(f"ALTER TABLE {_q(table)} ADD PRIMARY KEY (id)")
+        for _name, definition in indexes:
+            cursor.execute(definition.replace(" ON ONLY ", " ON "))
+        for definition in triggers:
+            cursor.execute(definition)
