@@ -57,6 +57,8 @@ LIFECYCLE = {
 
 # The moves an assisting department makes on its own task; every other department move is the lead's.
 ASSISTING_MOVES = {"assist_done"}
+# Made only through a joint review's page, never offered on the case (its page or API).
+REVIEW_MOVES = {"review_assign", "review_void"}
 
 
 def expected_allowed(state: str) -> list[str]:
@@ -211,6 +213,7 @@ def test_available_actions_are_the_table_filtered_by_role(city, state):
         assert available_actions(user, case) == [
             name for name in expected_allowed(state) if user.role in LIFECYCLE[name][2]
             and name not in ASSISTING_MOVES  # handler_a is the case's lead department
+            and name not in REVIEW_MOVES
         ], username
     # An assisting department (协办) makes only the assisting move, and only while its task is open.
     assist = assist_add(case, city.departments["municipal"])
