@@ -161,6 +161,7 @@ def snapshot(case_id: int) -> dict:
         "tasks": list(Task.objects.filter(case_id=case_id).order_by("pk").values()),
         "requests": list(CaseRequest.objects.filter(case_id=case_id).order_by("pk").values()),
         "attachments": list(Attachment.objects.filter(case_id=case_id).order_by("pk").values()),
+        "assists": list(CaseAssist.objects.filter(case_id=case_id).order_by("pk").values()),
     }
 
 

@@ -27,8 +27,8 @@ from citygrid.testing import point_in
 from hotline import services as hotline_services
 from hotline.models import DeliveryStatus, Feedback, FeedbackChannel, FeedbackKind
 
-from .helpers import case_build, media_files, photo, report, request_add, row_counts, snapshot
-from .test_transitions import ACTORS, PENDING_REQUEST, valid_arguments
+from .helpers import media_files, photo, report, row_counts, snapshot
+from .test_transitions import ACTORS, case_for_action, valid_arguments
 
 pytestmark = pytest.mark.django_db
 
@@ -227,10 +227,7 @@ def _first_source(action: str) -> str:
 def test_every_transition_failing_midway_leaves_nothing_behind(city, monkeypatch, action, failing):
     """The move's own writes (steps, tasks, requests) happen first, then the case row, then the
     event: failing at the case row or at the event, the last write, undoes all of them."""
-    state = _first_source(action)
-    case = case_build(city, state)
-    if action in PENDING_REQUEST:
-        request_add(case, PENDING_REQUEST[action], city.users["handler_a"])
+    case = case_for_action(city, action, _first_source(action))  # an assisting move: an open assist task
     arguments = valid_arguments(city, action)
     before, counts, outbox = snapshot(case.pk), row_counts(), OutboxMessage.objects.count()
     calls = []
