@@ -17,8 +17,8 @@ class SurveyTaskInline(admin.TabularInline):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["name", "starts_on", "ends_on", "state", "created_by", "created_at"]
-    list_filter = ["state"]
+    list_display = ["name", "starts_on", "ends_on", "status", "created_by", "created_at"]
+    list_filter = ["status"]
     search_fields = ["name"]
     filter_horizontal = ["minors"]
     readonly_fields = ["created_by", "created_at", "closed_at"]

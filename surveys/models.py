@@ -10,7 +10,7 @@ from cases.models import Case
 from grids.models import MinorClass, UnitGrid
 
 
-class SurveyState(models.TextChoices):
+class SurveyStatus(models.TextChoices):
     ACTIVE = "active", _("进行中")
     CLOSED = "closed", _("已结束")
 
@@ -22,7 +22,7 @@ class Survey(models.Model):
     ends_on = models.DateField(_("结束日期"))
     minors = models.ManyToManyField(MinorClass, verbose_name=_("普查小类"), related_name="+", blank=True,
                                     help_text=_("为空则不限小类"))
-    state = models.CharField(_("状态"), max_length=8, choices=SurveyState.choices, default=SurveyState.ACTIVE)
+    status = models.CharField(_("状态"), max_length=8, choices=SurveyStatus.choices, default=SurveyStatus.ACTIVE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

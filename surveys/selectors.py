@@ -7,7 +7,7 @@ from django.utils import timezone
 from grids.models import Role, UnitGrid, User
 from grids.selectors import unit_grids_in_scope
 
-from .models import Outcome, Survey, SurveyFinding, SurveyState, SurveyTask
+from .models import Outcome, Survey, SurveyFinding, SurveyStatus, SurveyTask
 
 VIEW_ROLES = {Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.MANAGER, Role.ADMIN}
 MANAGE_ROLES = {Role.SHIFT_LEADER, Role.MANAGER, Role.ADMIN}
@@ -41,7 +41,7 @@ def _progress(queryset: QuerySet, prefix: str = "tasks__") -> dict:
 def surveys_list() -> QuerySet[Survey]:
     """Every survey with its progress (grids, done, found, no problem, findings): one query."""
     return (Survey.objects.annotate(**_progress(Survey.objects), findings=Count("tasks__findings", distinct=True))
-            .order_by("state", "-starts_on", "-pk"))
+            .order_by("status", "-starts_on", "-pk"))
 
 
 def survey_get(survey_id: int) -> Survey | None:
@@ -91,7 +91,7 @@ def tasks_mine(user: User) -> list[SurveyTask]:
     """The collector's tasks of the surveys running today, pending first, with the survey, the
     grid and the survey's classes: two queries."""
     today = timezone.localdate()
-    return list(SurveyTask.objects.filter(collector=user, survey__state=SurveyState.ACTIVE,
+    return list(SurveyTask.objects.filter(collector=user, survey__status=SurveyStatus.ACTIVE,
                                           survey__starts_on__lte=today, survey__ends_on__gte=today)
                 .select_related("survey", "unit_grid").prefetch_related("survey__minors")
                 .annotate(finding_count=Count("findings"))

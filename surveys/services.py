@@ -16,7 +16,7 @@ from core.storage import StoredFiles
 from grids.models import MinorClass, ResponsibilityGrid, Role, User
 
 from . import selectors
-from .models import Outcome, Survey, SurveyFinding, SurveyState, SurveyTask
+from .models import Outcome, Survey, SurveyFinding, SurveyStatus, SurveyTask
 
 
 def _require_manager(actor: User) -> None:
@@ -72,7 +72,7 @@ def _task_for(actor: User, task_id: int, *, lock: bool = False) -> SurveyTask:
     task = tasks.filter(pk=task_id).first()
     if task is None or (task.collector_id != actor.pk and not selectors.can_manage(actor)):
         raise NotFoundError(_("普查任务不存在或不属于您。"))
-    if task.survey.state != SurveyState.ACTIVE:
+    if task.survey.status != SurveyStatus.ACTIVE:
         raise ConflictError(_("该专项普查已结束。"))
     today = timezone.localdate()
     if not task.survey.starts_on <= today <= task.survey.ends_on:
@@ -137,9 +137,9 @@ def survey_close(*, actor: User, survey_id: int) -> Survey:
         survey = Survey.objects.select_for_update().filter(pk=survey_id).first()
         if survey is None:
             raise NotFoundError(_("专项普查不存在。"))
-        if survey.state == SurveyState.ACTIVE:
-            survey.state, survey.closed_at = SurveyState.CLOSED, timezone.now()
-            survey.save(update_fields=["state", "closed_at"])
+        if survey.status == SurveyStatus.ACTIVE:
+            survey.status, survey.closed_at = SurveyStatus.CLOSED, timezone.now()
+            survey.save(update_fields=["status", "closed_at"])
     return survey
 
 
