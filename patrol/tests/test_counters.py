@@ -96,7 +96,7 @@ def test_the_pages_show_the_day(day, client):
     text = page.content.decode()
     assert "patrol-track-data" in text and "一号岗" in text
     table = client.get("/patrol/table/?day=2025-03-05").content.decode()
-    assert "80%" in table and "50%" in table
+    assert "80.00%" in table and "50.00%" in table  # the one rate format: the `percent` filter
     month = client.get("/patrol/table/?month=2025-03")
     assert month.status_code == 200
     assert client.get("/patrol/").status_code == 200
