@@ -611,6 +611,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoEventStatusEnum"] = "video.mod
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "RewardEntryKindEnum": "rewards.models.EntryKind", "RewardUnitEnum": "rewards.models.Unit",
     "SurveyOutcomeEnum": "surveys.models.Outcome",
+    # supervision: a letter's kind and status would clash with the other apps' "kind" and "status".
+    "LetterKindEnum": "supervision.models.LetterKind", "LetterStatusEnum": "supervision.models.LetterStatus",
+    "ReviewStatusEnum": "supervision.models.ReviewStatus",
 })
 
 # --- scheduled backups (issue 23) -----------------------------------------------------------------

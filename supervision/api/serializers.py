@@ -2,6 +2,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.dates import ApiDateField
+
 from ..models import Letter, LetterKind, Outcome, Review, ReviewItem
 
 
@@ -36,7 +38,7 @@ class ReviewOutput(serializers.ModelSerializer):
 
 class ReviewInput(serializers.Serializer):
     title = serializers.CharField(max_length=100)
-    held_on = serializers.DateField()
+    held_on = ApiDateField()
     case_numbers = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -49,7 +51,7 @@ class AttendanceInput(serializers.Serializer):
 class DecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[Outcome.ASSIGNED, Outcome.VOIDED])
     department_id = serializers.IntegerField(required=False, help_text=_("定责：责任部门"))
-    deadline = serializers.DateField(required=False, help_text=_("定责：办结日期"))
+    deadline = ApiDateField(required=False, help_text=_("定责：办结日期"))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                  help_text=_("作废必填理由"))
 

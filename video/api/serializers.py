@@ -5,13 +5,15 @@ import binascii
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.dates import ApiDateTimeField
+
 from ..models import VideoEvent
 
 
 class EventInput(serializers.Serializer):
     event_id = serializers.CharField(max_length=100, help_text=_("平台的事件编号：同一编号重发返回同一结果"))
     camera_code = serializers.CharField(max_length=64)
-    detected_at = serializers.DateTimeField(help_text=_("识别时间（ISO 8601，带时区）"))
+    detected_at = ApiDateTimeField(help_text=_("识别时间（ISO 8601，带时区）"))
     class_code = serializers.CharField(max_length=32, help_text=_("小类代码，如 0101 或 legacy4-event-0101"))
     confidence = serializers.FloatField(min_value=0, max_value=1)
     frame = serializers.ImageField(required=False, help_text=_("抓拍图片（multipart）"))
