@@ -12,7 +12,7 @@ from citygrid.accounts import PasswordResetView
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon (its hashed
     # static name is looked up per request, not at import).
-    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("citygrid/favicon.svg"))),
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("citygrid/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     # Before Django's own: where no mail is configured, the reset page says to ask an administrator.
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),

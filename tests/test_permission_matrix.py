@@ -177,7 +177,27 @@ ASSESSMENT_READ = only({"manager", "admin", "handler_a", "handler_b"}, 200, anon
 ASSESSMENT_API = only({"manager", "admin"}, 200)
 OPEN311 = dict(public=True, api_key=True)
 
+
+def _bulletin(world: World) -> int:
+    """Made on first use: an issued bulletin (第 1 期) of a month, archived with no figure lines."""
+    if "bulletin" not in world.ids:
+        from datetime import date
+
+        from django.utils import timezone
+
+        from assessment.models import Bulletin, Period, PeriodKind
+
+        period = Period.objects.create(kind=PeriodKind.MONTH, label="2025-12", start=date(2025, 12, 1),
+                                       end=date(2026, 1, 1), computed_at=timezone.now())
+        world.ids["bulletin"] = Bulletin.objects.create(
+            kind=PeriodKind.MONTH, year=2025, number=1, period=period, title="矩阵通报（2025-12）",
+            html="<p>矩阵通报</p>", figures={}, issued_at=timezone.now()).pk
+    return world.ids["bulletin"]
+
+
 ROWS = [
+    # The browser's /favicon.ico: a redirect to the static SVG icon, for everyone.
+    Row("favicon", "/favicon.ico", statuses(302)),
     # Accounts, language, API documents.
     Row("login", "/accounts/login/", statuses(200)),
     Row("logout", "/accounts/logout/", statuses(200), method="post"),
@@ -360,6 +380,11 @@ ROWS = [
     Row("assessment:hotspots", f"/assessment/{LABEL}/hotspots/", ASSESSMENT_READ),
     Row("assessment:leaders", f"/assessment/{LABEL}/leaders/", ASSESSMENT_READ),
     Row("assessment:bulletin", f"/assessment/{LABEL}/bulletin/", ASSESSMENT_READ),
+    # Issued bulletins, as archived: the same readers (a department's people see their own lines).
+    Row("assessment:bulletins", "/assessment/bulletins/", ASSESSMENT_READ),
+    Row("assessment:bulletin_issued", lambda w: f"/assessment/bulletins/{_bulletin(w)}/", ASSESSMENT_READ),
+    Row("assessment:bulletin_issued", lambda w: f"/assessment/bulletins/{_bulletin(w)}/?export=xlsx",
+        ASSESSMENT_READ),
 
     # Workbench pages: a home per role, the case page and its moves, search, export, overview.
     Row("cases:home", "/", statuses(302, anonymous=PAGE)),
