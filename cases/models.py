@@ -226,8 +226,9 @@ class CaseStep(models.Model):
     # The move that ended a handling step without a verdict: a department's return, or the
     # dispatcher's redispatch (改派) or withdrawal (撤回), which the assessment must not count as the
     # department's return. Blank for a step completed with a verdict, and for returns before
-    # migration 0017 (a verdict-less handling step without a mark is a return).
-    ended_by = models.CharField(_("结束方式"), max_length=24, blank=True)
+    # migration 0017 (a verdict-less handling step without a mark is a return). Blank by default in
+    # the database too: the generator's COPY (cases.generate) writes steps without it.
+    ended_by = models.CharField(_("结束方式"), max_length=24, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("环节")
