@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.dates import ApiDateField
+from core.filters import ID_MAX, ID_MIN
 
-from ..models import Letter, LetterKind, Outcome, Review, ReviewItem
+from ..models import Letter, LetterKind, LetterStatus, Outcome, Review, ReviewItem
+from ..selectors import OVERDUE
 
 
 class CaseRefOutput(serializers.Serializer):
@@ -54,6 +56,15 @@ class DecisionInput(serializers.Serializer):
     deadline = ApiDateField(required=False, help_text=_("定责：办结日期"))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                  help_text=_("作废必填理由"))
+
+
+class LettersQuery(serializers.Serializer):
+    """The register's filters: a value that is not one of them is refused (400), not ignored."""
+
+    kind = serializers.ChoiceField(choices=LetterKind.choices, required=False)
+    state = serializers.ChoiceField(choices=[*LetterStatus.choices, (OVERDUE, _("超期未答复"))], required=False)
+    department = serializers.IntegerField(required=False, min_value=ID_MIN, max_value=ID_MAX)
+    year = serializers.IntegerField(required=False, min_value=1900, max_value=9998)
 
 
 class LetterOutput(serializers.ModelSerializer):

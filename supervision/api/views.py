@@ -3,7 +3,7 @@ the decision per case) and letters (register, one letter, draft, send, answer, s
 Scope and roles are the services' and selectors' (403 wrong role, 404 out of scope)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from .serializers import (
     LetterDetailOutput,
     LetterInput,
     LetterOutput,
+    LettersQuery,
     ReturnInput,
     ReviewInput,
     ReviewOutput,
@@ -49,6 +50,12 @@ def _valid(serializer_class, request):
     return data.validated_data
 
 
+def _valid_query(serializer_class, request):
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
 def _review(request, review_id: int) -> Response:
     review = selectors.review_detail(request.user, review_id)
     if review is None:
@@ -59,10 +66,12 @@ def _review(request, review_id: int) -> Response:
 class ReviewsApi(APIView):
     """GET: the pending reviews of the caller's region with their agendas (paged). POST: convene one."""
 
+    pagination_class = PageNumberPagination  # read by the schema generator: the list is paged
+
     @extend_schema(responses=ReviewOutput(many=True))
     def get(self, request):
         _viewer(request)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.reviews_pending(request.user), request, view=self)
         return paginator.get_paginated_response(ReviewOutput(page, many=True).data)
 
@@ -109,23 +118,17 @@ class LettersApi(APIView):
     department and year, paged. POST: draft a letter from cases."""
 
     parser_classes = [JSONParser, FormParser]
+    pagination_class = PageNumberPagination  # read by the schema generator: the list is paged
 
-    @extend_schema(responses=LetterOutput(many=True), parameters=[
-        OpenApiParameter("kind", str), OpenApiParameter("state", str), OpenApiParameter("department", int),
-        OpenApiParameter("year", int)])
+    @extend_schema(responses=LetterOutput(many=True), parameters=[LettersQuery])
     def get(self, request):
         if not selectors.can_read_letters(request.user):
             raise ApplicationError(_("您无权查看函件。"), status_code=403)
-
-        def number(name):
-            value = request.query_params.get(name, "")
-            return int(value) if value.isdigit() else None
-
+        query = _valid_query(LettersQuery, request)
         now = timezone.now()
-        letters = selectors.letters_register(request.user, kind=request.query_params.get("kind", ""),
-                                             state=request.query_params.get("state", ""),
-                                             department_id=number("department"), year=number("year"), now=now)
-        paginator = PageNumberPagination()
+        letters = selectors.letters_register(request.user, kind=query.get("kind", ""), state=query.get("state", ""),
+                                             department_id=query.get("department"), year=query.get("year"), now=now)
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(letters, request, view=self)
         return paginator.get_paginated_response(LetterOutput(page, many=True, context={"now": now}).data)
 
