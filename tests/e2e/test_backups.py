@@ -26,7 +26,9 @@ def test_a_scheduled_backup_is_restored_and_shown(login_page, live_server, setti
     case_report(actor=city.users["collector_a"], source="collector", minor_id=city.classes["garbage"].pk,
                 lon=x, lat=y, description="暴露垃圾", photos=[photo()])
     monthly = backup_scheduled(now=datetime(2026, 3, 1, 3, 15, tzinfo=UTC))
-    daily = backup_scheduled_task.delay().get()  # through Celery, as beat sends it (eager here)
+    # Through Celery, as beat sends it (eager here). A real worker started earlier in the same
+    # process (the broker tests) leaves Celery's "inside a task" flag set: get() must not refuse.
+    daily = backup_scheduled_task.delay().get(disable_sync_subtasks=False)
     check = backup_restore_check()
     assert monthly["ok"] and daily["ok"] and check["ok"] and check["folder"] == daily["folder"]
     assert check["counts"]["cases"] == 1
