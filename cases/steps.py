@@ -11,7 +11,8 @@ from typing import NamedTuple
 from django.conf import settings
 
 from .calendar import WorkCalendar, traffic_light
-from .models import Case, CaseStep, State, StepKind, Urgency
+from .models import Case, CaseEvent, CaseStep, State, StepKind, Urgency
+from .transitions import Action
 
 
 def handling_limit(case: Case) -> tuple[int, str]:
@@ -87,14 +88,37 @@ def step_complete(case: Case, now: datetime, *, actor=None, kind: str | tuple[st
         return None
     on_time = (now <= case.current_deadline) if count_on_time and case.current_deadline else None
     completed = CaseStep.objects.filter(case=case, kind=case.current_step, completed_at__isnull=True).update(
-        completed_at=now, completed_by=actor, on_time=on_time, **({"ended_by": ended_by} if ended_by else {}))
+        completed_at=now, completed_by=actor, on_time=on_time, work_minutes=step_work_minutes(case, now),
+        **({"ended_by": ended_by} if ended_by else {}))
     if not completed:
         return None
     return CompletedStep(case.current_step, case.current_deadline, on_time)
 
 
+def step_work_minutes(case: Case, now: datetime) -> int | None:
+    """The working minutes the case's running step has taken at `now` (whole minutes, rounded
+    down): its working time on the calendar its deadline runs on (the department's for handling,
+    the city's for the command center's steps, as in deadline_on), less the working time it spent
+    suspended (each resume's `paused_work_seconds`). None when the case holds no start for it."""
+    started = case.current_step_started_at
+    if not case.current_step or started is None:
+        return None
+    handling = case.current_step == StepKind.HANDLE
+    calendar = WorkCalendar.for_department(case.department_id if handling else None)
+    seconds = calendar.work_seconds_between(started, now)
+    if handling and case.suspension_count:
+        for payload in CaseEvent.objects.filter(case=case, action=Action.RESUME, created_at__gte=started,
+                                                created_at__lte=now).values_list("payload", flat=True):
+            seconds -= (payload or {}).get("paused_work_seconds", 0)
+    return max(int(seconds // 60), 0)
+
+
 def steps_close_all(case: Case, now: datetime) -> None:
-    """End every open step without a verdict (void, merge) and clear the case's clock."""
+    """End every open step without a verdict (void, merge) and clear the case's clock; the running
+    step gets its working minutes (step_work_minutes), any other open one none."""
+    if case.current_step:
+        CaseStep.objects.filter(case=case, kind=case.current_step, completed_at__isnull=True).update(
+            completed_at=now, work_minutes=step_work_minutes(case, now))
     CaseStep.objects.filter(case=case, completed_at__isnull=True).update(completed_at=now)
     case.current_step = ""
     case.current_deadline = None

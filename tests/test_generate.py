@@ -116,3 +116,25 @@ def test_same_seed_same_history(city):
     assert CaseEvent.objects.count() == events
     cases_generate(count=250, months=2, seed=10, batch=100, until=until, progress=False)
     assert Case.objects.filter(~Q(pk__in=[])).count() == 500
+
+
+def test_work_minutes_as_the_calendar_counts_them(city):
+    """The generator's work_minutes of every ended step equal the work calendar's working time from
+    start to end, on the department's calendar for handling (the city's otherwise), less the
+    suspended span (the resume events' paused_work_seconds), rounded down, as cases.steps writes
+    them; open steps have none."""
+    _generate(count=300)
+    ended = CaseStep.objects.filter(completed_at__isnull=False).select_related("case")
+    assert ended.filter(work_minutes__isnull=True).count() == 0
+    assert not CaseStep.objects.filter(completed_at__isnull=True, work_minutes__isnull=False).exists()
+    checked = 0
+    for step in ended:
+        calendar = WorkCalendar.for_department(step.department_id if step.kind == "handle" else None)
+        seconds = calendar.work_seconds_between(step.started_at, step.completed_at)
+        if step.kind == "handle" and step.case.suspension_count:
+            paused = CaseEvent.objects.filter(case=step.case, action="resume", created_at__gte=step.started_at,
+                                              created_at__lte=step.completed_at)
+            seconds -= sum(event.payload["paused_work_seconds"] for event in paused)
+        assert step.work_minutes == max(int(seconds // 60), 0), (step.kind, step.started_at, step.completed_at)
+        checked += 1
+    assert checked > 300

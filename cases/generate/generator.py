@@ -325,6 +325,14 @@ class Generator:
                 continue
             closed = done > spec.closed if spec.closed is not None else np.zeros(n, dtype=bool)
             completed = np.where(closed, T[:, spec.closed] if spec.closed is not None else NULL, NULL)
+            # Working minutes as cases.steps.step_work_minutes writes them: on the step's clock, less
+            # the suspended span, rounded down; only for the closed steps (the open ones' are NULL).
+            minutes = np.full(n, NULL)
+            if closed.any():
+                started, ended = T[closed, spec.opened], T[closed, spec.closed]
+                clock = np.broadcast_to(np.asarray(spec.clock), (n,))[closed]
+                paused = np.broadcast_to(np.asarray(spec.paused), (n,))[closed]
+                minutes[closed] = np.maximum(self.clocks.between(clock, started, ended) - paused, 0) // 60
             deadline = spec.deadline.at(done)
             if spec.on_time == "compare":
                 on_time = np.where(closed, (completed <= deadline).astype(np.int64), NULL)
@@ -343,7 +351,7 @@ class Generator:
                 "department_id": np.broadcast_to(spec.department, (n,)), "started_at": T[:, spec.opened],
                 "deadline": deadline, "completed_at": completed, "on_time": on_time,
                 "overdue_marked_at": np.where(marked, mark, NULL),
-                "completed_by_id": np.where(closed, spec.closed_by, NULL),
+                "completed_by_id": np.where(closed, spec.closed_by, NULL), "work_minutes": minutes,
             }))
             if marked.any():
                 state = state_at_mark[marked]

@@ -47,6 +47,8 @@ class StepSpec:
     closed: int | None = None
     on_time: str = "compare"  # compare | none | true
     closed_by: np.ndarray | int = NULL
+    clock: np.ndarray | int = 0  # the work clock its time is counted on (Clocks: 0 = the city's)
+    paused: np.ndarray | int = 0  # working seconds spent suspended, left out of its work_minutes
 
 
 @dataclass
@@ -126,12 +128,12 @@ class PathRun:
         seconds = np.maximum(np.asarray(seconds), 1).astype(np.int64)
         self.T[:, j] = self.gen.clocks.add(clock, self.T[:, j - 1], seconds)
 
-    def _step_open(self, j: int, kind: str, *, department=NULL, deadline=None) -> StepSpec:
+    def _step_open(self, j: int, kind: str, *, department=NULL, deadline=None, clock=0) -> StepSpec:
         t = self.T[:, j]
         if deadline is None:
             hours = settings.STEP_LIMITS_HOURS[kind]
             deadline = self.gen.clocks.add(0, t, np.full(self.n, int(round(hours * 3600))))
-        step = StepSpec(kind, j, department, Var(deadline))
+        step = StepSpec(kind, j, department, Var(deadline), clock=clock)
         self.steps.append(step)
         self.open_step = step
         self.v["current_step"].set(j, K[kind])
@@ -175,7 +177,8 @@ class PathRun:
         clock = self.gen.clocks.of_department[department]
         limit = self.limit_seconds(clock)
         deadline = self.gen.clocks.add(clock, self.T[:, j], limit)
-        self._step_open(j, StepKind.HANDLE, department=self.gen.reg.department_id[department], deadline=deadline)
+        self._step_open(j, StepKind.HANDLE, department=self.gen.reg.department_id[department], deadline=deadline,
+                        clock=clock)
         self.v["handle_deadline"].set(j, deadline)
         self.v["handled_at"].set(j, NULL)
         self.v["handled_on_time"].set(j, NULL)
@@ -383,6 +386,7 @@ class PathRun:
         clock = self.gen.clocks.of_department[self.department]
         paused = self.gen.clocks.between(clock, self.T[:, self.approved_at], self.T[:, j])
         step = self.open_step
+        step.paused = step.paused + paused
         old = step.deadline.last()
         new = self.gen.clocks.add(clock, old, paused)
         new = np.where(paused > 0, new, old)

@@ -27,7 +27,7 @@ CASE_COLUMNS = [
 ]
 STEP_COLUMNS = [("case_id", "int"), ("kind", "step"), ("department_id", "int"), ("started_at", "ts"),
                 ("deadline", "ts"), ("completed_at", "ts"), ("on_time", "bool"), ("overdue_marked_at", "ts"),
-                ("completed_by_id", "int")]
+                ("completed_by_id", "int"), ("work_minutes", "int")]
 TASK_COLUMNS = [("id", "int"), ("case_id", "int"), ("kind", "bytes"), ("responsibility_grid_id", "int"),
                 ("created_by_id", "int"), ("created_at", "ts"), ("deadline", "ts"), ("completed_at", "ts"),
                 ("completed_by_id", "int"), ("result", "bool"), ("note", "bytes")]
