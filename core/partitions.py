@@ -3,6 +3,7 @@ table into a partitioned one (in one go, or in batches while it stays in use), c
 ahead, splitting rows out of the DEFAULT partition, detaching a month to the archive schema and
 attaching it back. Months are the city's (settings.TIME_ZONE). SQLite has no partitions. See
 docs/partitioning.md."""
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,10 +11,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 ARCHIVE_SCHEMA = "archive"
+# How long dropping a partition waits for its table's lock (held by a long read) before leaving that
+# month to the caller's row deletes: a DROP queued behind a read would hold up every later query.
+DROP_LOCK_TIMEOUT = "5s"
 # Months created ahead of the current one, by the migration and by the monthly beat task.
 MONTHS_AHEAD = 3
 COPY_BATCH = 50_000
@@ -244,6 +250,31 @@ def attach(table: str, month: Month, using: str = "default") -> str:
         cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(name)} "
                        f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})")
     return name
+
+
+def drop_months_before(table: str, moment: datetime, using: str = "default") -> list[str]:
+    """Drop the partitions of `table` whose whole month lies before `moment` (a retention's cutoff):
+    no row-by-row delete, no dead rows, no WAL beyond the catalog's. Each drop is its own short
+    transaction; one that cannot have its lock within DROP_LOCK_TIMEOUT is left (logged) for the
+    caller's deletes. Returns the partitions dropped; nothing on SQLite or a plain table."""
+    if not is_postgres(using) or table not in partitioned_tables(using):
+        return []
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        names = _children(cursor, table)
+    months = sorted(month for month in (_month_of_name(table, name) for name in names) if month)
+    dropped = []
+    for month in (month for month in months if month.end <= moment):
+        name = partition_name(table, month)
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+                cursor.execute(f"DROP TABLE {_q(name)}")
+        except OperationalError as error:
+            logger.warning("partition %s not dropped, its rows are deleted instead: %s", name, error)
+            continue
+        dropped.append(name)
+    return dropped
 
 
 # --- converting a plain table ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from core.partitions import drop_months_before
 from core.queries import row_by_key
 from grids.geometry import metres_between
 from grids.locator import OutsideCityError, grid_index
@@ -243,12 +244,15 @@ def checkin_record(*, actor: User, post_id: int, lon: float, lat: float, accurac
 
 def points_purge(*, now: datetime | None = None, chunk: timedelta = timedelta(hours=1)) -> dict[str, int]:
     """Delete track points, grid visits, check-ins and receipts older than PATROL_RETENTION_DAYS.
-    Points go by time range, an hour at a time: each DELETE reads only that hour's blocks (the BRIN
-    on `at`) and stays short enough not to hold locks or swell the WAL for long. The next range
-    starts at any old point left (LIMIT 1 with no ORDER BY: no sort over the table). Safe to run
-    twice; duty shifts (times, no positions) stay for the assessment."""
+    On PostgreSQL a month of points wholly past the cutoff is dropped with its partition
+    (docs/partitioning.md); the rest (the month the cutoff falls in, DEFAULT, SQLite) goes by time
+    range, an hour at a time: each DELETE reads only that hour's blocks (the BRIN on `at`) and stays
+    short enough not to hold locks or swell the WAL for long. The next range starts at any old point
+    left (LIMIT 1 with no ORDER BY: no sort over the table). Safe to run twice; duty shifts (times,
+    no positions) stay for the assessment."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PATROL_RETENTION_DAYS)
+    months_dropped = drop_months_before(PatrolPoint._meta.db_table, cutoff)
     deleted = 0
     while True:
         found = list(PatrolPoint.objects.filter(at__lt=cutoff).values_list("at", flat=True)[:1])
@@ -260,4 +264,5 @@ def points_purge(*, now: datetime | None = None, chunk: timedelta = timedelta(ho
     visits, _kinds = GridVisit.objects.filter(day__lt=city_day(cutoff)).delete()
     checkins, _kinds = CheckIn.objects.filter(at__lt=cutoff).delete()
     receipts, _kinds = WriteReceipt.objects.filter(created_at__lt=cutoff).delete()
-    return {"points": deleted, "grid_visits": visits, "checkins": checkins, "receipts": receipts}
+    return {"points": deleted, "point_months_dropped": len(months_dropped), "grid_visits": visits,
+            "checkins": checkins, "receipts": receipts}
