@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 from .importers.census import census_apply, census_plan
@@ -332,7 +333,7 @@ def _plan_digest(plan) -> str:
 
 
 @admin.register(ComponentHistory)
-class ComponentHistoryAdmin(admin.ModelAdmin):
+class ComponentHistoryAdmin(ReadOnlyAdmin):
     """The previous values of components changed or retired by a census update: read-only."""
 
     list_display = ("component", "action", "changed_at", "source", "update_id")
@@ -340,15 +341,6 @@ class ComponentHistoryAdmin(admin.ModelAdmin):
     search_fields = ("component__code", "=update_id")
     list_select_related = ("component",)
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

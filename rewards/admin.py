@@ -3,6 +3,8 @@ payout register read-only (they are written by the services only)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+
 from .models import REWARDABLE_SOURCES, Citizen, RewardEntry, RewardPayout, RewardRate, RewardScheme
 from .selectors import phone_for
 
@@ -25,17 +27,6 @@ class RewardSchemeAdmin(admin.ModelAdmin):
                 "sources": "、".join(f"{value}（{label}）" for value, label in
                                     ((s.value, s.label) for s in REWARDABLE_SOURCES))}
         return form
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Citizen)

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.template import Template, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Letter, LetterSequence, LetterTemplate, Review, ReviewItem
 
 
@@ -30,17 +32,6 @@ class LetterTemplateForm(forms.ModelForm):
 class LetterTemplateAdmin(admin.ModelAdmin):
     form = LetterTemplateForm
     list_display = ["kind", "title", "updated_at"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReviewItemInline(admin.TabularInline):

@@ -1,6 +1,8 @@
 """Admin of special surveys: surveys with their tasks (reassign a grid's collector), findings read-only."""
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Survey, SurveyFinding, SurveyTask
 
 
@@ -31,16 +33,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyFinding)
-class SurveyFindingAdmin(admin.ModelAdmin):
+class SurveyFindingAdmin(ReadOnlyAdmin):
     list_display = ["case", "task", "created_at"]
     list_select_related = ["case", "task__survey", "task__unit_grid"]
     search_fields = ["case__number", "task__survey__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

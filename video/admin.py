@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 from grids.locator import locate
 
@@ -63,18 +64,9 @@ class VideoPlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(VideoEvent)
-class VideoEventAdmin(admin.ModelAdmin):
+class VideoEventAdmin(ReadOnlyAdmin):
     list_display = ["external_id", "platform", "camera", "minor", "confidence", "status", "case", "received_at"]
     list_filter = ["status", "platform"]
     search_fields = ["external_id", "camera__code", "case__number"]
     list_select_related = ["platform", "camera", "minor", "case"]
     date_hierarchy = "received_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
