@@ -69,7 +69,6 @@ def accuracy(user: User, *, since=None, until=None) -> dict[str, list[dict]]:
         _accuracy_by(events, "class", "minor_id", "minor__code", "minor__name"), all=True)
     tables: dict[str, list[dict]] = {"camera": [], "class": []}
     for row in rows:
-        row["percent"] = None if row["accuracy"] is None else round(row["accuracy"] * 100, 1)
         tables[row["group"]].append(row)
     for table in tables.values():
         table.sort(key=lambda row: row["key"])
