@@ -17,6 +17,6 @@ def calendar_fallback_check(app_configs=None, **kwargs):
         return []
     return [CheckWarning(
         health.message(),
-        hint="manage.py calendar_import FILE --dry-run  # README: 工作日历 / Work calendar",
+        hint="manage.py calendar_import FILE --dry-run  # cases/README.md: 工作日历 / Work calendar",
         id="cases.W001",
     )]

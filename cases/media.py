@@ -3,7 +3,7 @@
 Anonymous, out of scope and unknown all answer the same 404, so a photo URL tells nothing about the
 case behind it. The file itself is sent by this process, or, with PHOTO_SENDFILE_HEADER set
 ("X-Accel-Redirect" for nginx, "X-Sendfile" for Apache or lighttpd), handed to the front server
-after the check: the header names PHOTO_SENDFILE_PREFIX + the stored name (see README, Production).
+after the check: the header names PHOTO_SENDFILE_PREFIX + the stored name (see cases/README.md, Photos).
 """
 import os
 

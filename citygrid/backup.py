@@ -171,8 +171,8 @@ def _size(folder: Path) -> int:
 
 def backup_scheduled(*, now: datetime | None = None) -> dict:
     """The beat's nightly backup: a monthly one on the first of the month, a daily one otherwise;
-    then the old ones pruned. Logged either way; a failure is logged as an error (mailed to ADMINS
-    where mail is set up) and raised, so that the task shows as failed."""
+    then the old ones pruned. Logged either way; a failure is logged as an error (mailed to
+    BACKUP_ALERT_EMAILS where mail is set up) and raised, so that the task shows as failed."""
     now = now or datetime.now(UTC)
     local = timezone.localtime(now)
     kind = "monthly" if local.day == 1 else "daily"
