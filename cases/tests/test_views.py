@@ -225,6 +225,25 @@ def test_case_page_shows_everything_and_only_allowed_buttons(city, client):
     assert 'enctype="multipart/form-data"' in response.content.decode()
 
 
+def test_case_page_names_the_community_once(city, client):
+    """位置 names the community unless the address already does (望月社区3号楼 is not 望月社区 · 望月社区3号楼)."""
+    case = report(city)
+    community = case.community.name
+    login(client, city, "operator")
+
+    def location() -> str:
+        html = client.get(reverse("cases:case", args=[case.pk])).content.decode()
+        start = html.index("<dt>位置</dt><dd>") + len("<dt>位置</dt><dd>")
+        return html[start:html.index("</dd>", start)]
+
+    Case.objects.filter(pk=case.pk).update(address=f"{community}3号楼东侧")
+    assert location() == f"{case.district.name} · {case.street.name} · {community}3号楼东侧"
+    Case.objects.filter(pk=case.pk).update(address="人民路12号")
+    assert location() == f"{case.district.name} · {case.street.name} · {community} · 人民路12号"
+    Case.objects.filter(pk=case.pk).update(address="")
+    assert location() == f"{case.district.name} · {case.street.name} · {community}"
+
+
 def test_case_page_map_lists_nearby_components(city, client):
     from grids.models import Component
 
