@@ -6,12 +6,13 @@ fills it, measures, prints a table and writes bench/results/run-<scale>.json.
 Phases: database (create + migrate) → demo city with about 20,000 unit grids (grids.demo, scale 22)
 → generate_cases at scale/10 and at scale (peak memory of both; the small history is truncated
 again) → locator lookups → lifecycle transitions at the service level (2 x cores processes) →
-gunicorn on 127.0.0.1 (Redis cache, --cache): report intake over HTTP with 32 concurrent clients, then the queues, the
-search, the case detail API and page → the monthly assessment and its hand-written SQL floor →
+gunicorn on 127.0.0.1 (Redis cache, --cache): report intake over HTTP in an open loop (Poisson arrivals at
+--intake-rate while --operators operators browse; the highest rate within p99 150 ms; CPU per report
+against its floor view, runner/intake.py), then the queues, the search, the case detail API and page → the monthly assessment and its hand-written SQL floor →
 the search's Excel export of 100,000 cases in a process of its own → every streaming command at
 two sizes, its peak memory judged flat in N (measure_memory_flat) → EXPLAIN ANALYZE of the queue
 and search queries (bench/results/explain-<scale>.txt). `--reuse` keeps cases a database already holds (the city is
-always kept unless `--fresh`). The history covers the `--months` calendar months before `--until`
+always kept unless `--fresh`; `--phases` picks the phases after the history). The history covers the `--months` calendar months before `--until`
 (default: one month, ending the first of this month); the assessed month is the last of them.
 
     .venv/bin/python bench/run.py --scale 10000000 --months 10 --db citygrid_bench10m   # the 10M city
@@ -57,8 +58,21 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=1,
                         help="months of history ending at --until (the assessed month is the last one); "
                              "--scale 10000000 --months 10 is ten million cases, a million a month")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of measured intake load")
+    parser.add_argument("--clients", type=int, default=32, help="the closed-loop intake's clients (old target)")
+    parser.add_argument("--intake-rate", type=float, default=100.0,
+                        help="reports/s offered in the open-loop intake target (Poisson arrivals)")
+    parser.add_argument("--operators", type=int, default=100, help="operators browsing during the open loop")
+    parser.add_argument("--operator-think", type=float, default=10.0,
+                        help="an operator's mean pause after each page, s (exponential)")
+    parser.add_argument("--step-seconds", type=float, default=10.0,
+                        help="seconds of each step of the offered rate looking for the highest within p99")
+    parser.add_argument("--closed-loop", action="store_true",
+                        help="also the old closed-loop intake (--clients as fast as they can; not judged)")
+    parser.add_argument("--phases", default="all",
+                        help="comma-separated phases to run after the history: locator, transitions, intake, "
+                             "screens, assessment, export, memory, explain (default all)")
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="seconds of the open-loop intake at --intake-rate, and of its CPU windows")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 x cores)")
     parser.add_argument("--transition-seconds", type=float, default=15.0)
     parser.add_argument("--transition-processes", type=int, default=0,
@@ -79,7 +93,7 @@ def main() -> None:
         "SECRET_KEY": env.get("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
         "LOCATOR_VERSION_CHECK_SECONDS": "30", "SECURE_COOKIES": "0", "CELERY_BROKER_URL": args.broker,
-        "CACHE_URL": args.cache,
+        "CACHE_URL": args.cache, "BENCH_INTAKE_FLOOR": "1",  # the floor view, in the bench's gunicorn only
         "DB_SERVER_SIDE_BINDING": env.get("DB_SERVER_SIDE_BINDING", "0"),
         "PYTHONPATH": str(ROOT),
     })

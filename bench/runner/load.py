@@ -2,6 +2,7 @@
 timed sequential GETs; and the Celery worker and Redis databases that run beside it."""
 import asyncio
 import os
+import random
 import subprocess
 import time
 from pathlib import Path
@@ -154,3 +155,134 @@ class CeleryWorker:
 def redis_flush(url: str) -> None:
     """Empty the bench's own Redis database (messages left by an earlier, interrupted run)."""
     redis.Redis.from_url(url).flushdb()
+
+
+class ConnectionPool:
+    """Keep-alive connections for an open loop's sends: an idle one when there is one, a new one up
+    to `limit`, else the send waits (and that wait counts in its latency)."""
+
+    def __init__(self, port: int, limit: int):
+        self.port = port
+        self.idle: list[HttpClient] = []
+        self.slots = asyncio.Semaphore(limit)
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
+        async with self.slots:
+            http = self.idle.pop() if self.idle else HttpClient("127.0.0.1", self.port)
+            try:
+                answer = await http.request(method, path, headers, body)
+            except BaseException:
+                await http.close()
+                raise
+            self.idle.append(http)
+            return answer
+
+    async def close(self) -> None:
+        for http in self.idle:
+            await http.close()
+        self.idle.clear()
+
+
+async def open_loop(send, *, rate: float, seconds: float, warmup: float, seed: int,
+                    drain_seconds: float = 30.0) -> dict:
+    """Sends at `rate` a second on average, spaced by exponential gaps (Poisson arrivals), each in a
+    task of its own: the schedule never waits for an answer. A send's latency runs from the moment
+    it was due, so a send that waited for a connection or for this loop counts that wait (no
+    coordinated omission). `send(number)` returns True for a right answer. Sends still unanswered
+    `drain_seconds` after the last one was due are cancelled and count as errors."""
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    lags: list[float] = []
+    outcomes: dict[str, int] = {}
+    answered = [0]  # right answers, the warm-up's included (for CPU per report over the whole window)
+    tasks: set[asyncio.Task] = set()
+    start = time.perf_counter()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+
+    async def one(number: int, due: float) -> None:
+        lags.append(time.perf_counter() - due)
+        try:
+            outcome = "ok" if await send(number) else "wrong answer"
+        except asyncio.CancelledError:
+            outcome = "unanswered"
+        except Exception as error:  # noqa: BLE001 - any failure of a send is an error of the run
+            outcome = type(error).__name__
+        answered[0] += outcome == "ok"
+        if due >= measure_from:
+            if outcome == "ok":
+                latencies.append(time.perf_counter() - due)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    due, number = start, 0
+    while True:
+        due += rng.expovariate(rate)
+        if due >= stop_at:
+            break
+        await asyncio.sleep(max(due - time.perf_counter(), 0))
+        number += 1
+        task = asyncio.create_task(one(number, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        _done, pending = await asyncio.wait(set(tasks), timeout=drain_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    sent = sum(outcomes.values())
+    errors = sent - outcomes.get("ok", 0)
+    return {
+        "offered_per_second": round(rate, 1), "seconds": seconds, "sent": sent, "ok": outcomes.get("ok", 0),
+        "errors": errors, "outcomes": outcomes, "ok_with_warmup": answered[0], "answered_per_second": round(outcomes.get("ok", 0) / seconds, 1),
+        "p50_ms": _ms(latencies, 50), "p95_ms": _ms(latencies, 95), "p99_ms": _ms(latencies, 99),
+        "send_lag_p99_ms": _ms(lags, 99),
+    }
+
+
+def _ms(values: list[float], q: float) -> float | None:
+    return round(percentile(values, q) * 1000, 1) if values else None
+
+
+class Operators:
+    """`count` operators browsing while the intake is measured, each on a keep-alive connection of
+    their own and signed in by a session: their queue page, then a case's page from the sample, an
+    exponential pause (mean `think` seconds) after each page. Records each kind's latency."""
+
+    def __init__(self, port: int, sessions: list[str], queue_path: str, case_ids: list[int], *,
+                 think: float, seed: int):
+        self.port, self.sessions, self.queue_path, self.case_ids = port, sessions, queue_path, case_ids
+        self.think, self.seed = think, seed
+        self.times: dict[str, list[float]] = {"queue page": [], "case page": []}
+        self.statuses: dict[str, int] = {}
+        self.tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._browse(session, i)) for i, session in enumerate(self.sessions)]
+
+    async def _browse(self, session: str, number: int) -> None:
+        rng = random.Random(self.seed * 1000 + number)
+        http = HttpClient("127.0.0.1", self.port)
+        headers = {"Cookie": f"sessionid={session}", "Accept": "text/html"}
+        try:
+            await asyncio.sleep(rng.uniform(0, self.think))  # not all in the same millisecond
+            while True:
+                for kind, path in (("queue page", self.queue_path),
+                                   ("case page", f"/cases/{rng.choice(self.case_ids)}/")):
+                    started = time.perf_counter()
+                    try:
+                        status, _body = await http.request("GET", path, headers)
+                    except (ConnectionError, OSError, asyncio.IncompleteReadError) as error:
+                        status = type(error).__name__
+                    self.times[kind].append(time.perf_counter() - started)
+                    self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+                    await asyncio.sleep(rng.expovariate(1 / self.think))
+        finally:
+            await http.close()
+
+    async def stop(self) -> dict:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        pages = sum(len(v) for v in self.times.values())
+        return {"operators": len(self.sessions), "think_seconds": self.think, "pages": pages,
+                "errors": pages - self.statuses.get("200", 0), "statuses": self.statuses,
+                **{kind: {"p50_ms": _ms(v, 50), "p95_ms": _ms(v, 95)} for kind, v in self.times.items()}}

@@ -19,7 +19,14 @@ def print_table(r: dict) -> None:
     print()
     for name, q in r.get("queues", {}).items():
         print(f"  {name:<40} p50 {q['p50_ms']:>7} ms  p95 {q['p95_ms']:>7} ms")
-    print(f"  locator: {r['locator']['lookups_per_second']:,} lookups/s")
+    if "locator" in r:
+        print(f"  locator: {r['locator']['lookups_per_second']:,} lookups/s")
+    if "intake" in r:
+        i = r["intake"]
+        print(f"  intake, open loop: {i['offered_per_second']}/s offered beside {i['operators']['operators']} operators"
+              f" → p50 {i['p50_ms']} p99 {i['p99_ms']} ms, {i['errors']} errors; highest within p99 "
+              f"{i['max_rate_within_p99']}/s; {i['cpu']['intake']['cpu_ms_per_report']} CPU-ms a report, floor "
+              f"{i['cpu']['floor']['cpu_ms_per_report']} ({i['cpu']['ratio_to_floor']}x)")
     for name, pair in r.get("memory_flat", {}).items():
         small, large = pair["small"], pair["large"]
         print(f"  peak RSS, {name + ':':<34} {small['rows']:>9,} rows {small['peak_rss_mb']:>6.0f} MB  "

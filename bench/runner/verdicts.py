@@ -5,11 +5,12 @@ import re
 from bench.runner import EXPORT_ROWS
 
 TARGETS = {
-    "intake_rps": 300, "intake_p99_ms": 150, "transitions_per_s": 500, "queue_p95_ms": 50,
+    "intake_offered_rps": 100, "intake_p99_ms": 150, "intake_floor_ratio": 2, "transitions_per_s": 500, "queue_p95_ms": 50,
     "detail_p95_ms": 30, "assessment_s": 10, "assessment_floor_ratio": 3, "worker_rss_mb": 300,
     "generate_cases_per_s": 50_000, "generate_rss_ratio": 1.2, "runner_minutes": 15, "export_rss_mb": 500,
     "flat_rss_ratio": 1.2,
 }
+T_INTAKE_RATE = TARGETS["intake_offered_rps"]
 
 
 def _figure(results: dict, path: str):
@@ -37,6 +38,48 @@ def _cpu_bound(rate_name: str, cpu_ms: float | None, target: float, r: dict) -> 
     return (f"CPU-bound: {cpu_ms} CPU-ms per {rate_name} (web + database) on {cores} effective cores "
             f"allows at most {cores * 1000 / cpu_ms:,.0f}/s; {target:,}/s needs at most "
             f"{cores * 1000 / target:.1f} CPU-ms each")
+
+
+def _intake_figure(r: dict, key: str, none_held):
+    """An open-loop figure; when the run measured the intake but no report was answered in time (no
+    p99) or no rate held (no highest rate), the bound that stands for it: the drain limit of 10 s,
+    or 0 reports/s."""
+    if "intake" not in r:
+        return None
+    value = r["intake"].get(key)
+    return none_held if value is None else value
+
+
+def _reason_intake_latency(r: dict) -> str:
+    """The open loop's p99 missed: how busy the window kept the cores, and whether the client fell
+    behind its own schedule."""
+    i = r["intake"]
+    cores = _figure(r, "machine.effective_cores") or r["machine"]["cpus"]
+    cpu_ms = i["cpu"]["intake"]["cpu_ms_per_report"]
+    return (f"at {i['offered_per_second']}/s offered the web workers and the database used {i['window_cpu_cores']} "
+            f"of {cores} effective cores (the reports alone {i['offered_per_second'] * cpu_ms / 1000:.2f} at "
+            f"{cpu_ms} CPU-ms each, the rest the {i['operators']['operators']} operators' "
+            f"{i['operators']['pages']:,} pages); the answers waited for the CPU (p50 {i['p50_ms']} ms); "
+            f"the client's own lag behind its schedule, p99 {i['send_lag_p99_ms']} ms")
+
+
+def _reason_intake_rate(r: dict) -> str:
+    steps = ", ".join(f"{s['offered_per_second']}/s → p99 {s['p99_ms']} ms ({s['errors']} errors)"
+                      for s in r["intake"]["steps"])
+    return (f"the steps: {steps}; "
+            + _cpu_bound("report", _figure(r, "intake.cpu.intake.cpu_ms_per_report"), T_INTAKE_RATE, r))
+
+
+def _reason_intake_floor(r: dict) -> str:
+    """What the intake spends beyond its floor, by side: web worker (Python) and database."""
+    cpu = r["intake"]["cpu"]
+    real, floor = cpu["intake"], cpu["floor"]
+    return (f"at {cpu['offered_per_second']}/s the intake took {real['cpu_ms_per_report']} CPU-ms a report "
+            f"(web {real['web_cpu_ms_per_report']}, database {real['db_cpu_ms_per_report']}), the floor "
+            f"{floor['cpu_ms_per_report']} (web {floor['web_cpu_ms_per_report']}, database "
+            f"{floor['db_cpu_ms_per_report']}): {real['web_cpu_ms_per_report'] - floor['web_cpu_ms_per_report']:.1f} "
+            f"CPU-ms more Python (token, serializer, look-ups, ORM, outbox publish) and "
+            f"{real['db_cpu_ms_per_report'] - floor['db_cpu_ms_per_report']:.1f} more in the database")
 
 
 def _reason_queue(r: dict) -> str:
@@ -96,15 +139,17 @@ def targets_judge(r: dict) -> list[dict]:
     full, small = _figure(r, "generate.full") or {}, _figure(r, "generate.small") or {}
     rate = round(full["cases"] / full["seconds"]) if full else None
     rss_ratio = round(full["peak_rss_mb"] / small["peak_rss_mb"], 2) if full and small else None
-    intake_rps = _figure(r, "intake.requests_per_second")
     check = _figure(r, "assessment.floor_check")
     differences = len(check["differences"]) if check else None
     rows = [
-        ("intake ≥ 300 reports/s", intake_rps, lambda v: v >= T["intake_rps"],
-         lambda: _cpu_bound("report", _figure(r, "intake.cpu_ms_per_request"), T["intake_rps"], r)),
-        ("intake p99 ≤ 150 ms", _figure(r, "intake.p99_ms"), lambda v: v <= T["intake_p99_ms"],
-         lambda: f"queueing for the CPU: {r['intake']['clients']} clients at {intake_rps}/s wait "
-                 f"{r['intake']['clients'] / intake_rps * 1000:,.0f} ms per request on average (Little's law)"),
+        ("intake, open loop at 100/s offered: p99 ≤ 150 ms", _intake_figure(r, "p99_ms", 10_000.0),
+         lambda v: v <= T["intake_p99_ms"], lambda: _reason_intake_latency(r)),
+        ("intake, open loop at 100/s offered: errors", _figure(r, "intake.errors"), lambda v: v == 0,
+         lambda: f"answers other than 201 with the case number: {r['intake']['outcomes']}"),
+        ("intake: highest offered rate with p99 ≤ 150 ms ≥ 100/s", _intake_figure(r, "max_rate_within_p99", 0),
+         lambda v: v >= T["intake_offered_rps"], lambda: _reason_intake_rate(r)),
+        ("intake CPU per report ≤ 2 x its floor", _figure(r, "intake.cpu.ratio_to_floor"),
+         lambda v: v <= T["intake_floor_ratio"], lambda: _reason_intake_floor(r)),
         ("transitions ≥ 500/s", _figure(r, "transitions.transitions_per_second"),
          lambda v: v >= T["transitions_per_s"],
          lambda: _cpu_bound("write", _figure(r, "transitions.cpu_ms_per_write"), T["transitions_per_s"], r)),
