@@ -35,19 +35,33 @@ class CalendarHealth:
     def ok(self) -> bool:
         return not self.fallback_years
 
-    def message(self) -> str:
+    def message(self, *, for_administrator: bool = True) -> str:
+        """What is known, and what to do about it: how to enter the year for whoever can (the
+        admin, the system check, the log), whom to ask for everyone else (calendar_entry_allowed)."""
         if self.ok:
             return gettext("工作日历完整：在办时限和未来 %(days)d 天均按已知的节假日安排计算。") % {
                 "days": self.horizon_days}
-        return gettext(
-            "%(years)s 年的法定节假日和调休尚未录入：%(steps)d 个在办环节的时限%(horizon)s按周一至周五推算，"
-            "节假日会被当作工作日。请按国务院办公厅公布的放假安排，在管理后台“工作日历调整 › 录入年度安排”中录入"
-            "（或运行 manage.py calendar_import）。"
-        ) % {
+        values = {
             "years": "、".join(str(year) for year in self.fallback_years),
             "steps": self.running_steps,
             "horizon": gettext("和未来 %(days)d 天") % {"days": self.horizon_days} if self.horizon_on_fallback else "",
         }
+        if not for_administrator:
+            return gettext(
+                "%(years)s 年的法定节假日和调休尚未录入：%(steps)d 个在办环节的时限%(horizon)s按周一至周五推算，"
+                "节假日会被当作工作日。请联系系统管理员按国务院办公厅公布的放假安排录入工作日历。"
+            ) % values
+        return gettext(
+            "%(years)s 年的法定节假日和调休尚未录入：%(steps)d 个在办环节的时限%(horizon)s按周一至周五推算，"
+            "节假日会被当作工作日。请按国务院办公厅公布的放假安排，在管理后台“工作日历调整 › 录入年度安排”中录入"
+            "（或运行 manage.py calendar_import）。"
+        ) % values
+
+
+def calendar_entry_allowed(user) -> bool:
+    """Whether the person can enter a year themselves (admin › 工作日历调整 › 录入年度安排 asks
+    the same permission); everyone else is told to ask an administrator."""
+    return bool(user and user.is_active and user.is_staff and user.has_perm("cases.add_calendarday"))
 
 
 def calendar_health(*, now: datetime | None = None, use_cache: bool = True) -> CalendarHealth:

@@ -186,6 +186,11 @@ def test_banner_on_the_shift_leaders_page_the_admin_and_the_overview(city, clock
     assert "calendar-banner" in admin_client.get(reverse("admin:index")).content.decode()
     overview = client.get(reverse("cases:overview")).content.decode()
     assert 'id="calendar-health"' in overview and "2027" in overview
+    # Only an administrator is told how to enter the year; the desk is told whom to ask.
+    for text in (page, overview):
+        assert "calendar_import" not in text and "录入年度安排" not in text and "请联系系统管理员" in text
+    admin_page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "manage.py calendar_import" in admin_page and "请联系系统管理员" not in admin_page
 
     committed(calendar_year_import, text=SCHEDULE_2027)
     assert "calendar-banner" not in client.get(reverse("cases:shift_leader")).content.decode()
