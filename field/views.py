@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from grids.models import Role
 
+from .selectors import report_area
 from .texts import TEXTS
 
 FIELD_ROLES = (Role.COLLECTOR, Role.HANDLER)
@@ -31,6 +32,8 @@ def _config(request: HttpRequest) -> dict:
         "user": user.display_name,
         "unit": (user.department.name if user.department_id else user.region.name if user.region_id else ""),
         "tiles": settings.MAP_TILE_URL,
+        # Where a report's map opens without a position (collectors only: a handler reports nothing).
+        "area": report_area(user) if user.role == Role.COLLECTOR else None,
         "track_interval_s": settings.PATROL_POINT_SECONDS,
         "track_batch_s": settings.FIELD_TRACK_BATCH_SECONDS,
         "answer_radius_m": getattr(settings, "FIELD_ANSWER_RADIUS_M", 200),

@@ -47,6 +47,8 @@ class InboxCaseOutput(serializers.Serializer):
     suspended_until = serializers.DateTimeField(allow_null=True, help_text=_("挂账至：该时刻自动恢复处置（挂账中的案件）"))
     extension_count = serializers.IntegerField(help_text=_("已批准的延期次数"))
     handle_deadline = serializers.DateTimeField(allow_null=True, help_text=_("处置时限（延期后为新时限）"))
+    assisting = serializers.BooleanField(source="assist_open", help_text=_("本部门是协办部门（联合派遣），待报告协办完成"))
+    assist_deadline = serializers.DateTimeField(allow_null=True, help_text=_("协办任务的时限（协办案件）"))
     marks = serializers.SerializerMethodField(help_text=_("状态标记：挂账（至哪天）、督办、返工、延期"))
 
     @extend_schema_field(MarkOutput(many=True))

@@ -26,7 +26,8 @@ class ClassPickerApi(APIView):
 
 
 class InboxApi(APIView):
-    """The department's cases being handled or suspended, overdue first, with their marks."""
+    """The department's cases being handled or suspended and those it assists on (协办) with its task
+    open, overdue first, with their marks."""
 
     @extend_schema(summary=_("处置通收件箱：超时在前，带挂账、督办、返工标记"), responses=InboxCaseOutput(many=True))
     def get(self, request):

@@ -1,12 +1,13 @@
 """The field app's API: the class picker puts the reporter's most used classes first; the handler's
-inbox lists the department's cases overdue first with their marks, and only for handlers."""
+inbox lists the department's cases overdue first with their marks, the cases it assists on (协办)
+while its task is open, and only for handlers."""
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from cases import workflow
-from cases.models import State
+from cases.models import CaseAssist, State
 from cases.tests.helpers import case_build, report
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +75,51 @@ def test_inbox_costs_a_constant_number_of_queries(city, client_as, django_assert
     client = client_as("handler_a")
     for _ in range(5):
         case_build(city, State.DISPATCHED)
+    for _ in range(3):  # led by another department, assisted on by this one
+        case = case_build(city, State.FILED, department=None)
+        workflow.case_joint_dispatch(actor=city.users["dispatcher"], case_id=case.pk,
+                                     department_id=city.departments["municipal"].pk,
+                                     assisting_department_ids=[city.departments["sanitation_a"].pk])
     with django_assert_max_num_queries(3):
-        assert len(client.get("/api/field/inbox/").json()) == 5
+        assert len(client.get("/api/field/inbox/").json()) == 8
+
+
+def joint_case(city):
+    """A case sent to 东区环卫所 as lead with 市政设施管理处 assisting (联合派遣)."""
+    case = case_build(city, State.FILED, department=None)
+    return workflow.case_joint_dispatch(actor=city.users["dispatcher"], case_id=case.pk,
+                                        department_id=city.departments["sanitation_a"].pk,
+                                        assisting_department_ids=[city.departments["municipal"].pk], note="市政协办")
+
+
+def test_inbox_lists_the_cases_a_department_assists_on_until_it_reports_done(city, client_as):
+    case = joint_case(city)
+    assist = CaseAssist.objects.get(case=case)
+    client = client_as("handler_municipal")
+
+    (row,) = client.get("/api/field/inbox/").json()
+    assert (row["number"], row["assisting"]) == (case.number, True)
+    assert row["assist_deadline"] is not None and row["overdue"] is False
+    lead_rows = client_as("handler_a").get("/api/field/inbox/").json()
+    assert [(r["number"], r["assisting"], r["assist_deadline"]) for r in lead_rows] == [(case.number, False, None)]
+    # The phone offers the assisting move, and makes it through the case API like any answer.
+    detail = client.get(f"/api/cases/{case.pk}/").json()
+    assert detail["available_actions"] == ["assist_done"]
+    response = client.post(f"/api/cases/{case.pk}/actions/assist_done/", {"note": "井盖已复位"},
+                           HTTP_IDEMPOTENCY_KEY="f1e1d0c0-0000-4000-8000-000000000001")
+    assert response.status_code == 200, response.content
+    assist.refresh_from_db()
+    assert (assist.note, assist.completed_by) == ("井盖已复位", city.users["handler_municipal"])
+    assert client.get("/api/field/inbox/").json() == []  # done: off the phone's list
+
+
+def test_an_assisting_task_past_its_own_deadline_is_overdue(city, client_as):
+    case = joint_case(city)
+    CaseAssist.objects.filter(case=case).update(deadline=timezone.now() - timedelta(minutes=5))
+    (row,) = client_as("handler_municipal").get("/api/field/inbox/").json()
+    assert row["overdue"] is True
+    (lead,) = client_as("handler_a").get("/api/field/inbox/").json()
+    assert lead["overdue"] is False  # the lead's own deadline has not passed
 
 
 @pytest.mark.parametrize("username", ["collector_a", "operator", "dispatcher"])

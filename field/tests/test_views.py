@@ -86,3 +86,21 @@ def test_the_collector_and_handler_homes_and_the_report_page_point_to_the_app(ci
     assert 'href="/m/"' in client_for(city, "handler_a").get("/work/department/").content.decode()
     forbidden = client_for(city, "collector_a").get("/cases/new/")
     assert forbidden.status_code == 403 and 'href="/m/"' in forbidden.content.decode()
+
+
+def test_a_report_map_without_position_opens_on_the_collectors_own_grids(city):
+    from citygrid.testing import BASE_LAT, BASE_LON, STEP
+    from grids.models import Role, User
+
+    # collector_a patrols responsibility grid R1: unit grids 0 and 1, side by side.
+    config = shell_config(client_for(city, "collector_a").get("/m/"))
+    assert config["area"] == pytest.approx([BASE_LON, BASE_LAT, BASE_LON + 2 * STEP, BASE_LAT + STEP])
+    # Without grids of their own, their district's; without a region, the whole city's.
+    city.responsibility_grids[0].collectors.clear()
+    config = shell_config(client_for(city, "collector_a").get("/m/"))
+    assert config["area"] == pytest.approx([BASE_LON, BASE_LAT, BASE_LON + 2 * STEP, BASE_LAT + STEP])
+    User.objects.create_user(username="roving", password="x", role=Role.COLLECTOR)
+    roving = Client()
+    roving.force_login(User.objects.get(username="roving"))
+    assert shell_config(roving.get("/m/"))["area"] == pytest.approx([BASE_LON, BASE_LAT, BASE_LON + 4 * STEP, BASE_LAT + STEP])
+    assert shell_config(client_for(city, "handler_a").get("/m/"))["area"] is None

@@ -60,13 +60,15 @@ def wait_for(condition, seconds: float = 20, what: str = "condition"):
 
 @pytest.fixture
 def phone(browser, live_server):
-    """phone("collector_a", lon, lat) → a logged-in page of a 390×844 touch phone at that position."""
+    """phone("collector_a", lon, lat) → a logged-in page of a 390×844 touch phone at that position;
+    phone("collector_a") → one that refuses to tell its position (geolocation denied)."""
     contexts = []
 
-    def make(username: str, lon: float, lat: float):
+    def make(username: str, lon: float | None = None, lat: float | None = None):
+        located = {} if lon is None else {"permissions": ["geolocation"],
+                                          "geolocation": {"longitude": lon, "latitude": lat, "accuracy": 8}}
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai", permissions=["geolocation"],
-                                      geolocation={"longitude": lon, "latitude": lat, "accuracy": 8})
+                                      timezone_id="Asia/Shanghai", **located)
         context.set_default_timeout(15_000)
         context.add_init_script(RECORD_VIOLATIONS)
         contexts.append(context)
@@ -335,3 +337,61 @@ def test_a_day_in_the_field(town, phone, login_page, live_server, settings):
     leader.locator("#patrol-replay").fill("0")
     first_point = timezone.localtime(points[0].at).strftime("%H:%M:%S")
     wait_for(lambda: first_point in leader.inner_text("#patrol-replay-time"), what="the replay's first point")
+
+
+def test_an_assisting_department_reports_its_part_from_the_phone(town, phone):
+    """协办 on the phone: the case a department assists on is in its inbox, marked 协办 with its
+    task's deadline; 协办完成 is queued offline like every answer and arrives once with the signal."""
+    from cases.models import CaseAssist
+    from cases.tests.helpers import case_build
+
+    case = case_build(town, State.FILED, department=None, grid=0)
+    workflow.case_joint_dispatch(actor=town.users["dispatcher"], case_id=case.pk,
+                                 department_id=town.departments["sanitation_a"].pk,
+                                 assisting_department_ids=[town.departments["municipal"].pk], note="市政协办")
+    lon, lat = point_in(0)
+    handler = phone("handler_municipal", lon, lat)
+    handler.wait_for_selector(f"a[data-case='{case.number}']")
+    row = handler.locator(f"a[data-case='{case.number}']")
+    assert "协办" in row.locator(".mark-assisting").inner_text()
+    handler.click(f"a[data-case='{case.number}']")
+    handler.wait_for_selector("#assist-form")
+    assert handler.locator("#handled-form").count() == 0  # the lead's moves are not offered
+    handler.fill("#assist-note", "井盖已复位")
+    fits_the_phone(handler, "assist")
+    handler.context.set_offline(True)
+    handler.click("#assist-submit")
+    handler.wait_for_selector("#view[data-screen='inbox']")
+    until(handler, "document.getElementById('queue-badge').dataset.waiting === '1'")
+    assert CaseAssist.objects.get(case=case).completed_at is None  # nothing left the phone yet
+    handler.context.set_offline(False)
+    handler.evaluate("window.dispatchEvent(new Event('online'))")
+    assist = wait_for(lambda: CaseAssist.objects.filter(case=case, completed_at__isnull=False).first(),
+                      what="协办完成")
+    assert (assist.note, assist.completed_by) == ("井盖已复位", town.users["handler_municipal"])
+    until(handler, "document.getElementById('queue-badge').textContent === ''")
+
+
+def test_a_report_without_position_is_placed_by_a_tap_on_the_collectors_area(town, phone):
+    """No GPS (the position refused): the report's map opens on the collector's own grids with a
+    hint, and a tap on the map sets the point the report is filed at."""
+    page = phone("collector_a")
+    screen(page, "#report", "report")
+    until(page, "document.getElementById('position-text').textContent.indexOf('未获取到定位，请在地图上点选位置') === 0")
+    page.wait_for_selector("#report-map.leaflet-container")
+    fits_the_phone(page, "report-no-position")
+    # The map shows collector_a's grids 0 and 1: a tap right of the middle lands in grid 1.
+    box = page.locator("#report-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    until(page, "document.getElementById('position-text').textContent === '已手动调整位置'")
+    page.wait_for_selector("#report-map path[fill='#e0201b']")
+    page.set_input_files("#report-photos", files=[photo("blue")])
+    page.wait_for_selector(".thumb img")
+    page.fill("#class-search", "垃圾")
+    page.click("#class-results button:has-text('暴露垃圾')")
+    page.fill("#report-description", "E2E：无定位点选上报")
+    page.click("#report-submit")
+    case = wait_for(lambda: Case.objects.filter(description="E2E：无定位点选上报").first(), what="the tapped report")
+    assert case.unit_grid_id == town.grids[1].pk
+    until(page, "document.getElementById('queue-badge').textContent === ''")
+    wait_for(lambda: Attachment.objects.filter(case=case).exists(), what="the report's photo")

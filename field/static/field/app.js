@@ -433,14 +433,17 @@
         var mapElement = h("div", { className: "map", id: "report-map", role: "application", "aria-label": t("tap_to_move") });
         var map = null, marker = null, gridLayer = null;
 
+        function mapOpen(lat, lon) {
+          if (map) return;
+          map = mapCreate(mapElement, lat, lon);
+          map.on("click", function (event) { place(event.latlng.lng, event.latlng.lat, draft.accuracy, true); });
+        }
+
         function place(lon, lat, accuracy, manual) {
           draft.lon = lon; draft.lat = lat; draft.accuracy = accuracy; draft.manual = manual;
           save();
           positionText.textContent = manual ? t("moved_by_hand") : t("accuracy", { m: accuracy });
-          if (!map) {
-            map = mapCreate(mapElement, lat, lon);
-            map.on("click", function (event) { place(event.latlng.lng, event.latlng.lat, draft.accuracy, true); });
-          }
+          mapOpen(lat, lon);
           if (marker) marker.setLatLng([lat, lon]);
           else marker = L.circleMarker([lat, lon], { radius: 11, color: "#000", weight: 3, fillColor: "#e0201b", fillOpacity: 1 }).addTo(map);
           map.panTo([lat, lon]);
@@ -458,8 +461,16 @@
 
         function relocate() {
           positionText.textContent = t("locating");
-          locate(true).then(function (p) { place(p.lon, p.lat, p.accuracy, false); },
-                            function (error) { positionText.textContent = t("no_position", { reason: error.message }); });
+          locate(true).then(function (p) { place(p.lon, p.lat, p.accuracy, false); }, function (error) {
+            if (draft.lon != null) return (positionText.textContent = t("no_position", { reason: error.message }));
+            // No position (GPS off, refused, indoors): the map opens on the collector's own grids
+            // (else their region, else the city) and a tap on it sets the point.
+            positionText.textContent = t("no_position_tap") + "（" + error.message + "）";
+            var area = CONFIG.area;
+            if (!area || map) return;
+            mapOpen((area[1] + area[3]) / 2, (area[0] + area[2]) / 2);
+            map.fitBounds([[area[1], area[0]], [area[3], area[2]]], { maxZoom: 17 });
+          });
         }
 
         // The class: the person's most used first, then a search over all.
@@ -909,12 +920,15 @@
     var server = (c.marks || []).map(function (m) {
       return h("span", { className: "mark " + (MARK_CLASSES[m.kind] || ""), text: m.label, title: m.title });
     });
+    // An assisting department's case (协办) runs on its task's deadline, not the lead's.
+    var due = c.assisting ? c.assist_deadline : c.current_deadline;
     return h("div", { className: "marks" }, [
+      c.assisting ? h("span", { className: "mark mark-assisting", text: t("mark_assisting") }) : null,
       c.overdue ? h("span", { className: "mark mark-overdue", text: t("mark_overdue") }) : null,
     ].concat(server, [
       c.extension_pending ? h("span", { className: "mark mark-pending", text: t("mark_ext_pending") }) : null,
       c.suspension_pending ? h("span", { className: "mark mark-pending", text: t("mark_susp_pending") }) : null,
-      c.current_deadline && c.state !== "suspended" ? h("span", { className: "mark", text: t("deadline", { t: clock(c.current_deadline) }) }) : null,
+      due && c.state !== "suspended" ? h("span", { className: "mark", text: t("deadline", { t: clock(due) }) }) : null,
     ]));
   }
 
@@ -948,7 +962,10 @@
       var detail = loaded[2];
       var c = row || detail;
       if (!c) { location.hash = "#inbox"; return; }
-      var actions = detail ? detail.available_actions : ["report_handled", "request_extension", "request_suspension"];
+      // Offline, the moves the inbox row implies: an assisting department (协办) reports its part
+      // done, the lead handles, asks for time or suspends.
+      var actions = detail ? detail.available_actions
+        : row && row.assisting ? ["assist_done"] : ["report_handled", "request_extension", "request_suspension"];
       var draft = loaded[1] || { photos: [], note: "", until: "", extReason: "", suspReason: "" };
       var save = draftSaver("case-" + id, draft);
       var mapElement = h("div", { className: "map", id: "case-map" });
@@ -972,6 +989,16 @@
           if (!draft.photos.length) return toast(t("need_photo"), true);
           act("report_handled", { note: draft.note.trim() },
               draft.photos.map(function (blob) { return { field: "photos", blob: blob }; }), t("handled_title"));
+        } }),
+      ]) : null;
+
+      var assistNote = h("textarea", { id: "assist-note", maxLength: 2000, value: draft.assistNote || "",
+                                       oninput: function () { draft.assistNote = assistNote.value; save(); } });
+      var assist = actions.indexOf("assist_done") >= 0 ? h("section", { className: "card", id: "assist-form" }, [
+        h("h2", { text: t("assist_title") }), h("p", { className: "small muted", text: t("assist_hint") }),
+        h("label", { htmlFor: "assist-note", text: t("assist_note") }), assistNote,
+        h("button", { type: "button", id: "assist-submit", className: "big primary", text: t("assist_title"), onclick: function () {
+          act("assist_done", { note: (draft.assistNote || "").trim() }, [], t("assist_title"));
         } }),
       ]) : null;
 
@@ -1008,7 +1035,7 @@
         ]),
         h("section", { className: "card" }, [mapElement,
           h("a", { className: "btn big nav-link", id: "navigate", href: "geo:" + c.lat + "," + c.lon + "?q=" + c.lat + "," + c.lon, text: t("navigate") })]),
-        handled, extension, suspension,
+        assist, handled, extension, suspension,
       ]);
       var map = mapCreate(mapElement, c.lat, c.lon);
       L.circleMarker([c.lat, c.lon], { radius: 11, color: "#000", weight: 3, fillColor: "#e0201b", fillOpacity: 1 }).addTo(map);
