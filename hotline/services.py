@@ -19,6 +19,7 @@ from cases.outbox import outbox_enqueue
 from cases.permissions import case_in_scope, case_not_found
 from cases.services import case_report
 from cases.workflow import case_reopen
+from core.client_keys import key_holder, key_set
 from core.errors import ApplicationError, IdempotencyKeyReusedError, NotFoundError, PermissionDeniedError
 from core.phones import phone_normalize  # noqa: F401  (hotline.services.phone_normalize, as before)
 from core.storage import StoredFiles
@@ -458,42 +459,26 @@ def public_report(
 API_KEY_PREFIX = "cg_"
 
 
-def _key_hash(raw: str) -> str:
-    # The key is 256 random bits, so a plain SHA-256 is enough (no slow hash needed) and lets
-    # the key be found by its digest on a unique index.
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def apikey_create(*, name: str, contact: str = "", rate_limit_per_hour: int | None = None) -> tuple[ApiKey, str]:
     """A new key: returns the record and the raw key, which is not stored and cannot be shown again."""
-    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key = ApiKey.objects.create(name=name, contact=contact, rate_limit_per_hour=rate_limit_per_hour,
-                                    prefix=raw[:12], key_hash=_key_hash(raw))
+    api_key = ApiKey(name=name, contact=contact, rate_limit_per_hour=rate_limit_per_hour)
+    raw = apikey_set_secret(api_key)
+    api_key.save()
     return api_key, raw
 
 
 def apikey_rotate(*, api_key: ApiKey) -> str:
     """Replace a client's key: the old one stops working at once."""
-    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key.prefix, api_key.key_hash = raw[:12], _key_hash(raw)
+    raw = apikey_set_secret(api_key)
     api_key.save(update_fields=["prefix", "key_hash"])
     return raw
 
 
 def apikey_set_secret(api_key: ApiKey) -> str:
     """Give an unsaved ApiKey (the admin's add form) a fresh secret; returns the raw key."""
-    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key.prefix, api_key.key_hash = raw[:12], _key_hash(raw)
-    return raw
+    return key_set(api_key, prefix=API_KEY_PREFIX)
 
 
 def apikey_authenticate(raw: str) -> ApiKey | None:
     """The active key matching `raw`, or None. Marks it used (at most once a minute)."""
-    if not raw:
-        return None
-    api_key = ApiKey.objects.filter(key_hash=_key_hash(raw.strip()), is_active=True).first()
-    if api_key is not None:
-        now = timezone.now()
-        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-    return api_key
+    return key_holder(ApiKey.objects.all(), raw)

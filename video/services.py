@@ -3,7 +3,6 @@ all or nothing), a platform's detected event (a report, or pending confirmation 
 idempotent by the platform's event id), and an operator's confirmation or rejection."""
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from cases.models import Source
 from cases.photos import photo_clean, photo_validate
 from cases.services import case_report
+from core.client_keys import key_holder, key_set
 from core.errors import ApplicationError, ConflictError, IdempotencyKeyReusedError, NotFoundError
 from core.queries import row_by_key
 from core.storage import StoredFiles
@@ -38,16 +38,9 @@ class EventResult:
 
 # --- platforms ---------------------------------------------------------------------------------
 
-def _key_hash(raw: str) -> str:
-    # 256 random bits: a plain SHA-256 on a unique index finds the key without a slow hash.
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def platform_set_key(platform: VideoPlatform) -> str:
     """Give a platform a new key (the old one stops working once saved); returns the raw key."""
-    raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    platform.prefix, platform.key_hash = raw[:12], _key_hash(raw)
-    return raw
+    return key_set(platform, prefix=KEY_PREFIX)
 
 
 def platform_create(*, name: str) -> tuple[VideoPlatform, str]:
@@ -65,15 +58,7 @@ def platform_rotate(*, platform: VideoPlatform) -> str:
 
 def platform_authenticate(raw: str) -> VideoPlatform | None:
     """The active platform of a key, or None. Marks it used (at most once a minute)."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    platform = VideoPlatform.objects.filter(key_hash=_key_hash(raw), is_active=True).first()
-    if platform is not None:
-        now = timezone.now()
-        if platform.last_used_at is None or (now - platform.last_used_at).total_seconds() > 60:
-            VideoPlatform.objects.filter(pk=platform.pk).update(last_used_at=now)
-    return platform
+    return key_holder(VideoPlatform.objects.all(), raw)
 
 
 # --- cameras -----------------------------------------------------------------------------------
