@@ -155,7 +155,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["pk", "task", "created_at", "attempts", "last_attempt_at", "sent_at", "last_error"]
     list_filter = [OutboxPendingFilter, "task"]
     readonly_fields = ["key", "task", "kwargs", "created_at", "attempts", "last_attempt_at", "last_error",
-                       "sent_at", "done_at"]
+                       "sent_at", "done_at", "request_id"]
     show_full_result_count = False
 
 

@@ -585,6 +585,9 @@ class OutboxMessage(models.Model):
     # Set by a task that runs once per message (outbox_claim): a message sent twice (the broker
     # took it, then the database lost our "sent") still has its effect once.
     done_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+    # The X-Request-ID of the request that wrote it (core.request_id): a message the drain sends
+    # later carries it into the task's log lines all the same.
+    request_id = models.CharField(_("请求编号"), max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("待发送任务")

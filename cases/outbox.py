@@ -4,7 +4,8 @@ when the broker (Redis) is down, kept pending until the periodic drain or a work
 
 A report accepted while Redis is down is therefore answered 201, and its side effects run when
 Redis returns. Delivery to the broker is at least once (the broker may take a message whose "sent"
-mark is then lost); a task whose effect must happen once claims its message (outbox_claim).
+mark is then lost); a task whose effect must happen once claims its message (outbox_claim). A
+message keeps the id of the request that wrote it, and its task is published with it.
 With Celery eager (no broker configured) "sending" runs the task in the sender's transaction, so
 its effect and the "sent" mark commit together.
 """
@@ -18,6 +19,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
+
+from core.request_id import CELERY_HEADER, request_id_get
 
 from .models import OutboxMessage
 
@@ -33,7 +36,7 @@ def outbox_enqueue(*, task: str, kwargs: dict, once: bool = False) -> OutboxMess
     """Record the Celery task `task` to be sent with `kwargs` after the caller's transaction
     commits (call it inside that transaction). With `once`, the task receives `outbox_key` and is
     expected to call outbox_claim with it before its effect."""
-    message = OutboxMessage(task=task, kwargs=dict(kwargs))
+    message = OutboxMessage(task=task, kwargs=dict(kwargs), request_id=request_id_get())
     if once:
         message.kwargs["outbox_key"] = str(message.key)
     message.save()
@@ -140,5 +143,7 @@ def _tasks_ready() -> None:
 def _publish(message: OutboxMessage) -> None:
     _tasks_ready()
     task = current_app.tasks[message.task]
-    # No publish retries here: a down broker must not hold a request; the drain retries.
-    task.apply_async(kwargs=message.kwargs, retry=False)
+    # No publish retries here: a down broker must not hold a request; the drain retries. The
+    # request's id goes in the headers whoever sends it (the request's commit hook or the drain).
+    headers = {CELERY_HEADER: message.request_id} if message.request_id else None
+    task.apply_async(kwargs=message.kwargs, retry=False, headers=headers)
