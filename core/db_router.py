@@ -5,7 +5,9 @@ REPLICA_STICKY_SECONDS (StickyPrimaryMiddleware's cookie) go to the primary.
 
 A replica that cannot be reached is marked down for REPLICA_RETRY_SECONDS and its reads go to the
 primary: `@replica_reads` on a function runs it again on the primary when its replica fails under it,
-so nothing fails; the context-manager form (for a block that must not run twice) only routes.
+so nothing fails; the context-manager form (for a block that must not run twice) only routes. A
+replica whose replay lags more than REPLICA_MAX_LAG_SECONDS gets no read either (its lag looked up
+at most every REPLICA_LAG_CHECK_SECONDS per process).
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ _sticky: contextvars.ContextVar[bool] = contextvars.ContextVar("replica_sticky",
 
 _down_until: dict[str, float] = {}
 _down_lock = threading.Lock()
+# alias → (time.monotonic() of the look-up, the lag it found): a process asks each replica at most
+# every REPLICA_LAG_CHECK_SECONDS.
+_lag_seen: dict[str, tuple[float, float | None]] = {}
 _round_robin = itertools.count()
 
 
@@ -57,6 +62,31 @@ def replica_mark_down(alias: str) -> None:
 def replica_marks_clear() -> None:
     with _down_lock:
         _down_until.clear()
+        _lag_seen.clear()
+
+
+def replica_lag_acceptable(alias: str) -> bool:
+    """Whether `alias` is no more than REPLICA_MAX_LAG_SECONDS behind (0: no limit), from a look-up
+    at most REPLICA_LAG_CHECK_SECONDS old. A standby whose lag cannot be told (not in recovery)
+    passes; one that failed the look-up has been marked down."""
+    limit = settings.REPLICA_MAX_LAG_SECONDS
+    if limit <= 0:
+        return True
+    now = time.monotonic()
+    with _down_lock:
+        seen = _lag_seen.get(alias)
+    if seen is None or now - seen[0] >= settings.REPLICA_LAG_CHECK_SECONDS:
+        lag = replica_lag_seconds(alias)
+        if alias not in replicas_up():
+            return False
+        if lag is not None and lag > limit and (seen is None or seen[1] is None or seen[1] <= limit):
+            logger.warning("read replica %s lags %.1fs (over REPLICA_MAX_LAG_SECONDS=%s): its reads go "
+                           "to the primary", alias, lag, limit)
+        with _down_lock:
+            _lag_seen[alias] = (now, lag)
+    else:
+        lag = seen[1]
+    return lag is None or lag <= limit
 
 
 def replicas_up() -> list[str]:
@@ -65,25 +95,31 @@ def replicas_up() -> list[str]:
 
 
 def _choose_replica() -> str | None:
-    """A replica that answers, connecting now if needed, or None for the primary. A connection that
-    fails here marks its replica down, once, and the next one is tried."""
+    """A replica that answers and does not lag past REPLICA_MAX_LAG_SECONDS, connecting now if
+    needed, or None for the primary. A connection that fails here marks its replica down, once, and
+    the next one is tried; a lagging replica is passed over."""
     candidates = replicas_up()
     if not candidates:
         return None
     start = next(_round_robin)
     for offset in range(len(candidates)):
         alias = candidates[(start + offset) % len(candidates)]
-        connection = connections[alias]
-        try:
-            # Django checks an open connection once per request (CONN_HEALTH_CHECKS) and closes it if
-            # dead; ensure_connection then connects, raising at once if the server is gone.
-            connection.close_if_health_check_failed()
-            connection.ensure_connection()
-        except OperationalError:
-            replica_mark_down(alias)
-            continue
-        return alias
+        if _replica_answers(alias) and replica_lag_acceptable(alias):
+            return alias
     return None
+
+
+def _replica_answers(alias: str) -> bool:
+    connection = connections[alias]
+    try:
+        # Django checks an open connection once per request (CONN_HEALTH_CHECKS) and closes it if
+        # dead; ensure_connection then connects, raising at once if the server is gone.
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except OperationalError:
+        replica_mark_down(alias)
+        return False
+    return True
 
 
 def _use_primary() -> bool:
@@ -193,9 +229,14 @@ def _cookie_unexpired(value: str | None) -> bool:
 
 def replica_lag_seconds(alias: str) -> float | None:
     """How far `alias` is behind its primary: 0 when it has replayed all it received, else the age
-    of the last transaction it replayed; None when it is not a standby or cannot be reached."""
+    of the last transaction it replayed; None when it is not a standby or cannot be reached. (After
+    a long idle spell of the primary that age overstates the lag of its first new transaction, for
+    as long as that one takes to replay: a lagging verdict errs toward the primary.) Asked on the
+    driver's cursor, so a test's query capture of the replica sees only the application's reads."""
+    connection = connections[alias]
     try:
-        with connections[alias].cursor() as cursor:
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL"
                 " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"

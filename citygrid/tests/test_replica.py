@@ -114,6 +114,37 @@ def test_a_person_reads_their_own_write_while_the_replica_lags(city):
     assert found_count(other.get("/search/", {"number": number})) == 1
 
 
+def test_a_replica_lagging_past_the_cutoff_gets_no_reads_until_it_catches_up(city, settings):
+    """Replay paused and a case written on the primary: once the replica is more than
+    REPLICA_MAX_LAG_SECONDS behind, reads go to the primary (and find the case); after replay
+    resumes they go back to the replica."""
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    settings.REPLICA_LAG_CHECK_SECONDS = 0  # look the lag up at every read
+    reader = APIClient()
+    reader.force_login(city.users["operator"])
+    replica_catch_up()
+    assert replica_lag_seconds(REPLICA) < 1  # all received replayed: no lag, however idle the primary
+    replica_pause(True)
+    try:
+        reporter = APIClient()
+        reporter.force_login(city.users["operator"])
+        number = report(reporter, city, "护栏损坏，延迟上限测试")
+        deadline = time.monotonic() + 30
+        while (replica_lag_seconds(REPLICA) or 0) <= 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert replica_lag_seconds(REPLICA) > 1
+        with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+            response = reader.get("/search/", {"number": number})
+        assert found_count(response) == 1 and on_replica.captured_queries == []
+        assert db_router.replicas_up() == [REPLICA]  # lagging is not down
+    finally:
+        replica_pause(False)
+    replica_catch_up()
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        assert found_count(reader.get("/search/", {"number": number})) == 1
+    assert on_replica.captured_queries
+
+
 def test_a_replica_that_goes_away_leaves_reads_on_the_primary(city, settings):
     client = APIClient()
     client.force_login(city.users["operator"])
