@@ -34,7 +34,7 @@ class HttpClient:
                 if not status_line:
                     raise ConnectionError("closed")
                 status = int(status_line.split()[1])
-                length, close = 0, False
+                length, close, chunked = 0, False, False
                 while True:
                     line = await self.reader.readline()
                     if line in (b"\r\n", b"\n", b""):
@@ -45,7 +45,15 @@ class HttpClient:
                         length = int(value.strip())
                     elif key == "connection" and value.strip().lower() == "close":
                         close = True
-                content = await self.reader.readexactly(length) if length else b""
+                    elif key == "transfer-encoding" and "chunked" in value.lower():
+                        chunked = True
+                if chunked:  # a response without Content-Length (e.g. /healthz, answered before it is set)
+                    content = b""
+                    while size := int((await self.reader.readline()).split(b";")[0], 16):
+                        content += (await self.reader.readexactly(size + 2))[:-2]
+                    await self.reader.readline()  # the empty trailer
+                else:
+                    content = await self.reader.readexactly(length) if length else b""
                 if close:
                     await self.close()
                 return status, content
