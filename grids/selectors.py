@@ -1,5 +1,5 @@
 """Reads of the registry: who is responsible for a class at a place (ownership), the collectors of a
-responsibility grid, and the unit grids a user may see.
+responsibility grid, the unit grids a user may see, and who may read citizens' personal data.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from grids.models import (
 
 __all__ = [
     "OwnershipAnswer",
+    "can_see_personal_data",
     "collectors_for_responsibility_grid",
     "ownership_resolve",
     "unit_grids_in_scope",
@@ -35,6 +36,16 @@ BASIS_COMPONENT_COMPETENT = "component_competent"
 BASIS_RULE_MINOR = "rule_minor"
 BASIS_RULE_MAJOR = "rule_major"
 BASIS_UNKNOWN = "unknown"
+
+# Who reads citizens' names and phones in full (the hotline's and the rewards' pages, API and admin).
+PERSONAL_DATA_ROLES = frozenset({Role.HOTLINE_AGENT, Role.ADMIN})
+
+
+def can_see_personal_data(user) -> bool:
+    """Hotline agents and administrators (role admin or superuser) see names and phones in full."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or getattr(user, "role", None) in PERSONAL_DATA_ROLES
 
 
 @dataclass(frozen=True)

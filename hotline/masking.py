@@ -4,18 +4,9 @@ sees them masked."""
 import re
 
 from core.phones import mask_phone  # noqa: F401  (hotline.masking.mask_phone, as before)
-from grids.models import Role
-
-PRIVILEGED_ROLES = frozenset({Role.HOTLINE_AGENT, Role.ADMIN})
+from grids.selectors import can_see_personal_data
 
 _DIGITS = re.compile(r"\d")
-
-
-def can_see_personal_data(user) -> bool:
-    """Hotline agents and administrators (role admin or superuser) see names and phones in full."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or getattr(user, "role", None) in PRIVILEGED_ROLES
 
 
 def mask_name(name: str) -> str:

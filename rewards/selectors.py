@@ -11,14 +11,12 @@ from django.utils import timezone
 from cases.calendar import local_midnight
 from core.phones import mask_phone
 from grids.models import MinorClass, Role, User
+from grids.selectors import can_see_personal_data
 
 from .models import Citizen, EntryKind, RewardEntry, RewardPayout, RewardScheme
 
 VIEW_ROLES = {Role.HOTLINE_AGENT, Role.SHIFT_LEADER, Role.MANAGER, Role.ADMIN}
 PAY_ROLES = {Role.MANAGER, Role.ADMIN}
-# Who reads citizens' phones in full (as hotline.masking.PRIVILEGED_ROLES; rewards may not import
-# the hotline, so the roles are repeated).
-PERSONAL_DATA_ROLES = {Role.HOTLINE_AGENT, Role.ADMIN}
 STATEMENT_MAX = 500
 CITIZENS_PAGE = 100
 
@@ -37,10 +35,7 @@ def phone_masked(phone: str) -> str:
 
 def phone_for(user: User | None, phone: str) -> str:
     """The phone in full for hotline agents and administrators, masked for everyone else."""
-    if user is not None and user.is_authenticated and user.is_active and (
-            user.is_superuser or user.role in PERSONAL_DATA_ROLES):
-        return phone
-    return mask_phone(phone)
+    return phone if can_see_personal_data(user) else mask_phone(phone)
 
 
 def citizen_by_id(citizen_id: int) -> Citizen | None:
