@@ -69,8 +69,8 @@ def main() -> None:
     parser.add_argument("--closed-loop", action="store_true",
                         help="also the old closed-loop intake (--clients as fast as they can; not judged)")
     parser.add_argument("--phases", default="all",
-                        help="comma-separated phases to run after the history: locator, transitions, intake, "
-                             "screens, assessment, export, memory, explain (default all)")
+                        help="comma-separated phases to run after the history: locator, transitions, move_floor, "
+                             "intake, screens, assessment, export, memory, explain (default all)")
     parser.add_argument("--duration", type=float, default=20.0,
                         help="seconds of the open-loop intake at --intake-rate, and of its CPU windows")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 x cores)")

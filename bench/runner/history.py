@@ -1,13 +1,15 @@
 """The first phase, before Django is set up in this process: the database (created and migrated),
 the demo city, the generated history (at a tenth of the scale, then at the scale) and a VACUUM."""
 import json
+import re
+import subprocess
 import time
 from datetime import UTC, datetime
 
 import psycopg
 
 from bench.common import log
-from bench.runner import BENCH_TEXT, RESULTS
+from bench.runner import BENCH_TEXT, PYTHON, RESULTS, ROOT
 from bench.runner.database import (
     case_tables_truncate,
     database_analyze,
@@ -74,6 +76,7 @@ def _history(args, env: dict, until: str, have: int) -> dict:
             generation["small"] = {"cases": small, "seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1),
                                    "output": out.strip().splitlines()[-1]}
             log(f"generate_cases {small:,}: {seconds:.1f} s, peak RSS {rss:.0f} MB")
+            generation["copy_floor"] = _copy_floor(env, out)
             case_tables_truncate(env)
         seconds, rss, out = run_measured([*generate, "--count", str(args.scale)], env, label="generate_cases")
         generation["full"] = {"cases": args.scale, "seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1),
@@ -88,3 +91,24 @@ def _history(args, env: dict, until: str, have: int) -> dict:
             generation["generated_by_run_of"] = json.loads(earlier.read_text()).get("started_at")
         generation["reused"] = True
     return generation
+
+
+def _copy_floor(env: dict, generated: str) -> dict:
+    """generate_cases' run just made beside its floor (bench/copy_floor.py: the same rows COPYed
+    into the same tables by the same loader): seconds and CPU of both, and their ratios."""
+    process = subprocess.run([PYTHON, str(ROOT / "bench" / "copy_floor.py")], env=env, cwd=ROOT,
+                             capture_output=True, text=True)
+    if process.returncode:
+        return {"error": process.stderr.strip().splitlines()[-1:]}
+    floor = json.loads(process.stdout.strip().splitlines()[-1])
+    seconds = re.search(r"generated [\d,]+ cases in ([\d.]+) s", generated)
+    cpu = re.search(r"python ([\d.]+) s, postgres COPY backends ([\d.]+) s", generated)
+    floor["generate_seconds"] = float(seconds[1]) if seconds else None
+    floor["generate_cpu_seconds"] = round(float(cpu[1]) + float(cpu[2]), 2) if cpu else None
+    floor_cpu = floor["python_cpu_seconds"] + (floor["postgres_cpu_seconds"] or 0)
+    floor["cpu_seconds"] = round(floor_cpu, 2)
+    floor["ratio_to_floor"] = round(floor["generate_seconds"] / max(floor["seconds"], 1e-3), 2) if seconds else None
+    floor["cpu_ratio_to_floor"] = (round(floor["generate_cpu_seconds"] / max(floor_cpu, 1e-3), 2)
+                                   if cpu else None)
+    log(f"generate_cases beside its COPY floor: {floor}")
+    return floor

@@ -20,6 +20,7 @@ from bench.runner.intake import intake_open_loop, rows_per_report
 from bench.runner.load import CeleryWorker, Operators, intake_load, redis_flush, timed_gets
 from bench.runner.machine import CpuMeter
 from bench.runner.memory import measure_export, measure_memory_flat
+from bench.runner.move_floor import measure_move_floor
 from bench.runner.moves import USER_IDS, bench_users, measure_locator, measure_transitions, sample_points
 from bench.runner.queries import QUEUE_QUERIES, explain_queries, explain_summary, queue_paths
 from cases.models import Case
@@ -27,7 +28,7 @@ from citygrid.services import token_issue
 from grids.models import MinorClass
 
 INTAKE_CONNECTIONS = 64  # the open loop's keep-alive connections at most (a send waits for one beyond)
-PHASES = {"locator", "transitions", "intake", "screens", "assessment", "export", "memory", "explain"}
+PHASES = {"locator", "transitions", "move_floor", "intake", "screens", "assessment", "export", "memory", "explain"}
 
 
 def measure_all(args, env: dict, until: str, results: dict) -> None:
@@ -68,6 +69,12 @@ def measure_all(args, env: dict, until: str, results: dict) -> None:
         results["transitions"] = measure_transitions(args.transition_seconds, processes, points, top_minors)
         log(f"transitions: {results['transitions']['transitions_per_second']:,}/s "
             f"(p95 {results['transitions']['p95_ms']} ms)")
+
+    # 3b. each move of the loop beside the floor of its own writes, in this process (move_floor).
+    if "move_floor" in wanted:
+        places = [(lon, lat, minor) for (lon, lat), minor in zip(points[:200], top_minors * 25, strict=False)]
+        results["move_floor"] = measure_move_floor(users, places)
+        log(f"moves beside their floor: {results['move_floor']['ratio_to_floor']}x the floor's CPU")
 
     # 4. HTTP: intake (open loop beside browsing operators, its floor), queues, search, detail.
     params, ids = http_phase(args, env, until, users, points, top_minors, worker, results, wanted)
