@@ -24,7 +24,7 @@ def test_schedule_listed_read_only(admin_client_):
     html = response.content.decode()
     assert response.status_code == 200
     assert "assessment.compute_hourly" in html and "assessment.freeze_previous_month" in html
-    assert "crontab" in html
+    assert "每天 01:30" in html and "最后计算一次上月考核并冻结" in html  # when and what, for people
     assert admin_client_.get("/admin/assessment/beatscheduleentry/add/").status_code == 403
 
 

@@ -227,7 +227,22 @@ def test_freeze_and_recompute_from_the_page(browser, computed, manager):
 
 def test_schedule_page(browser):
     html = browser.get(reverse("assessment:schedule")).content.decode()
+    # Each task by what it does and when, its Celery name beside it for the logs.
+    assert "<td>标记超期环节</td>" in html and "<td>发布上周通报</td>" in html
+    assert "<td>每 1 分钟</td>" in html and "<td>每周一 00:45</td>" in html and "<td>每小时第 5 分</td>" in html
+    assert "<td>每月 1 日 03:30</td>" in html and "<td>每天 03:15</td>" in html
     assert "assessment.compute_hourly" in html and "cases.mark_overdue" in html
+
+
+def test_every_scheduled_task_has_a_name_for_people():
+    from assessment.schedule import describe_schedule, schedule_entries
+
+    entries = schedule_entries()
+    assert entries and [entry.name for entry in entries if entry.label == entry.task] == []
+    assert describe_schedule(90.0) == "每 90 秒" and describe_schedule(86400.0) == "每 24 小时"
+    from celery.schedules import crontab
+
+    assert describe_schedule(crontab(minute="*/10")) == "crontab：分 */10 时 * 日 * 月 * 周 *"
 
 
 def test_a_district_manager_sees_only_the_district(city, computed):
