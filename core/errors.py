@@ -5,6 +5,8 @@ user's language; `extra` carries machine-readable detail (for example the allowe
 """
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 
@@ -42,3 +44,12 @@ class IdempotencyKeyReusedError(ApplicationError):
     def __init__(self):
         super().__init__(_("该幂等键（Idempotency-Key）已用于另一份内容不同的提交；新的提交请使用新的键。"),
                          extra={"field": "idempotency_key"})
+
+
+def page_refusal_raise(error: ApplicationError) -> None:
+    """On a page: a 404 or 403 a service raised becomes Django's own, so the person sees the site's
+    error page; any other error is the caller's to show on its form."""
+    if error.status_code == 404:
+        raise Http404(error.message) from error
+    if error.status_code == 403:
+        raise PermissionDenied(error.message) from error

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, page_refusal_raise
 from core.xlsx import xlsx_response
 from grids.models import Department
 
@@ -48,13 +48,6 @@ def _departments():
     return Department.objects.filter(is_active=True).order_by("name")
 
 
-def _failed(error: ApplicationError) -> None:
-    if error.status_code == 404:
-        raise Http404(error.message)
-    if error.status_code == 403:
-        raise PermissionDenied(error.message)
-
-
 # --- joint review ---------------------------------------------------------------------------------
 
 def _reviews_context(request: HttpRequest, **extra) -> dict:
@@ -74,7 +67,7 @@ def reviews_page(request: HttpRequest) -> HttpResponse:
                 actor=request.user, title=request.POST.get("title", ""), held_on=_date(request.POST.get("held_on")),
                 case_numbers=_numbers(request.POST.get("case_numbers", "")), reason=request.POST.get("reason", ""))
         except ApplicationError as error:
-            _failed(error)
+            page_refusal_raise(error)
             return render(request, "supervision/reviews.html",
                           _reviews_context(request, error=error.message, form=request.POST), status=error.status_code)
         messages.success(request, _("已提请联合会审。"))
@@ -103,7 +96,7 @@ def _review_post(request: HttpRequest, review_id: int, action, success: str) -> 
     try:
         action()
     except ApplicationError as error:
-        _failed(error)
+        page_refusal_raise(error)
         return render(request, "supervision/review.html", _review_context(request, review_id, error=error.message,
                                                                           failed=error.extra or {}),
                       status=error.status_code)
@@ -194,7 +187,7 @@ def letter_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, kind=request.POST.get("kind", ""), department_id=_int(request.POST.get("department_id")),
                 case_numbers=_numbers(request.POST.get("case_numbers", "")), reply_hours=request.POST.get("reply_hours"))
         except ApplicationError as error:
-            _failed(error)
+            page_refusal_raise(error)
             return render(request, "supervision/letter_new.html", {"form": form, "error": error.message,
                           "kinds": LetterKind.choices, "departments": _departments(),
                           "reply_hours": services.REPLY_HOURS}, status=error.status_code)
@@ -247,7 +240,7 @@ def letter_step(request: HttpRequest, letter_id: int, step: str) -> HttpResponse
     try:
         action(request, letter_id)
     except ApplicationError as error:
-        _failed(error)
+        page_refusal_raise(error)
         return render(request, "supervision/letter.html", _letter_context(request, letter_id, error=error.message),
                       status=error.status_code)
     messages.success(request, success)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, page_refusal_raise
 from core.xlsx import xlsx_response
 
 from . import selectors, services
@@ -84,8 +84,7 @@ def survey_close(request: HttpRequest, survey_id: int) -> HttpResponse:
     try:
         services.survey_close(actor=request.user, survey_id=survey_id)
     except ApplicationError as error:
-        if error.status_code == 403:
-            raise PermissionDenied(error.message) from None
+        page_refusal_raise(error)
         raise Http404(error.message) from None
     messages.success(request, _("专项普查已结束。"))
     return redirect("surveys:report", survey_id)

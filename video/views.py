@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, page_refusal_raise
 from core.queries import row_by_key
 
 from . import selectors, services
@@ -42,10 +42,7 @@ def decide(request: HttpRequest, event_id: int, decision: str) -> HttpResponse:
             services.video_event_reject(actor=request.user, event_id=event_id, reason=request.POST.get("reason", ""))
             messages.success(request, _("已驳回该视频事件。"))
     except ApplicationError as error:
-        if error.status_code == 404:
-            raise Http404(error.message) from None
-        if error.status_code == 403:
-            raise PermissionDenied(error.message) from None
+        page_refusal_raise(error)
         return render(request, "video/pending.html", _pending_context(request, failed=(event_id, error.message)),
                       status=error.status_code)
     return redirect("video:pending")
