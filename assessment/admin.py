@@ -10,6 +10,7 @@ from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 from .counters import counter_choices
+from .durations import duration_choices
 from .models import (
     BeatScheduleEntry,
     Bulletin,
@@ -46,7 +47,7 @@ class IndicatorForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "—"), *counter_choices()]
-        self.fields["numerator"].widget.choices = choices
+        self.fields["numerator"].widget.choices = [*choices, (_("用时（平均用时、用时中位数指标）"), duration_choices())]
         self.fields["denominator"].widget.choices = choices
 
     def clean(self):

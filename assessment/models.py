@@ -40,6 +40,8 @@ class IndicatorKind(models.TextChoices):
     COUNT = "count", _("数量")
     DEDUCTION = "deduction", _("扣分项")
     BONUS = "bonus", _("加分项")
+    AVERAGE = "average", _("平均用时")
+    MEDIAN = "median", _("用时中位数")
 
 
 class Rounding(models.TextChoices):

@@ -110,6 +110,28 @@ def score_volume(value: int, bands, level: str | None, factor: Decimal = Decimal
     return _clamp(score)
 
 
+def duration_hours(minutes: Decimal | None, decimals: int = 2, rounding: str = "half_up") -> Decimal | None:
+    """Working minutes (an exact average or median) as the published hours."""
+    if minutes is None:
+        return None
+    return round_to(Decimal(minutes) / Decimal(60), decimals, rounding)
+
+
+def score_duration(hours: Decimal | None, bands, level: str | None, direction: str) -> Decimal | None:
+    """The score of a duration by its bands ([hours, score] pairs): lower is better, the score of
+    the first band whose hours the duration does not exceed (0 beyond the last); higher is better,
+    as a volume's bands. None without a duration or without bands."""
+    if hours is None or not bands:
+        return None
+    table = sorted(bands_for_level(bands, level), key=lambda pair: pair[0])
+    if direction != "lower":
+        return score_volume(hours, bands, level)
+    for bound, band_score in table:
+        if hours <= Decimal(str(bound)):
+            return _clamp(Decimal(str(band_score)))
+    return _clamp(Decimal(0))
+
+
 def volume_factor(days: int, kind: str) -> Decimal:
     """Bands are set for a month; a week, quarter or year scales them by its length."""
     if kind == "month":

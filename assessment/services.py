@@ -25,6 +25,7 @@ from grids.models import Role, User
 from .catalogue import DEFAULT_CATALOGUE_NAME, catalogue_install
 from .counters import PATROL, counter_get, counter_keys, counters_empty
 from .counting import counters_stream
+from .durations import DURATION_TYPES, DURATIONS, duration_keys, durations_count, durations_merge
 from .filters import filtered_key, filters_errors, filters_normalise
 from .models import (
     Composite,
@@ -45,10 +46,12 @@ from .scoring import (
     adjustment_of,
     bands_validate,
     composite_of,
+    duration_hours,
     grade_of,
     ranks_of,
     rate_of,
     ratio_figure,
+    score_duration,
     score_ratio,
     score_volume,
     volume_factor,
@@ -104,6 +107,10 @@ def indicator_errors(*, object_type: str, numerator: str, denominator: str, weig
     admin's form and indicator_update both ask; the model does not (its module sits below the
     counters)."""
     kind = kind or (IndicatorKind.RATIO if denominator else IndicatorKind.COUNT)
+    if kind in DURATION_KINDS:
+        return _duration_errors(object_type=object_type, numerator=numerator, denominator=denominator,
+                                weight=weight, bands=bands, numerator_filters=numerator_filters,
+                                denominator_filters=denominator_filters, decimals=decimals)
     keys = counter_keys(object_type)
     errors = {}
     if numerator not in keys:
@@ -136,6 +143,36 @@ def indicator_errors(*, object_type: str, numerator: str, denominator: str, weig
         problem = bands_validate(bands)
         if problem:
             errors["bands"] = problem
+    return errors
+
+
+DURATION_KINDS = (IndicatorKind.AVERAGE, IndicatorKind.MEDIAN)
+
+
+def _duration_errors(*, object_type, numerator, denominator, weight, bands, numerator_filters,
+                     denominator_filters, decimals) -> dict[str, str]:
+    """What is wrong with an average or median indicator: its numerator names a duration
+    (assessment.durations) of an object type that has it, no denominator, bands to be weighed."""
+    errors = {}
+    if object_type not in DURATION_TYPES:
+        errors["kind"] = _("平均用时、用时中位数指标只适用于：%(types)s") % {
+            "types": "、".join(str(ObjectType(t).label) for t in DURATION_TYPES)}
+    if numerator not in DURATIONS:
+        errors["numerator"] = _("“%(key)s”不是用时项。可选：%(keys)s") % {
+            "key": numerator, "keys": "、".join(DURATIONS)}
+    if denominator:
+        errors["denominator"] = _("用时指标没有分母，请留空。")
+    if filters_normalise(denominator_filters):
+        errors["denominator_filters"] = _("用时指标没有分母筛选，请留空。")
+    problems = filters_errors(numerator_filters)
+    if problems:
+        errors["numerator_filters"] = " ".join(problems)
+    if weight and not bands:
+        errors["bands"] = _("用时指标计分需要分档（[小时, 得分]）。")
+    elif bands and (problem := bands_validate(bands)):
+        errors["bands"] = problem
+    if decimals is not None and not 0 <= int(decimals) <= 4:
+        errors["decimals"] = _("小数位数应在 0–4 之间。")
     return errors
 
 
@@ -252,7 +289,11 @@ class CompositeRow:
 
 
 def indicator_keys(indicator: Indicator) -> tuple[str, str]:
-    """The counter keys of the indicator's numerator and denominator, filters included."""
+    """The counter keys of the indicator's numerator and denominator, filters included. An average
+    is the minutes summed over the steps timed; a median's numerator is the steps timed."""
+    if indicator.kind in DURATION_KINDS:
+        keys = duration_keys(indicator.numerator, indicator.numerator_filters)
+        return (keys["sum"], keys["n"]) if indicator.kind == IndicatorKind.AVERAGE else (keys["n"], "")
     denominator = filtered_key(indicator.denominator, indicator.denominator_filters) if indicator.denominator else ""
     return filtered_key(indicator.numerator, indicator.numerator_filters), denominator
 
@@ -265,6 +306,8 @@ def _indicator_scorer(indicator: Indicator, factor: Decimal):
     cache: dict = {}
     numerator_key, denominator_key = indicator_keys(indicator)
     kind = indicator.kind
+    if kind in DURATION_KINDS:
+        return _duration_scorer(indicator, cache)
     if kind == IndicatorKind.COUNT:
         bands = indicator.bands
 
@@ -295,6 +338,28 @@ def _indicator_scorer(indicator: Indicator, factor: Decimal):
                 cache[key] = (*key, rate_of(*key), ratio_figure(*key, decimals, rounding), points,
                               points is not None)
             return cache[key]
+    return score
+
+
+def _duration_scorer(indicator: Indicator, cache: dict):
+    """The scorer of an average (the exact quotient of the minutes summed and the steps timed) or
+    a median (the stored median minutes), published in hours."""
+    keys = duration_keys(indicator.numerator, indicator.numerator_filters)
+    average = indicator.kind == IndicatorKind.AVERAGE
+    decimals, rounding, bands, direction = indicator.decimals, indicator.rounding, indicator.bands, indicator.direction
+
+    def score(values, level):
+        timed = values.get(keys["n"], 0)
+        measured = values.get(keys["sum"] if average else keys["median"], 0)
+        key = (timed, measured, level)
+        if key not in cache:
+            minutes = None
+            if timed:
+                minutes = Decimal(measured) / Decimal(timed) if average else Decimal(measured)
+            hours = duration_hours(minutes, decimals, rounding)
+            points = score_duration(hours, bands, level, direction)
+            cache[key] = ((measured, timed) if average else (timed, None)) + (None, hours, points, timed > 0)
+        return cache[key]
     return score
 
 
@@ -468,8 +533,12 @@ def assessment_compute(
         for indicator in catalogue.indicators.order_by("order", "code"):
             indicators_by_type.setdefault(indicator.object_type, []).append(indicator)
         window = window_for(period.start, period.end, now=now)
-        extra = {kind: [key for indicator in rows for key in indicator_keys(indicator) if "?" in key]
+        extra = {kind: [key for indicator in rows if indicator.kind not in DURATION_KINDS
+                        for key in indicator_keys(indicator) if "?" in key]
                  for kind, rows in indicators_by_type.items()}
+        wanted_durations = {kind: [key for indicator in rows if indicator.kind in DURATION_KINDS
+                                   for key in duration_keys(indicator.numerator, indicator.numerator_filters).values()]
+                            for kind, rows in indicators_by_type.items()}
         jobs: dict[str, list[str | None]] = {}
         for kind in types:
             kind_levels = levels_of(kind)
@@ -488,7 +557,13 @@ def assessment_compute(
         # counted (assessment.counting), so the Python work hides behind the SQL.
         stream = (_months_summed(months, jobs) if months
                   else counters_stream(jobs, window, parallel=outermost, extra=extra))
+        # Durations: one query over the steps for every duration indicator (assessment.durations),
+        # over the period's own window for a quarter or a year too (a median is no sum of months).
+        durations = durations_count({kind: jobs[kind] for kind in jobs}, window, wanted_durations)
         for kind, counted in stream:
+            if kind in durations:
+                counted = {level: dict(by_object) for level, by_object in counted.items()}
+                durations_merge(counted, durations[kind], counters_empty(kind))
             snapshots: list[tuple] = []
             composites: list[CompositeRow] = []
             for level in jobs[kind]:

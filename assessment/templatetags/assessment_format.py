@@ -33,6 +33,9 @@ def figure_text(snapshot) -> str:
         return str(snapshot.numerator)
     if kind in ("deduction", "bonus"):
         return score_text(snapshot.score)
+    if kind in ("average", "median"):  # working hours
+        value = getattr(snapshot, "value", None)
+        return _("不适用") if value is None else _("%(hours)s 小时") % {"hours": _trim(value)}
     if snapshot.rate is None:
         return _("不适用")
     value = snapshot.value if getattr(snapshot, "value", None) is not None else snapshot.rate * 100
