@@ -8,6 +8,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     Max,
     Min,
     OuterRef,
@@ -30,6 +31,7 @@ from cases.models import (
 )
 from cases.selectors import case_list
 from cases.transitions import Action
+from core.queries import InSubquery
 from grids.mapping import city_extent
 from grids.models import MinorClass, RegionLevel, UnitGrid, User
 
@@ -69,7 +71,8 @@ def handler_inbox(user: User, *, now=None) -> QuerySet[Case]:
         .annotate(assist_open=Exists(mine), assist_deadline=Subquery(mine.values("deadline")[:1]))
     )
     if user.department_id:  # not the cases it assisted on and is done with (still readable on the desk)
-        cases = cases.filter(Q(department_id=user.department_id) | Q(assist_open=True))
+        open_ids = CaseAssist.objects.filter(department_id=user.department_id, completed_at__isnull=True)
+        cases = cases.filter(Q(department_id=user.department_id) | InSubquery(F("pk"), open_ids.values("case_id")))
     assisting_overdue = Q(assist_open=True, assist_deadline__lt=now)
     led_overdue = Q(assist_open=False, state__in=CLOCK_RUNNING_STATES, current_deadline__lt=now)
     return (

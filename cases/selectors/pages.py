@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import shapely
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from core.queries import InSubquery
 from grids.locator import grid_index
 from grids.models import Component, Department, MinorClass, Region, RegionLevel, UnitGrid, User
 from grids.selectors import components_nearest
@@ -102,7 +103,8 @@ def department_inbox(user: User) -> QuerySet[Case]:
         joint=Exists(open_assists),
     )
     if user.department_id:  # a department's own inbox: not the cases it assisted on and is done with
-        inbox = inbox.filter(Q(department_id=user.department_id) | Q(assist_open=True))
+        open_ids = CaseAssist.objects.filter(department_id=user.department_id, completed_at__isnull=True)
+        inbox = inbox.filter(Q(department_id=user.department_id) | InSubquery(F("pk"), open_ids.values("case_id")))
     return inbox.order_by("current_deadline", "pk")
 
 

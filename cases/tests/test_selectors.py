@@ -73,3 +73,33 @@ def test_case_and_event_tables_keep_only_the_indexes_their_queries_use(db):
     for column in ("minor_id", "district_id", "department_id"):
         assert ("cases_case", column) in leading
     assert ("cases_caseevent", "action") in leading
+
+
+@pytest.mark.postgres
+def test_a_departments_scope_is_estimated_on_its_own_rows_with_the_cases_it_assists_on(city):
+    """The assisted cases (协办) join a department's scope as `id = ANY(ARRAY(…))`, which PostgreSQL
+    estimates from the department's rows; the former OR EXISTS was taken for half the table, and
+    a small department's counted list read the whole table (cases_visible's figures)."""
+    import json
+
+    from django.db import connection
+
+    from cases.models import CaseAssist
+
+    template = case_build(city, State.DISPATCHED, department="sanitation_b")
+    columns = {f.attname: getattr(template, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
+    Case.objects.bulk_create([Case(**{**columns, "number": f"B{n:08d}", "idempotency_key": None}) for n in range(600)])
+    own = [case_build(city, State.DISPATCHED, department="municipal") for _ in range(3)]
+    CaseAssist.objects.create(case=template, department=city.departments["municipal"], created_at=template.reported_at,
+                              deadline=template.reported_at)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+        sql, params = selectors.cases_visible(city.users["handler_municipal"]).only("pk").query.sql_with_params()
+        assert "= ANY(ARRAY(SELECT" in sql
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    estimate = plan[0]["Plan"]["Plan Rows"]
+    assert estimate < 60, estimate  # 4 rows of 604; OR EXISTS was estimated at 302
+    seen = set(selectors.cases_visible(city.users["handler_municipal"]).values_list("pk", flat=True))
+    assert seen == {template.pk, *(c.pk for c in own)}
