@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from assessment.counters import EVENT_ACTIONS, q_event
+from assessment.counters import EVENT_ACTIONS, SOURCES, q_event
 from assessment.periods import window_for
 from cases.models import CaseEvent, CaseStep, StepKind
 from cases.tests.helpers import report
@@ -103,6 +103,25 @@ def test_a_months_queries_read_only_that_months_partitions(march_history):
     assert len(track_of_day(collector.pk, at("2025-04-02 00:00").date())) == 5
     # Without a bound on the month column every partition is read: the pruning above is real.
     assert len(partitions_read(CaseEvent.objects.filter(action="report"), "cases_caseevent")) > 2
+
+
+def test_steps_counted_by_completion_skip_the_months_after_the_window(march_history):
+    """The assessment's step passes count by `completed_at`; their bound `started_at < end` (a step
+    starts before it completes) prunes every later month. Earlier months stay: no lower bound is exact."""
+    partitions.ensure(ahead=3)
+    CaseStep.objects.filter(completed_at__isnull=True).update(completed_at=at("2025-04-03 10:00"))
+    march = window_for(MARCH.start.date(), APRIL.start.date())
+    april = window_for(APRIL.start.date(), APRIL.next().start.date())
+    for source in ("step", "handle_step"):
+        assert partitions_read(CaseStep.objects.filter(SOURCES[source].prefilter(march)),
+                               "cases_casestep") == {"p2025_03", "default"}
+    completed_in_april = CaseStep.objects.filter(SOURCES["step"].prefilter(april))
+    assert partitions_read(completed_in_april, "cases_casestep") == {"p2025_03", "p2025_04", "default"}
+    # The bound drops no row: every step completed in April, whenever it started, is counted.
+    assert completed_in_april.count() == CaseStep.objects.filter(
+        completed_at__gte=april.start, completed_at__lt=april.end).count() > 0
+    unbounded = CaseStep.objects.filter(completed_at__gte=march.start, completed_at__lt=march.end)
+    assert partitions_read(unbounded, "cases_casestep") >= {"p2025_04", "p2025_05", "p2025_06"}
 
 
 def test_detach_to_the_archive_and_attach_back_keeps_the_rows(march_history):
