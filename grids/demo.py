@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.pinyin import pinyin_search_text
 
 from .demo_map import demo_map_build
 from .geometry import metres_per_degree, square_metres_many
@@ -436,7 +437,8 @@ class _Builder:
         ]
         for level, rows in levels:
             Region.objects.bulk_create(
-                [Region(code=code, name=name, level=level, parent_id=self.region_pk[parent])
+                [Region(code=code, name=name, level=level, parent_id=self.region_pk[parent],
+                        name_pinyin=pinyin_search_text(name))
                  for code, name, parent in rows],
                 batch_size=BATCH_SIZE,
             )

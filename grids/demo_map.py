@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from core.pinyin import pinyin_search_text
+
 from .models import BasemapFeature, BasemapKind, Place, PlaceKind, Road, RoadKind
 
 if TYPE_CHECKING:
@@ -148,7 +150,8 @@ def demo_map_build(*, seed: int, lattice: Lattice, districts: list[DistrictPlan]
 
     def place(name: str, kind: str, col: int, row: int, u: float = 0.5, v: float = 0.5, aliases: str = "") -> None:
         lon, lat = lattice.cell_point(col, row, u, v)
-        places.append(Place(name=name, kind=kind, aliases=aliases, lon=lon, lat=lat, district_id=district_pk(col, row)))
+        places.append(Place(name=name, kind=kind, aliases=aliases, lon=lon, lat=lat, district_id=district_pk(col, row),
+                            name_pinyin=pinyin_search_text(name, aliases)))
 
     for district in districts:
         r = district.rect
@@ -189,4 +192,4 @@ def _road(name: str, kind: str, points, district_id: int | None) -> Road:
     min_lon, min_lat, max_lon, max_lat = line.bounds
     return Road(name=name, kind=kind, district_id=district_id,
                 geometry={"type": "LineString", "coordinates": [[x, y] for x, y in points]},
-                min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+                min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, name_pinyin=pinyin_search_text(name))

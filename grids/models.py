@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.display import person_name
+from core.pinyin import pinyin_search_text
 from grids.codes import component_code_validate
 
 
@@ -33,6 +34,20 @@ class RegionLevel(models.IntegerChoices):
     COMMUNITY = 4, _("社区/村")
 
 
+# Regions, roads and places keep their names' pinyin keys beside them (core.pinyin), so the map's
+# search matches "frzl" or "furong" in SQL, in the queries it already makes (grids.mapping).
+PINYIN_HELP = _("名称（及别名）的拼音首字母和全拼，保存时自动生成，供地图搜索")
+
+
+def _pinyin_keep(row: models.Model, name: str, save_kwargs: dict, *more_names: str) -> None:
+    """Refresh a row's `name_pinyin` before it is saved (also when only some fields are). Rows
+    written in bulk (importers, the demo city) set it themselves with core.pinyin.pinyin_search_text."""
+    row.name_pinyin = pinyin_search_text(name, *more_names)
+    fields = save_kwargs.get("update_fields")
+    if fields is not None and "name_pinyin" not in fields:
+        save_kwargs["update_fields"] = [*fields, "name_pinyin"]
+
+
 class Region(models.Model):
     """A node of the administrative tree. Codes: 6 digits (GB/T 2260) for city and district,
     then +3 for a street and +3 for a community."""
@@ -43,6 +58,8 @@ class Region(models.Model):
     level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
+    name_pinyin = models.TextField(_("拼音检索键"), blank=True, default="", editable=False,
+                                   help_text=PINYIN_HELP)
 
     class Meta:
         verbose_name = _("行政区域")
@@ -51,6 +68,10 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    def save(self, *args, **kwargs):
+        _pinyin_keep(self, self.name, kwargs)
+        super().save(*args, **kwargs)
 
 
 unit_grid_code_validator = RegexValidator(
@@ -386,6 +407,8 @@ class Road(models.Model):
     min_lat = models.FloatField()
     max_lon = models.FloatField()
     max_lat = models.FloatField()
+    name_pinyin = models.TextField(_("拼音检索键"), blank=True, default="", editable=False,
+                                   help_text=PINYIN_HELP)
 
     class Meta:
         verbose_name = _("道路")
@@ -395,6 +418,10 @@ class Road(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        _pinyin_keep(self, self.name, kwargs)
+        super().save(*args, **kwargs)
 
 
 class PlaceKind(models.TextChoices):
@@ -414,6 +441,8 @@ class Place(models.Model):
     lat = models.FloatField(_("纬度"))
     district = models.ForeignKey(Region, verbose_name=_("区/县"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="places")
+    name_pinyin = models.TextField(_("拼音检索键"), blank=True, default="", editable=False,
+                                   help_text=PINYIN_HELP)
 
     class Meta:
         verbose_name = _("地名/地标")
@@ -423,6 +452,10 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        _pinyin_keep(self, self.name, kwargs, self.aliases)
+        super().save(*args, **kwargs)
 
 
 class BasemapKind(models.TextChoices):

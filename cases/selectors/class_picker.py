@@ -8,24 +8,22 @@ Decisions:
   a millisecond, where the endpoint (/classes.json, for other clients) costs a round trip and
   20-30 ms of server time per keystroke. The repeated texts (conditions, major classes) travel
   once (SHARED_FIELDS: 199 -> 113 KB), in UTF-8 (cases.templatetags.class_picker: 293 -> 199 KB).
-- The pinyin keys are computed once per class name per process (`name_pinyin`, an lru_cache keyed
-  on the name, so a renamed class gets new keys), with no column and no migration.
+- The pinyin keys are computed once per class name per process (core.pinyin.name_pinyin, an
+  lru_cache keyed on the name, so a renamed class gets new keys), with no column and no migration.
 - "Most used" is the person's own last RECENT_CASES reports of the last RECENT_DAYS days, counted
   by class in one GROUP BY query.
 """
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
+from core.pinyin import name_pinyin, pinyin_key
 from grids.models import Edition, LimitUnit, MinorClass, Role, User
 
 from ..models import Case
@@ -37,9 +35,6 @@ RECENT_CASES = 200
 RECENT_DAYS = 90
 MOST_USED_MAX = 8
 
-_NOT_KEY = re.compile(r"[^0-9a-z]")
-
-
 def edition_active() -> str:
     """The edition new cases are filed in (settings.CLASS_EDITION)."""
     edition = getattr(settings, "CLASS_EDITION", Edition.STD2026)
@@ -50,16 +45,6 @@ def edition_active() -> str:
 
 def can_pick_classes(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.role in PICKER_ROLES))
-
-
-@lru_cache(maxsize=4096)
-def name_pinyin(name: str) -> tuple[str, str]:
-    """(initials, full pinyin) of a class name, lower case, letters and digits only:
-    "机动车乱停放" → ("jdcltf", "jidongcheluantingfang"). pypinyin reads each character in the
-    context of the phrase (its phrase dictionary), so the usual reading of a polyphone wins."""
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
-    full = "".join(lazy_pinyin(name)).lower()
-    return _NOT_KEY.sub("", initials), _NOT_KEY.sub("", full)
 
 
 def class_rows(*, editions: list[str] | None = None) -> list[dict]:
@@ -105,7 +90,7 @@ def class_match_rank(row: dict, query: str) -> int | None:
         return 0 if row["code"].startswith(query) else None
     if row["name"].startswith(query):
         return 1
-    key = _NOT_KEY.sub("", query)
+    key = pinyin_key(query)
     if key and row["py"].startswith(key):
         return 1
     if query in row["name"]:

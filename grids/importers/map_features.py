@@ -11,6 +11,7 @@ import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.pinyin import pinyin_search_text
 from grids.geometry import polygon_from_geojson
 from grids.models import BasemapFeature, BasemapKind, Place, PlaceKind, Region, RegionLevel, Road, RoadKind
 
@@ -143,7 +144,8 @@ def map_features_import_geojson(*, data: bytes | str | dict, replace: bool = Fal
                                     % {"kind": _code_text(properties.get("kind"))})
             min_lon, min_lat, max_lon, max_lat = shape.bounds
             roads.append(Road(name=name, kind=kind, district_id=district_id, geometry=shapely.geometry.mapping(shape),
-                              min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat))
+                              min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat,
+                              name_pinyin=pinyin_search_text(name)))
         elif layer == PLACE_LAYER:
             kind = _choice(properties.get("kind"), PlaceKind.values, _PLACE_KIND_WORDS, PlaceKind.LANDMARK)
             if kind is None:
@@ -153,7 +155,8 @@ def map_features_import_geojson(*, data: bytes | str | dict, replace: bool = Fal
             if len(aliases) > 200:
                 raise feature_error(number, _("别名过长（不超过200字）"))
             lon, lat = shape
-            places.append(Place(name=name, kind=kind, aliases=aliases, lon=lon, lat=lat, district_id=district_id))
+            places.append(Place(name=name, kind=kind, aliases=aliases, lon=lon, lat=lat, district_id=district_id,
+                                name_pinyin=pinyin_search_text(name, aliases)))
         else:
             min_lon, min_lat, max_lon, max_lat = shape.bounds
             areas.append(BasemapFeature(kind=layer, name=name, geometry=shapely.geometry.mapping(shape),

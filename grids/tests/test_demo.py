@@ -292,3 +292,15 @@ def test_seed_demo_refuses_another_citys_data(db):
     Region.objects.create(code="110000", name="别的城市", level=RegionLevel.CITY)
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", "--scale", str(SMALL), "--cases", "0", stdout=StringIO())
+
+
+def test_the_demo_citys_names_are_searchable_by_pinyin(small_city):
+    """Written in bulk, the regions, roads and places carry their pinyin keys (grids.mapping's search)."""
+    from core.pinyin import pinyin_search_text
+    from grids.models import Place, Road
+
+    for model in (Region, Road, Place):
+        assert model.objects.exists()
+        assert not model.objects.filter(name_pinyin="").exists(), model
+    place = Place.objects.exclude(aliases="").first()
+    assert place.name_pinyin == pinyin_search_text(place.name, place.aliases)

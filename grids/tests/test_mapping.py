@@ -94,6 +94,29 @@ def test_search_finds_a_component_and_unit_grids_by_code(city_operator, map_data
     assert [h.code for h in grid_hits] == ["430102001002001", "430102001002002"]
 
 
+@pytest.mark.parametrize(("query", "kind", "labels"), [
+    ("frzl", "road", ["芙蓉中路"]),  # initials
+    ("FuRong", "road", ["芙蓉中路", "芙蓉西路"]),  # full pinyin, any case
+    ("zhonglu", "road", ["芙蓉中路"]),
+    ("dq2", "community", ["东区2社区"]),
+    ("renminyiyuan", "place", ["东区人民医院"]),
+    ("dy", "place", ["东区人民医院"]),  # the initials of an alias, 东医
+])
+def test_search_matches_names_and_aliases_by_pinyin(city_operator, query, kind, labels):
+    assert [h.label for h in map_search(user=city_operator, query=query) if h.kind == kind] == labels
+
+
+def test_search_pinyin_follows_a_renamed_road_and_needs_two_letters(city_operator):
+    from grids.models import Road
+
+    road = Road.objects.get(name="芙蓉西路")
+    road.name = "湘江路"
+    road.save(update_fields=["name"])
+    assert [h.label for h in map_search(user=city_operator, query="xjl")] == ["湘江路"]
+    assert map_search(user=city_operator, query="frxl") == []
+    assert [h for h in map_search(user=city_operator, query="f") if h.kind == "road"] == []  # no pinyin for one letter
+
+
 def test_search_keeps_to_the_users_region(west_operator):
     assert [h.label for h in map_search(user=west_operator, query="芙蓉")] == ["芙蓉西路"]
     assert map_search(user=west_operator, query="医院") == []
@@ -125,7 +148,10 @@ def test_search_api_query_count_is_constant(api, django_assert_max_num_queries, 
             _feature("road", shapely.LineString([(ORIGIN_LON, ORIGIN_LAT), (ORIGIN_LON + SIDE, ORIGIN_LAT)]),
                      name=f"芙蓉{n}巷")]})
     with django_assert_max_num_queries(3):  # roads, communities, places
-        assert api.get(f"{MAP}search/", {"q": "芙蓉"}).status_code == 200
+        by_name = api.get(f"{MAP}search/", {"q": "芙蓉"})
+    with django_assert_max_num_queries(3):  # the same three, by pinyin
+        by_pinyin = api.get(f"{MAP}search/", {"q": "furong"})
+    assert by_pinyin.json()["results"] == by_name.json()["results"] and len(by_name.json()["results"]) == 6
     with django_assert_max_num_queries(2):  # components, unit grids
         assert api.get(f"{MAP}search/", {"q": "4301020"}).status_code == 200
 
