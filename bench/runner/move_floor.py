@@ -10,6 +10,8 @@ transaction per case, measured alike: the case's id and the ids of the rows an U
 (its steps, tasks, requests) swapped for the twin's, everything else as written (the same columns,
 values and rows). The floor holds no read: the lock, the checks and the look-ups are what a move
 adds to its writes. The second twins reach the same state and take the next move the same way.
+The floor's statements are psycopg's (server-side parameters, each prepared by the server after
+its fifth run, as hand-written SQL would be); the workflow's are Django's (client-side binding).
 """
 from __future__ import annotations
 
