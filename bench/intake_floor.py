@@ -20,6 +20,7 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from core.request_id import request_id_get
 from grids.locator import locate
 
 # The case number from the year's sequence, as cases.services.case_number_next takes it; the class's
@@ -43,8 +44,8 @@ EVENT_INSERT = """
 INSERT INTO cases_caseevent (action, from_state, to_state, created_at, note, payload, actor_id, case_id)
 VALUES ('report', '', 'reported', %(now)s, '', %(payload)s, %(reporter)s, %(case)s)"""
 OUTBOX_INSERT = """
-INSERT INTO cases_outboxmessage (key, task, kwargs, created_at, attempts, last_error, sent_at)
-VALUES (%(outbox_key)s, 'cases.report_received', %(kwargs)s, %(now)s, 0, '', %(now)s)"""
+INSERT INTO cases_outboxmessage (key, task, kwargs, created_at, attempts, last_error, sent_at, request_id)
+VALUES (%(outbox_key)s, 'cases.report_received', %(kwargs)s, %(now)s, 0, '', %(now)s, %(request_id)s)"""
 
 
 @csrf_exempt
@@ -66,7 +67,7 @@ def intake_floor(request):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(CASE_INSERT, values)
         case_id, number = cursor.fetchone()
-        values.update(case=case_id, outbox_key=outbox_key,
+        values.update(case=case_id, outbox_key=outbox_key, request_id=request_id_get(),
                       payload=json.dumps({"source": body["source"], "duplicate_of": None}),
                       kwargs=json.dumps({"case_id": case_id, "outbox_key": str(outbox_key)}))
         cursor.execute(STEP_INSERT, values)

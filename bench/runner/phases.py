@@ -141,11 +141,13 @@ def http_phase(args, env: dict, until: str, users: dict, points, top_minors: lis
         if "intake" in wanted:
             operators = Operators(port, [_session(users["operator"]) for _ in range(args.operators)],
                                   "/work/operator/", ids, think=args.operator_think, seed=args.seed)
+            written = rows_per_report(tokens["collector"], users["collector"].pk, bodies[0])
+            log(f"rows a report writes: {written}")
             intake = intake_open_loop(env, server, port, tokens["collector"], users["collector"].pk, bodies,
                                       operators, rate=args.intake_rate, seconds=args.duration,
                                       step_seconds=args.step_seconds, pool_size=INTAKE_CONNECTIONS)
             intake["gunicorn"] = f"{workers} workers x 4 threads (gthread)"
-            intake["rows_per_report"] = rows_per_report(tokens["collector"], users["collector"].pk, bodies[0])
+            intake["rows_per_report"] = written
             results["intake"] = intake
             server.probe()
             log(f"intake, open loop at {intake['offered_per_second']}/s with {args.operators} operators: "
