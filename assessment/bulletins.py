@@ -16,10 +16,10 @@ from django.utils.translation import override
 
 from core.errors import ApplicationError
 
+from .bulletin_content import bulletin_content, bulletin_title
 from .models import Bulletin, Period, PeriodKind
 from .selectors import Scope
 from .templatetags.assessment_format import change, figure_text
-from .views.pages import bulletin_content, bulletin_title
 
 ISSUED_KINDS = (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 NUMBER_ATTEMPTS = 5

@@ -35,6 +35,18 @@ def _with(rates: list[dict], **weights) -> list[dict]:
     return [{**row, "weight": weights.get(row["code"], row["weight"])} for row in rates]
 
 
+# The hotline's four rates (办结率, 及时反馈率, 回访率, 满意率): one definition each, read by the
+# assessment of its lines and agents and by the hotline's own figures (assessment.hotline).
+HOTLINE_RATES = [
+    _i("closure_rate", "办结率", "closed", "taken", 25, description="受理的案件中已结案的比例"),
+    _i("timely_feedback_rate", "及时反馈率", "fed_back_on_time", "closed", 25,
+       description="办结的案件中按时答复市民的比例"),
+    _i("callback_rate", "回访率", "called_back", "closed", 25, description="办结的案件中已回访的比例"),
+    _i("satisfaction_rate", "满意率", "satisfied", "called_back", 25,
+       description="回访中满意、基本满意的比例"),
+    _i("calls_volume", "来电量", "calls", bands=DESK_VOLUME_BANDS),
+]
+
 DEFAULT_INDICATORS: dict[str, list[dict]] = {
     "region": [
         *_with(_CASE_RATES, closing_rate=30, ontime_closing_rate=40),
@@ -71,6 +83,8 @@ DEFAULT_INDICATORS: dict[str, list[dict]] = {
         _i("ontime_dispatch_rate", "按时派遣率", "dispatched_on_time", "due_dispatch", 40),
         _i("accurate_dispatch_rate", "准确派遣率", "accurate_dispatched", "dispatched", 40),
     ],
+    "hotline_line": HOTLINE_RATES,
+    "hotline_agent": HOTLINE_RATES,
 }
 
 # The minimum volume of each object type (参评门槛): an object whose counters here sum below the
@@ -82,6 +96,8 @@ DEFAULT_PARTICIPATION = {
     "operator": {"counters": ["accepted", "verify_sent", "check_sent"], "minimum": 1},
     "shift_leader": {"counters": ["filed", "closed"], "minimum": 1},
     "dispatcher": {"counters": ["dispatched"], "minimum": 1},
+    "hotline_line": {"counters": ["calls"], "minimum": 1},
+    "hotline_agent": {"counters": ["calls"], "minimum": 1},
 }
 
 DEFAULT_CATALOGUE_NAME = "默认指标体系（GB/T 30428.4）"

@@ -27,7 +27,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -36,6 +49,18 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, CaseEvent, CaseStep, Source, State, StepKind, Task, TaskKind
 from cases.transitions import Action
 from grids.models import Role, User
+from hotline.models import (
+    INTAKE_LINKS,
+    SATISFIED_VALUES,
+    Call,
+    Callback,
+    CallbackStatus,
+    CaseLink,
+    Channel,
+    DeliveryStatus,
+    Feedback,
+    FeedbackKind,
+)
 
 from .models import ObjectType, RegionLevelKey
 from .periods import Window, city_tz
@@ -122,6 +147,8 @@ SOURCES: dict[str, SourceTable] = {
     "task_done": SourceTable(Task, "id", False, lambda w: _in("completed_at", w)),
     "task_grid": SourceTable(Task, "id", False, lambda w: _passed("deadline", w)),
     "task_sent": SourceTable(Task, "id", False, lambda w: _in("created_at", w)),
+    "call": SourceTable(Call, "id", False, lambda w: _in("called_at", w)),
+    "hotline_intake": SourceTable(Call, "case_id", True, lambda w: q_first_intake(w)),
 }
 
 
@@ -316,6 +343,58 @@ DISPATCHER_COUNTERS = [
        _("派遣数 − 返工数 − 回退数 − 改派撤回数：派出后既未回退、改派、撤回，也未返工")),
 ]
 
+# --- the hotline (hotline.models): its lines and agents -------------------------------------------
+# Two sources: the calls received (one row a call), and the cases the hotline took (受理): the
+# first call that brought each case in (created or joined), when it falls in the window; the case
+# is the line's and the agent's of that call, and counts once, in the period of that call. Every
+# figure is a fact that happened before the window's end, so a month computed later is unchanged.
+
+def q_first_intake(w: Window) -> Q:
+    """A call that brought its case in, in the window, and the case's first such call (ties broken
+    by id). "Not first" is an uncorrelated IN over the window's intake calls, hashed once by
+    PostgreSQL; a correlated EXISTS inside an aggregate's FILTER is refused by SQLite."""
+    earlier = Call.objects.filter(case_id=OuterRef("case_id"), case_link__in=INTAKE_LINKS).filter(
+        Q(called_at__lt=OuterRef("called_at")) | Q(called_at=OuterRef("called_at"), pk__lt=OuterRef("pk")))
+    not_first = Call.objects.filter(_in("called_at", w), case_link__in=INTAKE_LINKS).filter(Exists(earlier))
+    return (Q(case_link__in=INTAKE_LINKS, case_id__isnull=False) & _in("called_at", w)
+            & ~Q(pk__in=not_first.values("pk")))
+
+
+def _hotline_closed(w: Window) -> Q:
+    return q_first_intake(w) & Q(case__closed_at__lt=w.end)
+
+
+def _replied_on_time(w: Window) -> Q:
+    """A result reply (办结答复) to the case's closure, on time, made before the window's end, not failed."""
+    replies = Feedback.objects.filter(kind=FeedbackKind.RESULT, case_closed_at=F("case__closed_at"), on_time=True,
+                                      created_at__lt=w.end).exclude(status=DeliveryStatus.FAILED)
+    return Q(case_id__in=replies.values("case_id"))
+
+
+def _called_back(w: Window, satisfied: bool = False) -> Q:
+    """The callback (回访) of the case's closure, done before the window's end (满意 or 基本满意)."""
+    done = Callback.objects.filter(case_closed_at=F("case__closed_at"), status=CallbackStatus.DONE,
+                                   done_at__lt=w.end)
+    if satisfied:
+        done = done.filter(satisfaction__in=SATISFIED_VALUES)
+    return Q(case_id__in=done.values("case_id"))
+
+
+HOTLINE_COUNTERS = [
+    _c("calls", _("来电量"), "call", lambda w: _in("called_at", w), _("周期内接听的来电")),
+    _c("cases_created", _("新建案件数"), "call", lambda w: _in("called_at", w) & Q(case_link=CaseLink.CREATED),
+       _("来电新建案件的来电")),
+    _c("taken", _("受理数"), "hotline_intake", q_first_intake,
+       _("首次来电（新建或并入）在周期内的案件，按该来电的线路、坐席计")),
+    _c("closed", _("办结数"), "hotline_intake", _hotline_closed, _("受理的案件中在周期末前结案的")),
+    _c("fed_back_on_time", _("按时反馈数"), "hotline_intake", lambda w: _hotline_closed(w) & _replied_on_time(w),
+       _("办结的案件中按时答复市民（办结答复）的")),
+    _c("called_back", _("回访数"), "hotline_intake", lambda w: _hotline_closed(w) & _called_back(w),
+       _("办结的案件中已回访的")),
+    _c("satisfied", _("满意数"), "hotline_intake", lambda w: _hotline_closed(w) & _called_back(w, satisfied=True),
+       _("回访结果为满意或基本满意的")),
+]
+
 COUNTERS: dict[str, list[Counter]] = {
     ObjectType.REGION: AREA_COUNTERS,
     ObjectType.DEPARTMENT: AREA_COUNTERS,
@@ -323,6 +402,8 @@ COUNTERS: dict[str, list[Counter]] = {
     ObjectType.OPERATOR: OPERATOR_COUNTERS,
     ObjectType.SHIFT_LEADER: SHIFT_LEADER_COUNTERS,
     ObjectType.DISPATCHER: DISPATCHER_COUNTERS,
+    ObjectType.HOTLINE_LINE: HOTLINE_COUNTERS,
+    ObjectType.HOTLINE_AGENT: HOTLINE_COUNTERS,
 }
 
 
@@ -349,8 +430,10 @@ def _filtered_counter(object_type: str, key: str) -> Counter | None:
     base = counter_get(object_type, base_key)
     if base is None or base.derived or base.source == PATROL or not filters or set(filters) - set(FILTER_KINDS):
         return None
-    prefix = "" if SOURCES[base.source].model is Case else "case__"
-    condition = filters_q(filters, prefix)
+    model = SOURCES[base.source].model
+    prefix = "" if model is Case else "case__"
+    # The hotline's rows are calls: their line is their own channel, not their case's calls'.
+    condition = filters_q(filters, prefix, line_field="channel" if model is Call else "")
     labels = filter_labels()
     described = "；".join(f"{labels[kind]}：{'、'.join(values)}" for kind, values in filters.items())
     return Counter(key, f"{base.label}（{described}）", base.source,
@@ -398,6 +481,13 @@ REGION_FIELDS = {
 }
 
 
+# A hotline line is an object with a number for its id: the line's own (12319, 12345), 1 for the
+# other channels (hotline.models.Channel).
+LINE_IDS = {Channel.HOTLINE_12319: 12319, Channel.HOTLINE_12345: 12345, Channel.OTHER: 1}
+LINE_ID = DbCase(*(When(channel=channel, then=Value(pk)) for channel, pk in LINE_IDS.items()),
+                 output_field=BigIntegerField())
+
+
 def grouping(object_type: str, level: str | None, source: str) -> Grouping:
     if object_type == ObjectType.REGION:
         field = REGION_FIELDS[level]
@@ -409,6 +499,10 @@ def grouping(object_type: str, level: str | None, source: str) -> Grouping:
         if source in ("case_grid", "task_grid"):
             return Grouping("responsibility_grid__collectors")
         return _by_role({"case": "reporter_id", "task_done": "completed_by_id"}[source], Role.COLLECTOR)
+    if object_type == ObjectType.HOTLINE_LINE:
+        return Grouping(LINE_ID)
+    if object_type == ObjectType.HOTLINE_AGENT:
+        return _by_role("agent_id", Role.HOTLINE_AGENT)
     role = {ObjectType.OPERATOR: Role.OPERATOR, ObjectType.SHIFT_LEADER: Role.SHIFT_LEADER,
             ObjectType.DISPATCHER: Role.DISPATCHER}[object_type]
     return _by_role({"step": "completed_by_id", "task_sent": "created_by_id"}[source], role)

@@ -102,9 +102,10 @@ def key_parse(key: str) -> tuple[str, dict[str, list[str]]]:
     return base, filters
 
 
-def filters_q(filters: dict[str, list[str]], prefix: str = "") -> Q:
+def filters_q(filters: dict[str, list[str]], prefix: str = "", *, line_field: str = "") -> Q:
     """The condition of the filters on the source table's rows, `prefix` the path from them to
-    their case ("" for cases, "case__" for steps, tasks and events)."""
+    their case ("" for cases, "case__" for steps, tasks, events and calls); `line_field` the rows'
+    own hotline line (a call's channel), else the line of the calls that brought their case in."""
     from hotline.models import INTAKE_LINKS, Call
 
     condition = Q()
@@ -117,6 +118,8 @@ def filters_q(filters: dict[str, list[str]], prefix: str = "") -> Q:
             condition &= Q(**{f"{prefix}minor__major__code__in": values})
         elif kind == "minors":
             condition &= Q(**{f"{prefix}minor__code__in": values})
+        elif kind == "lines" and line_field:
+            condition &= Q(**{f"{line_field}__in": values})
         elif kind == "lines":
             # An uncorrelated IN (SELECT …): PostgreSQL hashes the line's cases once per pass.
             calls = Call.objects.filter(channel__in=values, case_link__in=INTAKE_LINKS, case__isnull=False)

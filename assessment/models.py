@@ -16,6 +16,8 @@ class ObjectType(models.TextChoices):
     OPERATOR = "operator", _("受理员")
     SHIFT_LEADER = "shift_leader", _("值班长")
     DISPATCHER = "dispatcher", _("派遣员")
+    HOTLINE_LINE = "hotline_line", _("热线线路")
+    HOTLINE_AGENT = "hotline_agent", _("热线坐席")
 
 
 class RegionLevelKey(models.TextChoices):

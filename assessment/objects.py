@@ -1,10 +1,13 @@
 """The objects assessed, read from the registry: regions per level, departments and the people of
-each position, each with the level it is ranked in and the district whose managers may see it."""
+each position (the hotline's agents among them), each with the level it is ranked in and the
+district whose managers may see it; and the hotline's lines, city-wide."""
 from dataclasses import dataclass
 
 from core.display import person_name
 from grids.models import Department, DepartmentLevel, Region, RegionLevel, Role, UnitGrid, User
+from hotline.models import Channel
 
+from .counters import LINE_IDS
 from .models import ObjectType, RegionLevelKey
 
 REGION_LEVELS = [RegionLevelKey.CITY, RegionLevelKey.DISTRICT, RegionLevelKey.STREET, RegionLevelKey.COMMUNITY,
@@ -15,7 +18,8 @@ LEVEL_KEY_OF_REGION = {number: key for key, number in REGION_LEVEL_NUMBER.items(
 DEPARTMENT_LEVEL_KEY = {DepartmentLevel.CITY: "city", DepartmentLevel.DISTRICT: "district",
                         DepartmentLevel.STREET: "street"}
 POSITION_ROLE = {ObjectType.COLLECTOR: Role.COLLECTOR, ObjectType.OPERATOR: Role.OPERATOR,
-                 ObjectType.SHIFT_LEADER: Role.SHIFT_LEADER, ObjectType.DISPATCHER: Role.DISPATCHER}
+                 ObjectType.SHIFT_LEADER: Role.SHIFT_LEADER, ObjectType.DISPATCHER: Role.DISPATCHER,
+                 ObjectType.HOTLINE_AGENT: Role.HOTLINE_AGENT}
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ def objects_list(object_type: str, level: str | None = None) -> list[AssessedObj
         return [AssessedObject(pk, code, name, level, parent or "",
                                _district_of(pk, REGION_LEVEL_NUMBER[level], parent_id, grandparent))
                 for pk, code, name, parent, parent_id, grandparent in rows]
+    if object_type == ObjectType.HOTLINE_LINE:  # the city's lines, each a city-wide object
+        return [AssessedObject(pk, str(channel), str(Channel(channel).label), RegionLevelKey.CITY)
+                for channel, pk in LINE_IDS.items()]
     if object_type == ObjectType.DEPARTMENT:
         rows = (
             Department.objects.filter(is_active=True)

@@ -181,15 +181,20 @@ def _planner(source: str):
             cursor.execute("RESET enable_hashjoin")
 
 
+def _column(column):
+    """A grouping column: a field path, or an expression (a hotline line's id from its channel)."""
+    return F(column) if isinstance(column, str) else column
+
+
 def _grouped_rows(queryset, sets, key_alias, aggregates) -> list[dict]:
     """The aggregate rows of the queryset over the grouping sets, as dicts (absent keys None)."""
     if len(sets) == 1 or connection.vendor != "postgresql":
         rows = []
         for columns in sets:
-            keys = {key_alias[c]: F(c) for c in columns}
+            keys = {key_alias[c]: _column(c) for c in columns}
             rows += list(queryset.values(**keys).annotate(**aggregates))
         return rows
-    keys = {alias: F(column) for column, alias in key_alias.items()}
+    keys = {alias: _column(column) for column, alias in key_alias.items()}
     query = queryset.values(**keys).annotate(**aggregates).query
     sql, params = query.sql_with_params()
     # Django groups by the keys' positions in the select list (1, 2, …): the one clause to change.

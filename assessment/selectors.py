@@ -11,8 +11,11 @@ from django.db.models.functions import Cast
 
 from cases.models import Case, Task
 from grids.models import RegionLevel, Role, UnitGrid, User
+from hotline.models import Call
+from hotline.selectors import FIGURE_LABELS
 
 from .counters import counter_get, counter_rows, counters_for, q_reports
+from .hotline import hotline_figures
 from .models import Composite, ObjectType, Period, RecomputeAudit, RegionLevelKey, Snapshot
 from .objects import REGION_LEVELS
 from .periods import months_back, window_for
@@ -246,6 +249,9 @@ def drill_rows(*, period: Period, object_type: str, level: str, object_id: int, 
         rows = rows.filter(**{f"{prefix}source": source})
     if rows.model is Case:
         return rows.select_related(*CASE_LIST_RELATED).order_by("reported_at", "pk")
+    if rows.model is Call:  # a hotline counter's calls, with their case if they have one
+        related = [f"case__{name}" for name in CASE_LIST_RELATED] + ["case", "agent"]
+        return rows.select_related(*related).order_by("called_at", "pk")
     related = [f"case__{name}" for name in CASE_LIST_RELATED] + ["case", "completed_by"]
     if rows.model is Task:
         related.append("created_by")
@@ -354,24 +360,16 @@ def recompute_audits(period: Period) -> QuerySet[RecomputeAudit]:
 
 
 def hotline_figures_or_none(*, period: Period, district_id: int | None = None) -> list[dict] | None:
-    """Hotline figures (办结率, 及时反馈率, 回访率, 满意率) as [{key, label, value, is_rate}], when the
-    hotline app offers hotline.selectors.hotline_figures; None without it (the app is optional)."""
-    try:
-        from hotline import selectors as hotline_selectors
-    except ImportError:
-        return None
-    figures_of = getattr(hotline_selectors, "hotline_figures", None)
-    if figures_of is None:
-        return None
+    """Hotline figures (来电量 … 满意率, assessment.hotline: the catalogue's hotline rates) as
+    [{key, label, value, is_rate}], rates in percent."""
     window = window_for(period.start, period.end)
-    figures = figures_of(start=window.start, end=window.end, district_id=district_id)
-    labels = getattr(hotline_selectors, "FIGURE_LABELS", {})
+    figures = hotline_figures(start=window.start, end=window.end, district_id=district_id)
     rows = []
     for key, value in figures.items():
         is_rate = key.endswith("_rate")
         if is_rate and value is not None:
             value = (Decimal(str(value)) * 100).quantize(Decimal("0.01"))
-        rows.append({"key": key, "label": labels.get(key, key), "value": value, "is_rate": is_rate})
+        rows.append({"key": key, "label": FIGURE_LABELS.get(key, key), "value": value, "is_rate": is_rate})
     return rows
 
 

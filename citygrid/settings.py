@@ -473,6 +473,9 @@ HOTLINE_AUTO_FEEDBACK = env_bool("HOTLINE_AUTO_FEEDBACK", False)
 # by which the callback (回访) is due.
 HOTLINE_FEEDBACK_LIMIT_HOURS = float(os.environ.get("HOTLINE_FEEDBACK_LIMIT_HOURS", "8"))
 HOTLINE_CALLBACK_LIMIT_HOURS = float(os.environ.get("HOTLINE_CALLBACK_LIMIT_HOURS", "24"))
+# The hotline's figures (办结率, 及时反馈率, 回访率, 满意率) are defined once, by the assessment's
+# catalogue (the hotline lines' indicators); the hotline app, below the assessment, calls this path.
+HOTLINE_FIGURES = "assessment.hotline.hotline_figures"
 # A reported problem joins an open case of the same class within this distance (any age).
 HOTLINE_JOIN_DISTANCE_M = float(os.environ.get("HOTLINE_JOIN_DISTANCE_M", str(DUPLICATE_DISTANCE_M)))
 # Rate limits of the public endpoints per API key (or per client IP without one): "N/s|m|h|d".

@@ -1,12 +1,13 @@
 """Reads of the hotline: open cases a new call may join, calls and callers as a person may see
-them, callback queues, the public view of a case, and the hotline figures per period (docs/architecture.md),
-counted in SQL for the assessment app."""
+them, callback queues, the public view of a case, and the hotline figures per period (defined by
+the assessment's catalogue: settings.HOTLINE_FIGURES)."""
 import math
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATES, Case, CaseEvent
@@ -16,15 +17,11 @@ from grids.models import RegionLevel, Role, User
 
 from .models import (
     INTAKE_LINKS,
-    SATISFIED_VALUES,
     Call,
     Callback,
     CallbackStatus,
     Caller,
-    CaseLink,
-    DeliveryStatus,
     Feedback,
-    FeedbackKind,
 )
 
 # Who may read hotline records at all (masked unless hotline.masking says otherwise).
@@ -156,71 +153,16 @@ def callbacks_queue(*, user: User, status: str | None = CallbackStatus.PENDING) 
     return callbacks.order_by("due_at", "pk")
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
-
-
 def hotline_figures(*, start: datetime, end: datetime, district_id: int | None = None) -> dict:
-    """The hotline's figures for [start, end), (办结率, 及时反馈率, 回访率, 满意率), in two SQL queries.
+    """The hotline's figures for [start, end): calls, cases_created, taken, closed,
+    fed_back_on_time, called_back, satisfied, and the rates closure_rate (办结率),
+    timely_feedback_rate (及时反馈率), callback_rate (回访率), satisfaction_rate (满意率) as fractions,
+    None when the denominator is 0. `district_id` limits calls and cases to one district.
 
-    - calls: calls received in the period; cases_created: calls that created a case.
-    - taken (受理): cases the hotline brought in during the period, i.e. cases whose first intake
-      call (created or joined) falls in the period; each case counts once, in the period of its
-      first call.
-    - closed: taken cases closed before `end`; fed_back_on_time: closed cases with a result reply
-      to that closure sent within the limit (and before `end`, not failed); called_back: closed
-      cases whose callback for that closure was done before `end`; satisfied: of those, 满意 or 基本满意.
-    - rates: 办结率 closed/taken, 及时反馈率 fed_back_on_time/closed, 回访率 called_back/closed,
-      满意率 satisfied/called_back; None when the denominator is 0.
-
-    Every numerator is a subset of its denominator, and every figure is a fact that happened
-    before `end`, so a month computed after it ends gives the same answer later (except that a
-    reopened case no longer counts as closed). `district_id` filters calls by their district and
-    cases by theirs.
-    """
-    calls = Call.objects.filter(called_at__gte=start, called_at__lt=end)
-    cases = Case.objects.all()
-    if district_id is not None:
-        calls = calls.filter(district_id=district_id)
-        cases = cases.filter(district_id=district_id)
-    call_counts = calls.aggregate(
-        calls=Count("pk"),
-        cases_created=Count("pk", filter=Q(case_link=CaseLink.CREATED)),
-    )
-
-    intake = Call.objects.filter(case=OuterRef("pk"), case_link__in=INTAKE_LINKS)
-    closed = Q(closed_at__isnull=False, closed_at__lt=end)
-    result_reply = Feedback.objects.filter(
-        case=OuterRef("pk"), kind=FeedbackKind.RESULT, case_closed_at=OuterRef("closed_at"), on_time=True,
-        created_at__lt=end,
-    ).exclude(status=DeliveryStatus.FAILED)
-    done_callback = Callback.objects.filter(
-        case=OuterRef("pk"), case_closed_at=OuterRef("closed_at"), status=CallbackStatus.DONE, done_at__lt=end,
-    )
-    case_counts = (
-        cases.filter(Exists(intake.filter(called_at__gte=start, called_at__lt=end)))
-        .exclude(Exists(intake.filter(called_at__lt=start)))
-        .annotate(
-            has_reply=Exists(result_reply),
-            has_callback=Exists(done_callback),
-            has_satisfied_callback=Exists(done_callback.filter(satisfaction__in=SATISFIED_VALUES)),
-        )
-        .aggregate(
-            taken=Count("pk"),
-            closed=Count("pk", filter=closed),
-            fed_back_on_time=Count("pk", filter=closed & Q(has_reply=True)),
-            called_back=Count("pk", filter=closed & Q(has_callback=True)),
-            satisfied=Count("pk", filter=closed & Q(has_satisfied_callback=True)),
-        )
-    )
-    figures = {**call_counts, **case_counts}
-    figures.update(
-        closure_rate=_rate(figures["closed"], figures["taken"]),
-        timely_feedback_rate=_rate(figures["fed_back_on_time"], figures["closed"]),
-        callback_rate=_rate(figures["called_back"], figures["closed"]),
-        satisfaction_rate=_rate(figures["satisfied"], figures["called_back"]),
-    )
-    return figures
+    The rates are indicators of the assessment's catalogue, the counters its hotline counters
+    (assessment.hotline, named by settings.HOTLINE_FIGURES): one definition of each, which this app,
+    below the assessment, may not import."""
+    return import_string(settings.HOTLINE_FIGURES)(start=start, end=end, district_id=district_id)
 
 
 FIGURE_LABELS = {

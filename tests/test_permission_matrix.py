@@ -376,6 +376,11 @@ ROWS = [
     Row("assessment:drill", lambda w: f"/assessment/{LABEL}/drill/department/district/"
         f"{User.objects.get(username='handler_a').department_id}/reports/",
         only({"manager", "admin", "handler_a"}, 200, anonymous=PAGE, handler_b=404)),
+    # The hotline's agents and lines (issue 22): ranked like the others; a line's calls are no
+    # department's numbers.
+    Row("assessment:ranking", f"/assessment/{LABEL}/ranking/hotline_agent/", ASSESSMENT_READ),
+    Row("assessment:drill", f"/assessment/{LABEL}/drill/hotline_line/city/12345/calls/",
+        only({"manager", "admin"}, 200, anonymous=PAGE, handler_a=404, handler_b=404)),
     Row("assessment:distribution", f"/assessment/{LABEL}/distribution/", ASSESSMENT_READ),
     Row("assessment:hotspots", f"/assessment/{LABEL}/hotspots/", ASSESSMENT_READ),
     Row("assessment:leaders", f"/assessment/{LABEL}/leaders/", ASSESSMENT_READ),

@@ -14,6 +14,7 @@ from patrol.counters import patrol_calendar
 
 from . import scenario
 from .conftest import at
+from .test_hotline import EXPECTED as HOTLINE_EXPECTED
 
 pytestmark = pytest.mark.django_db
 OCTOBER = window_for(at(1).date(), at(1, month=11).date())
@@ -75,6 +76,7 @@ def test_every_counter_is_checked_somewhere():
     checked = set(scenario.zero_area()) | {k for table in (scenario.COLLECTORS, scenario.OPERATORS,
                                                              scenario.SHIFT_LEADERS, scenario.DISPATCHERS)
                                           for values in table.values() for k in values}
+    checked |= {key for values in HOTLINE_EXPECTED.values() for key in values}  # test_hotline.py
     for object_type in ObjectType.values:
         for counter in counters_for(object_type):
             assert counter.key in checked, (object_type, counter.key)
@@ -144,8 +146,9 @@ def test_constant_number_of_queries(city, october):
     # per source table: regions 3 × 5 levels, departments 3, collectors 4, operators 2, leaders 1, dispatchers 1;
     # plus, per source counted by a person's role, one for the role's user ids (collectors 2, others 2, 1, 1);
     # plus the collectors' patrol figures (patrol.counters): the collectors, their responsibility grids,
-    # patrol times, unit grids, shifts, grid visits, posts and check-ins
-    assert count_queries() == before == 5 * 3 + 3 + (4 + 2) + (2 + 2) + (1 + 1) + (1 + 1) + 8
+    # patrol times, unit grids, shifts, grid visits, posts and check-ins; the hotline's lines 2 (calls,
+    # cases taken) and agents 2, with their ids 2
+    assert count_queries() == before == 5 * 3 + 3 + (4 + 2) + (2 + 2) + (1 + 1) + (1 + 1) + 8 + 2 + (2 + 2)
 
 
 def test_all_region_levels_in_one_pass_equal_each_level_alone(city, october):
@@ -172,8 +175,9 @@ def test_every_type_counted_together_equals_each_type_alone(city, october, windo
     # handlings: regions, departments; steps: the shift leaders and dispatchers share completed_by,
     # the operators have a pass of their own). Plus the districts' cities and, per source counted
     # by a person's role, the role's ids; and the collectors' patrol figures (8, patrol.counters).
-    passes = 9 + 4 if connection.vendor == "postgresql" else 3 + 2 + 2 + 1 + 1 + 4  # + planner settings
-    assert len(ctx.captured_queries) == passes + 1 + 6 + 8
+    # The hotline's calls and cases taken: two passes, each grouped by line and by agent.
+    passes = 11 + 4 if connection.vendor == "postgresql" else 3 + 2 + 2 + 1 + 1 + 4 + 2 + 2  # + planner settings
+    assert len(ctx.captured_queries) == passes + 1 + 8 + 8
     for object_type, levels in jobs.items():
         for level in levels:
             alone = counters_compute(object_type=object_type, level=level, window=window)

@@ -143,7 +143,9 @@ def test_whole_computation_costs_constant_queries(city, october):
                handle_deadline=at(2 + n % 28), handled_at=at(2 + n % 28, 9), handled_on_time=bool(n % 3))
     b.save()
     assert measure() == before
-    assert before < 80  # 70 before the collectors' patrol figures (8 queries, patrol.counters)
+    # 70 before the collectors' patrol figures (8 queries, patrol.counters); 88 with the hotline's
+    # lines and agents (their two passes, the agents' ids, and each type's objects, deletes and writes).
+    assert before <= 88
 
 
 @pytest.mark.parametrize("label, kind, reports", [

@@ -61,7 +61,8 @@ def test_nightly_computes_every_object_type_of_yesterdays_month(monkeypatch, cit
     result = tasks.compute_nightly.apply().get()
     assert result["period"] == "2026-10"
     kinds = set(Composite.objects.filter(period__label="2026-10").values_list("object_type", flat=True))
-    assert kinds == {"region", "department", "collector", "operator", "shift_leader", "dispatcher"}
+    assert kinds == {"region", "department", "collector", "operator", "shift_leader", "dispatcher", "hotline_line",
+                     "hotline_agent"}
 
 
 def test_freeze_previous_month_is_idempotent(monkeypatch, city, october):

@@ -1,6 +1,5 @@
 """What the assessment pages and their Excel exports share: the managers-only guard, the period of
 a URL, the names of objects and levels, the links into the drill-down, and the reads both show."""
-import re
 from functools import wraps
 
 from django.contrib import messages
@@ -8,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +14,8 @@ from core.db_router import replica_reads
 from core.errors import ApplicationError
 
 from .. import selectors
-from ..counters import PATROL, counter_get
+from ..counters import counter_get
+from ..links import type_label
 from ..models import Composite, ObjectType, Period, RegionLevelKey
 from ..periods import period_spec_parse
 from ..scoring import percent
@@ -57,38 +56,6 @@ def period_of(label: str) -> Period:
         kind=spec.kind, label=spec.label, start=spec.start, end=spec.end)
 
 
-def type_label(object_type: str, level: str | None = None) -> str:
-    if object_type == ObjectType.REGION and level:
-        return str(RegionLevelKey(level).label)
-    return str(ObjectType(object_type).label)
-
-
-def level_label(object_type: str, level: str) -> str:
-    if object_type == ObjectType.REGION:
-        return str(RegionLevelKey(level).label) if level in RegionLevelKey.values else level
-    return {"city": _("市级"), "district": _("区级"), "street": _("街道级"), "community": _("社区级")}.get(level, level)
-
-
-def object_url(label, object_type, level, object_id) -> str:
-    return reverse("assessment:object", args=[label, object_type, level, object_id])
-
-
-def drill_url(label, object_type, level, object_id, counter, **extra) -> str:
-    """The drill-down of a counter; a filtered counter (`base?filters`, assessment.filters) is its
-    base counter's URL with the filters in `?where=`."""
-    if "?" in counter:
-        counter, extra["where"] = counter.split("?", 1)
-        counter_full = f"{counter}?{extra['where']}"
-    else:
-        counter_full = counter
-    if getattr(counter_get(object_type, counter_full), "source", "") == PATROL:
-        # Patrol figures are no list of rows: they link to the patrol table of the period's month.
-        return reverse("patrol:table") + (f"?month={label}" if re.fullmatch(r"\d{4}-\d{2}", label) else "")
-    url = reverse("assessment:drill", args=[label, object_type, level, object_id, counter])
-    extra = {key: value for key, value in extra.items() if value}
-    return f"{url}?{urlencode(extra)}" if extra else url
-
-
 def int_or_none(value) -> int | None:
     try:
         return int(value) if value else None
@@ -111,13 +78,6 @@ def ranking_level(request, object_type: str) -> str:
     if object_type == ObjectType.REGION and level not in RegionLevelKey.values:
         raise Http404(_("层级无效。"))
     return level
-
-
-def ranking_rows(period, object_type, level, scope):
-    rows = list(selectors.ranking(period=period, object_type=object_type, level=level, scope=scope))
-    snapshots = selectors.snapshots_by_object(period=period, object_type=object_type, level=level)
-    columns = selectors.indicator_columns(period=period, object_type=object_type, level=level)
-    return rows, snapshots, columns
 
 
 def snapshot_value(snapshot):
@@ -166,24 +126,3 @@ def drill_list(period, object_type, level, object_id, counter, scope, filters):
                                         scope=scope) if period.pk else None
     name = composite.object_name if composite else f"{type_label(object_type, level)} #{object_id}"
     return rows, composite, name
-
-
-LEADER_TABLES = [
-    ("overdue_departments", ObjectType.DEPARTMENT, None, "overdue_unhandled", gettext_lazy("超期未处置：专业部门")),
-    ("overdue_streets", ObjectType.REGION, RegionLevelKey.STREET, "overdue_unhandled", gettext_lazy("超期未处置：街道")),
-    ("rework_departments", ObjectType.DEPARTMENT, None, "reworked", gettext_lazy("返工：专业部门")),
-    ("rework_grids", ObjectType.REGION, RegionLevelKey.GRID, "reworked", gettext_lazy("返工：单元网格")),
-    ("returned_departments", ObjectType.DEPARTMENT, None, "returned", gettext_lazy("回退：专业部门")),
-    ("extended_departments", ObjectType.DEPARTMENT, None, "extended", gettext_lazy("延期：专业部门")),
-]
-
-
-def leader_table(period, scope, label, entry) -> dict:
-    """One table of LEADER_TABLES: the objects with the most of its counter, each linked."""
-    key, object_type, level, counter, title = entry
-    rows = list(selectors.leaders(period=period, object_type=object_type, level=level, counter=counter,
-                                  scope=scope))
-    for row in rows:
-        row.url = drill_url(label, object_type, row.level, row.object_id, counter)
-        row.object_url = object_url(label, object_type, row.level, row.object_id)
-    return {"key": key, "title": title, "counter": counter_get(object_type, counter).label, "rows": rows}

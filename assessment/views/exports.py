@@ -9,26 +9,29 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Task
 from core.xlsx import xlsx_response
+from hotline.models import Call
 
 from .. import selectors
 from ..counters import PATROL
+from ..links import (
+    LEADER_TABLES,
+    leader_table,
+    level_label,
+    ranking_rows,
+    type_label,
+)
 from ..periods import month_label
 from .common import (
-    LEADER_TABLES,
     composite_or_404,
     drill_counter,
     drill_filters,
     drill_key,
     drill_list,
-    leader_table,
-    level_label,
     object_type_check,
     period_of,
     ranking_level,
-    ranking_rows,
     reader_required,
     snapshot_value,
-    type_label,
 )
 
 
@@ -190,6 +193,8 @@ CASE_HEADERS = [
 
 
 def _case_cells(c) -> list:
+    if c is None:  # a call without a case
+        return [""] * len(CASE_HEADERS)
     return [c.number, c.get_source_display(), c.minor.major.name, c.minor.name, c.district.name, c.street.name,
             c.community.name, c.unit_grid.code, c.department.name if c.department else "", c.get_state_display(),
             _local(c.reported_at), _local(c.filed_at), _local(c.handle_deadline), _local(c.handled_at),
@@ -200,6 +205,9 @@ def _case_cells(c) -> list:
 def _unit_cells(row) -> list:
     if isinstance(row, Case):
         return []
+    if isinstance(row, Call):
+        agent = row.agent.display_name if row.agent else ""
+        return [row.get_kind_display(), _local(row.called_at), "", "", None, agent]
     started = row.created_at if isinstance(row, Task) else row.started_at
     on_time = row.on_time if not isinstance(row, Task) else (
         None if row.completed_at is None else row.completed_at <= row.deadline)

@@ -15,47 +15,42 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Source, State, Task
 from grids.models import Department, MinorClass, Region, RegionLevel
+from hotline.models import Call
 
 from .. import charts, selectors
+from ..bulletin_content import bulletin_content, bulletin_title
 from ..counters import PATROL, PUBLIC_SOURCES, counter_get
+from ..links import (
+    LEADER_TABLES,
+    OBJECT_TYPES,
+    drill_url,
+    leader_table,
+    level_label,
+    object_url,
+    ranking_rows,
+    snapshot_cell,
+    type_label,
+)
 from ..models import ObjectType, Period, RegionLevelKey
 from ..objects import DEPARTMENT_LEVEL_KEY
 from ..periods import local_today, month_label, period_spec_parse
 from ..schedule import schedule_entries
 from ..scoring import target_met
 from ..services import can_manage_assessment
-from ..templatetags.assessment_format import figure_text
 from .common import (
-    LEADER_TABLES,
     composite_or_404,
     drill_counter,
     drill_filters,
     drill_key,
     drill_list,
-    drill_url,
-    leader_table,
-    level_label,
     manager_required,
     object_type_check,
-    object_url,
     period_of,
     ranking_level,
-    ranking_rows,
     reader_required,
-    type_label,
 )
 
-BULLETIN_ROWS = 10
-# A bulletin is titled by its period (a week's is not a "月度通报").
-BULLETIN_TITLES = {"day": gettext_lazy("日通报"), "week": gettext_lazy("周通报"), "month": gettext_lazy("月度通报"),
-                   "quarter": gettext_lazy("季度通报"), "year": gettext_lazy("年度通报"), "range": gettext_lazy("通报")}
-LEVEL_ORDER = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
-OBJECT_TYPES = [
-    (ObjectType.REGION, RegionLevelKey.DISTRICT), (ObjectType.REGION, RegionLevelKey.STREET),
-    (ObjectType.REGION, RegionLevelKey.COMMUNITY), (ObjectType.REGION, RegionLevelKey.GRID),
-    (ObjectType.DEPARTMENT, None), (ObjectType.COLLECTOR, None), (ObjectType.OPERATOR, None),
-    (ObjectType.SHIFT_LEADER, None), (ObjectType.DISPATCHER, None),
-]
+UNIT_LABELS = {Task: gettext_lazy("任务"), Call: gettext_lazy("来电")}
 
 
 def _case_url(case_id: int) -> str:
@@ -188,7 +183,7 @@ def ranking(request, label, object_type):
     table = [{
         "row": row, "level_name": level_label(object_type, row.level),
         "url": object_url(label, object_type, row.level, row.object_id),
-        "cells": [_snapshot_cell(snapshots.get(row.object_id, {}).get(col["code"]), label, object_type, row)
+        "cells": [snapshot_cell(snapshots.get(row.object_id, {}).get(col["code"]), label, object_type, row)
                   for col in columns],
     } for row in rows]
     chart_rows = [{"name": row.object_name, "score": row.score, "grade": row.grade,
@@ -200,19 +195,6 @@ def ranking(request, label, object_type):
         chart=charts.ranking_chart(chart_rows) if chart_rows else None, chart_height=max(160, 24 * len(chart_rows)),
         levels=[(lv, level_label(object_type, lv)) for lv in levels] if object_type == ObjectType.REGION else [],
     ))
-
-
-def _snapshot_cell(snapshot, label, object_type, row) -> dict:
-    if snapshot is None:
-        return {"text": "—"}
-    if snapshot.kind != "ratio":
-        return {"text": figure_text(snapshot), "score": snapshot.score,
-                "url": drill_url(label, object_type, row.level, row.object_id, snapshot.numerator_key)}
-    if snapshot.rate is None:
-        return {"text": _("不适用"), "na": True}
-    return {"text": figure_text(snapshot), "score": snapshot.score,
-            "title": f"{snapshot.numerator}/{snapshot.denominator}",
-            "url": drill_url(label, object_type, row.level, row.object_id, snapshot.numerator_key)}
 
 
 @reader_required
@@ -270,11 +252,12 @@ def drill(request, label, object_type, level, object_id, counter):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for row in page.object_list:
         case = row if is_case else row.case
-        case.page_url = _case_url(case.pk)
+        if case is not None:  # a call without a case (a consultation)
+            case.page_url = _case_url(case.pk)
     query = {key: value for key, value in request.GET.items() if key not in ("page", "export")}
     return render(request, "assessment/drill.html", _common(
         request, period, page=page, counter=definition, name=name, composite=composite, is_case=is_case,
-        unit_label=_("案件") if is_case else (_("任务") if rows.model is Task else _("环节")),
+        unit_label=_("案件") if is_case else UNIT_LABELS.get(rows.model, _("环节")),
         stored_value=composite.counters.get(counter) if composite else None, filters=filters,
         object_url=object_url(label, object_type, level, object_id) if composite else "",
         query=urlencode(query), export_url=f"?{urlencode({**query, 'export': 'xlsx'})}",
@@ -320,67 +303,6 @@ def leaders(request, label):
     scope = selectors.scope_of(request.user)
     tables = [leader_table(period, scope, label, entry) for entry in LEADER_TABLES] if period.pk else []
     return render(request, "assessment/leaders.html", _common(request, period, tables=tables))
-
-
-def bulletin_content(period: Period, scope: selectors.Scope, label: str) -> dict:
-    """What a bulletin shows (the live page, and the archive of an issued one): the headline with
-    its targets, 环比 and 同比, the ranking tables, the distribution, the leaders and the hotline."""
-    headline = selectors.city_composite(period=period, scope=scope)
-    sections = []
-    for object_type, level in OBJECT_TYPES:
-        if level == RegionLevelKey.GRID:
-            continue
-        rows, snapshots, columns = ranking_rows(period, object_type, level, scope)
-        if not rows:
-            continue
-        columns = [col for col in columns if col["weight"]]  # the bulletin shows the scored ones
-        for lvl in sorted({row.level for row in rows}, key=lambda v: LEVEL_ORDER.get(v, 9)):
-            members = [row for row in rows if row.level == lvl]
-            ranked = [row for row in members if row.rank]
-            # A long table is cut to its head and tail; the full one is the ranking page.
-            shown = ranked if len(ranked) <= BULLETIN_ROWS * 3 else [*ranked[:BULLETIN_ROWS], None,
-                                                                     *ranked[-BULLETIN_ROWS:]]
-            ranking_url = reverse("assessment:ranking", args=[label, object_type])
-            query = {"level": lvl} if object_type == ObjectType.REGION else {}
-            sections.append({
-                "title": type_label(object_type, level) + (
-                    "" if object_type == ObjectType.REGION else f"（{level_label(object_type, lvl)}）"),
-                "columns": columns, "total": len(members), "ranked": len(ranked),
-                "url": f"{ranking_url}?{urlencode(query)}" if query else ranking_url,
-                "export_url": f"{ranking_url}?{urlencode({**query, 'export': 'xlsx'})}",
-                "rows": [None if row is None else {
-                    "row": row, "cells": [_snapshot_cell(snapshots.get(row.object_id, {}).get(col["code"]), label,
-                                                         object_type, row) for col in columns]}
-                    for row in shown],
-            })
-    headline_rows, compared_labels, composite_changes = [], [], []
-    if headline:
-        compared = selectors.object_comparisons(period=period, object_type=headline.object_type,
-                                                level=headline.level, object_id=headline.object_id)
-        compared_labels = list(compared["labels"].items())
-        composite_changes = [{"which": which, "label": other,
-                              "change": selectors.change_of(headline.score, compared["composite"].get(which))}
-                             for which, other in compared_labels]
-        headline_rows = [{
-            "snapshot": s, "target_met": target_met(s.value, s.target, s.direction),
-            "changes": [selectors.change_of(s.value, compared["indicators"].get(s.indicator_code, {}).get(which))
-                        for which, _other in compared_labels],
-        } for s in selectors.object_snapshots(period=period, object_type=headline.object_type,
-                                              level=headline.level, object_id=headline.object_id)]
-    return {
-        "headline": headline, "headline_rows": headline_rows, "compared_labels": compared_labels,
-        "headline_composite_changes": composite_changes, "sections": sections,
-        "by_class": selectors.distribution_by_class(period=period, scope=scope, limit=10),
-        "by_source": selectors.distribution_by_source(period=period, scope=scope),
-        "leader_tables": [leader_table(period, scope, label, entry) for entry in LEADER_TABLES[:4]],
-        "hotspots": selectors.hotspot_grids(period=period, scope=scope, limit=10),
-        "hotline": None if scope.is_department else selectors.hotline_figures_or_none(
-            period=period, district_id=scope.district_id),
-    }
-
-
-def bulletin_title(period: Period) -> str:
-    return str(BULLETIN_TITLES.get(period.kind, BULLETIN_TITLES["range"]))
 
 
 @reader_required

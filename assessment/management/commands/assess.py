@@ -30,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--period", default="", help="2026-10, 2026-Q4, 2026-W41, 2026, 2026-10-05, a..b "
                                                          "(default: this month)")
         parser.add_argument("--object", default="", help="object type (region, department, collector, operator, "
-                                                         "shift_leader, dispatcher) or region level (city, district, "
-                                                         "street, community, grid)")
+                                                         "shift_leader, dispatcher, hotline_line, hotline_agent) or "
+                                                         "region level (city, district, street, community, grid)")
         parser.add_argument("--freeze", action="store_true", help="freeze the period after computing (it must "
                                                                    "have ended)")
         parser.add_argument("--limit", type=int, default=0, help="print at most this many rows per table")
