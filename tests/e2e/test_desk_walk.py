@@ -19,6 +19,64 @@ def town(transactional_db):
     return tiny_city_build()
 
 
+def _state_becomes(case_id: int, state: str, *, seconds: float = 4.0) -> str:
+    """The case's state once it is `state`, or whatever it is after `seconds` (less than the undo's
+    five: a move still held by the undo would arrive later and not count)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        current = Case.objects.get(pk=case_id).state
+        if current == state or time.monotonic() > deadline:
+            return current
+        time.sleep(0.1)
+
+
+def _confirm_verify_from_the_queue(operator, live_server, case) -> None:
+    operator.goto(f"{live_server.url}/work/operator/")
+    operator.locator(f"tr[data-row]:has-text('{case.number}')").click()
+    operator.keyboard.press("v")  # 下发核实: confirmed, then held five seconds for its undo
+    operator.locator("dialog#confirm-move[open]").wait_for()
+    operator.keyboard.press("Enter")
+    operator.locator("[data-undo-bar]:not([hidden])").wait_for()
+
+
+def test_leaving_the_page_during_the_undo_sends_the_move(town, login_page, live_server):
+    from cases.tests.helpers import case_build
+
+    case = case_build(town, State.REPORTED, grid=0)
+    operator = login_page("operator")
+    _confirm_verify_from_the_queue(operator, live_server, case)
+    operator.goto(f"{live_server.url}/search/")  # another page, at once
+    assert _state_becomes(case.pk, State.VERIFYING) == State.VERIFYING
+
+
+def test_hiding_the_tab_during_the_undo_sends_the_move_and_shows_it_on_return(town, login_page, live_server):
+    from cases.tests.helpers import case_build
+
+    case = case_build(town, State.REPORTED, grid=0)
+    operator = login_page("operator")
+    _confirm_verify_from_the_queue(operator, live_server, case)
+    hide = ("state => { Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});"
+            " document.dispatchEvent(new Event('visibilitychange')); }")
+    operator.evaluate(hide, "hidden")
+    assert _state_becomes(case.pk, State.VERIFYING) == State.VERIFYING
+    with operator.expect_navigation():  # back in view: the page reloads to show what happened
+        operator.evaluate(hide, "visible")
+    assert f"案件 {case.number}：下发核实 已完成" in operator.locator(".messages").inner_text()
+
+
+def test_an_undone_move_is_not_sent_when_leaving(town, login_page, live_server):
+    from cases.tests.helpers import case_build
+
+    case = case_build(town, State.REPORTED, grid=0)
+    operator = login_page("operator")
+    _confirm_verify_from_the_queue(operator, live_server, case)
+    operator.keyboard.press("Escape")  # 撤销
+    operator.goto(f"{live_server.url}/search/")
+    assert _state_becomes(case.pk, State.VERIFYING, seconds=2) == State.REPORTED
+
+
 def test_a_queues_place_names_never_break_inside_a_name(town, login_page, live_server):
     from cases.tests.helpers import case_build
     from grids.models import Region

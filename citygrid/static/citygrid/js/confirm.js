@@ -6,7 +6,17 @@
    id="confirm-move"> instead of being sent: Enter (the focused 确认) sends it, Esc or 取消 leaves it
    unsent and gives the focus back. Tab stays inside the dialog. With data-undo="N" the confirmed
    form waits N seconds under a bar with 撤销 (Esc) before it is sent: nothing reaches the server
-   until then. No inline script (CSP): this file is loaded by cases/_confirm.html. */
+   until then. No inline script (CSP): this file is loaded by cases/_confirm.html.
+
+   Leaving the page during the undo sends the move at once rather than dropping it: it was
+   confirmed, and the undo only holds it for whoever stays to watch. Leaving is another link, a
+   reload, closing the tab (pagehide) or hiding it (visibilitychange: a phone or a frozen background
+   tab may be discarded with no later event, so hiding the tab also sends). The form's own fields,
+   its CSRF token among them, go in a fetch with keepalive, which outlives the page (sendBeacon
+   where fetch is missing). A warning on beforeunload was the alternative and was not taken: it
+   cannot say which move, browsers show it only after a click on the page, and a closing tab would
+   still lose the move. If the page is still there when the answer comes (the tab was only
+   hidden), it reloads once it is seen, to show the result; a refusal is shown on the bar. */
 (function () {
   "use strict";
 
@@ -109,6 +119,48 @@
     if (button && document.contains(button)) button.focus();
     return true;
   }
+
+  function sendOnLeave() {
+    if (!pending) return;
+    var held = pending;
+    window.clearInterval(held.timer);
+    pending = null;
+    var body = new FormData(held.form);
+    if (held.submitter && held.submitter.name) body.append(held.submitter.name, held.submitter.value || "");
+    var bar = document.querySelector("[data-undo-bar]");
+    if (bar) fill(bar, "[data-undo-text]", bar.getAttribute("data-sending"));
+    if (typeof window.fetch !== "function") {
+      if (navigator.sendBeacon) navigator.sendBeacon(held.form.action, body);
+      return;
+    }
+    // redirect "manual": the move's answer is a redirect to the page it came from; following it
+    // would fetch that page for nothing.
+    window.fetch(held.form.action, { method: "POST", body: body, credentials: "same-origin", keepalive: true,
+                                     redirect: "manual" }).then(function (response) {
+      if (response.type === "opaqueredirect" || response.ok) { reloadWhenSeen(); return; }
+      failed(bar);
+    }, function () { failed(bar); });
+  }
+
+  function failed(bar) {
+    if (!bar) return;
+    fill(bar, "[data-undo-text]", bar.getAttribute("data-failed"));
+    bar.hidden = false;
+  }
+
+  function reloadWhenSeen() {
+    if (document.visibilityState !== "hidden") { window.location.reload(); return; }
+    document.addEventListener("visibilitychange", function onSeen() {
+      if (document.visibilityState === "hidden") return;
+      document.removeEventListener("visibilitychange", onSeen);
+      window.location.reload();
+    });
+  }
+
+  window.addEventListener("pagehide", sendOnLeave);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") sendOnLeave();
+  });
 
   // Capture phase, on the document: before htmx or any handler of the form itself sees the submit.
   document.addEventListener("submit", function (event) {
