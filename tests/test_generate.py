@@ -138,3 +138,50 @@ def test_work_minutes_as_the_calendar_counts_them(city):
         assert step.work_minutes == max(int(seconds // 60), 0), (step.kind, step.started_at, step.completed_at)
         checked += 1
     assert checked > 300
+
+
+class _FailingLoad:
+    """Stands in for PostgresLoad: the writer of the steps fails on its first COPY."""
+
+    def __init__(self, conn, *, rebuild_indexes, tables=None):
+        self.tables = tables or []
+        self.index_seconds, self.triggers_skipped = 0.0, True
+
+    def begin(self):
+        pass
+
+    def write(self, table, columns, data):
+        if table == CaseStep._meta.db_table:
+            raise RuntimeError("COPY refused")
+
+    def finish(self):
+        pass
+
+    def backend_cpu(self):
+        return 0.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_writer_fails_the_load_instead_of_hanging(monkeypatch):
+    """The writers that ended normally used to wait forever for a second end-of-data after the barrier broke."""
+    import threading
+
+    from cases.generate import writer
+
+    monkeypatch.setattr(writer, "PostgresLoad", _FailingLoad)
+    tables = [CaseStep._meta.db_table, CaseEvent._meta.db_table, Case._meta.db_table]
+    payloads = ([(table, [], b"") for table in tables] for _batch in range(5))
+    bar = type("Bar", (), {"total": 5, "show": lambda self, n: None})()
+    outcome = []
+
+    def load():
+        try:
+            writer.threaded_load(payloads, 1, bar, rebuild=False)
+        except RuntimeError as error:
+            outcome.append(str(error))
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "threaded_load hung after a writer failed"
+    assert outcome == ["COPY refused"]

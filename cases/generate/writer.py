@@ -125,6 +125,7 @@ def threaded_load(payloads, batch: int, bar, rebuild: bool) -> PostgresLoad:
     def writer(number: int) -> None:
         conn = connections["default"]  # this thread's own connection
         pending = queues[number]
+        ended = False  # this writer took its end-of-data None: nothing more will come to drain
         try:
             with transaction.atomic():
                 load = PostgresLoad(conn, rebuild_indexes=rebuild, tables=groups[number])
@@ -133,6 +134,7 @@ def threaded_load(payloads, batch: int, bar, rebuild: bool) -> PostgresLoad:
                 while True:
                     item = pending.get()
                     if item is None:
+                        ended = True
                         break
                     for table, columns, data in item:
                         load.write(table, columns, data)
@@ -145,10 +147,9 @@ def threaded_load(payloads, batch: int, bar, rebuild: bool) -> PostgresLoad:
             if not isinstance(error, threading.BrokenBarrierError):
                 failure.append(error)
             barrier.abort()
-            while True:  # drain so the producer never blocks
+            while not ended:  # drain so the producer never blocks, up to its None
                 try:
-                    if pending.get_nowait() is None:
-                        break
+                    ended = pending.get_nowait() is None
                 except queue.Empty:
                     time.sleep(0.01)
         finally:
