@@ -5,7 +5,6 @@ runs the side effect once.
 Runs only with CELERY_BROKER_URL and PostgreSQL (the PostgreSQL + Redis pass of CI): the worker is a
 subprocess on the test database (citygrid.testing.celery_worker), so the test commits
 (transaction=True); its queue is also the web side's (CELERY_QUEUE), so the drain sends there."""
-import json
 import uuid
 
 import pytest
@@ -38,8 +37,7 @@ def test_a_worker_starting_on_redis_runs_the_side_effect_kept_while_it_was_down(
 
     queue = f"outbox-test-{uuid.uuid4().hex[:8]}"
     try:
-        with celery_worker(queue, CELERY_QUEUE=queue, DJANGO_SETTINGS_MODULE="citygrid.settings", DEBUG="0",
-                           LOG_FORMAT="json") as worker:
+        with celery_worker(queue, CELERY_QUEUE=queue, DJANGO_SETTINGS_MODULE="citygrid.settings", DEBUG="0") as worker:
             def claimed() -> bool:
                 message.refresh_from_db()
                 return message.done_at is not None
@@ -49,14 +47,6 @@ def test_a_worker_starting_on_redis_runs_the_side_effect_kept_while_it_was_down(
             assert message.sent_at is not None and message.done_at is not None, worker.output()
             assert message.attempts == 2 and message.last_error == ""
             assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
-            # Sent by the drain, not in the request: its lines still carry the request's id.
-            def task_lines() -> list[dict]:
-                lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
-                return [line for line in lines if "cases.report_received" in line.get("message", "")
-                        and line["logger"] != "celery.worker.strategy"]
-
-            assert worker.wait_for(lambda: any("succeeded" in line["message"] for line in task_lines()), 60)
-            assert {line["request_id"] for line in task_lines()} == {"rid-kept-4711"}, worker.output()
     finally:
         # The flush empties the tables but not the per-year case-number sequences this committed
         # report created: drop them too, so later tests count from 1 again.
