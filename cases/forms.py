@@ -96,17 +96,25 @@ class DispatchForm(ActionForm):
         return {**super().arguments(), "department_id": self.cleaned_data["department"]}
 
 
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes of grouped choices, each group a fieldset with its legend, in columns, under a box
+    that filters them by name (citygrid/js/app.js, data-check-filter)."""
+
+    template_name = "cases/widgets/grouped_checkboxes.html"
+
+
 class JointDispatchForm(DispatchForm):
-    """联合派遣: the lead department (主办) and one or more assisting departments (协办), ticked."""
+    """联合派遣: the lead department (主办) and one or more assisting departments (协办), ticked
+    among the departments grouped by level and district (selectors.pages.department_choice_groups)."""
 
     assisting = forms.TypedMultipleChoiceField(
-        label=_("协办部门"), coerce=int, widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        label=_("协办部门"), coerce=int, widget=GroupedCheckboxes(),
         error_messages={"required": _("请选择至少一个协办部门。")})
 
     def setup(self) -> None:
         super().setup()
         self.fields["department"].label = _("主办部门")
-        self.fields["assisting"].choices = self.choices.get("departments", [])
+        self.fields["assisting"].choices = self.choices.get("department_groups") or self.choices.get("departments", [])
 
     def clean(self):
         cleaned = super().clean()

@@ -276,7 +276,11 @@ def _choices_for(actions: list[str], case: Case) -> dict:
     if "file" in actions:
         choices["minors"] = page_selectors.minor_choices(case.minor.edition)
     if {Action.DISPATCH, Action.JOINT_DISPATCH, Action.REDISPATCH} & set(actions):
-        choices["departments"] = page_selectors.department_choices()
+        # One query for both: the selects list them in the groups' order, the joint form's
+        # checkboxes show the groups.
+        groups = page_selectors.department_choice_groups()
+        choices["department_groups"] = groups
+        choices["departments"] = [choice for _label, members in groups for choice in members]
     if Action.RETURN in actions:
         choices["return_reasons"] = page_selectors.return_reason_choices()
     return choices

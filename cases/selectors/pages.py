@@ -6,10 +6,20 @@ from datetime import datetime, timedelta
 import shapely
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.queries import InSubquery
 from grids.locator import grid_index
-from grids.models import Component, Department, MinorClass, Region, RegionLevel, UnitGrid, User
+from grids.models import (
+    Component,
+    Department,
+    DepartmentLevel,
+    MinorClass,
+    Region,
+    RegionLevel,
+    UnitGrid,
+    User,
+)
 from grids.selectors import components_nearest
 
 from ..calendar import traffic_light
@@ -132,6 +142,26 @@ def minor_choices(edition: str | None = None) -> list[tuple[str, list[tuple[int,
 def department_choices() -> list[tuple[int, str]]:
     return [(pk, name) for pk, name in Department.objects.filter(is_active=True).order_by("level", "code")
             .values_list("pk", "name")]
+
+
+def department_choice_groups() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The active departments grouped as a dispatcher looks for them, in one query: the city's own
+    first, then each district with its departments and its streets' offices (a street's group is
+    its district), each group by level and code."""
+    departments = (Department.objects.filter(is_active=True).select_related("region__parent")
+                   .order_by("level", "code"))
+    city: list[tuple[int, str]] = []
+    districts: dict[str, tuple[str, list[tuple[int, str]]]] = {}
+    for department in departments:
+        region = department.region
+        if department.level == DepartmentLevel.CITY or region.level <= RegionLevel.CITY:
+            city.append((department.pk, department.name))
+            continue
+        while region.level > RegionLevel.DISTRICT and region.parent is not None:
+            region = region.parent  # select_related reaches a street's district; deeper costs a query
+        districts.setdefault(region.code, (region.name, []))[1].append((department.pk, department.name))
+    groups = [(_("市级部门"), city)] if city else []
+    return groups + [districts[code] for code in sorted(districts)]
 
 
 def return_reason_choices() -> list[tuple[str, str]]:

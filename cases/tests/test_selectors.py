@@ -103,3 +103,22 @@ def test_a_departments_scope_is_estimated_on_its_own_rows_with_the_cases_it_assi
     assert estimate < 60, estimate  # 4 rows of 604; OR EXISTS was estimated at 302
     seen = set(selectors.cases_visible(city.users["handler_municipal"]).values_list("pk", flat=True))
     assert seen == {template.pk, *(c.pk for c in own)}
+
+
+def test_department_choice_groups_by_level_and_district_in_one_query(city, django_assert_num_queries):
+    from cases.selectors.pages import department_choice_groups
+    from grids.models import Department, DepartmentLevel, Region
+
+    east_street = Region.objects.get(pk=city.grids[0].street_id)
+    office = Department.objects.create(code="D-JD-1", name="东街道办事处", level=DepartmentLevel.STREET,
+                                       region=east_street)
+    Department.objects.create(code="D-OLD", name="已撤销的处", level=DepartmentLevel.CITY, region=city.city,
+                              is_active=False)
+    with django_assert_num_queries(1):
+        groups = department_choice_groups()
+    departments = city.departments
+    assert [(str(label), members) for label, members in groups] == [
+        ("市级部门", [(departments["municipal"].pk, "市政设施管理处")]),
+        ("东区", [(departments["sanitation_a"].pk, "东区环卫所"), (office.pk, "东街道办事处")]),
+        ("西区", [(departments["sanitation_b"].pk, "西区环卫所")]),
+    ]

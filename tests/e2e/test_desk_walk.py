@@ -77,6 +77,49 @@ def test_an_undone_move_is_not_sent_when_leaving(town, login_page, live_server):
     assert _state_becomes(case.pk, State.VERIFYING, seconds=2) == State.REPORTED
 
 
+def test_the_joint_dispatch_form_groups_and_filters_its_departments(town, login_page, live_server):
+    from cases.tests.helpers import case_build
+
+    case = case_build(town, State.FILED, grid=0, department=None)
+    dispatcher = login_page("dispatcher")
+    dispatcher.goto(f"{live_server.url}/cases/{case.pk}/")
+    dispatcher.keyboard.press("j")  # 联合派遣
+    box = dispatcher.locator("#action-joint_dispatch .check-groups")
+    legends = box.locator("fieldset > legend").all_inner_texts()
+    assert legends == ["市级部门", "东区", "西区"], legends
+    city = box.locator("fieldset").first
+    assert "市政设施管理处" in city.inner_text() and "东区环卫所" not in city.inner_text()
+    # Typing filters the names; a group left empty hides; a ticked name stays.
+    dispatcher.check(f"input[name='joint_dispatch-assisting'][value='{town.departments['municipal'].pk}']")
+    box.locator("[data-check-filter]").fill("西区")
+    visible = box.locator("label:visible").all_inner_texts()
+    assert [name.strip() for name in visible] == ["市政设施管理处", "西区环卫所"], visible
+    assert box.locator("fieldset:visible > legend").all_inner_texts() == ["市级部门", "西区"]
+    box.locator("[data-check-filter]").press("Enter")  # does not send the form
+    assert Case.objects.get(pk=case.pk).state == State.FILED
+    box.locator("[data-check-filter]").fill("没有这个部门")
+    assert box.locator("[data-check-filter-empty]").is_hidden()  # the ticked one still shows
+    dispatcher.uncheck(f"input[name='joint_dispatch-assisting'][value='{town.departments['municipal'].pk}']")
+    box.locator("[data-check-filter]").fill("没有这个部门 ")
+    assert box.locator("[data-check-filter-empty]").is_visible()
+
+
+def test_the_joint_dispatch_departments_stand_in_columns_at_1366(town, login_page, live_server):
+    from cases.tests.helpers import case_build
+    from grids.models import Department, DepartmentLevel
+
+    for index in range(12):
+        Department.objects.create(code=f"D-CITY-{index:02d}", name=f"测试市第{index}管理处", level=DepartmentLevel.CITY,
+                                  region=town.city)
+    case = case_build(town, State.FILED, grid=0, department=None)
+    dispatcher = login_page("dispatcher")
+    dispatcher.goto(f"{live_server.url}/cases/{case.pk}/")
+    dispatcher.keyboard.press("j")
+    lefts = dispatcher.locator("#action-joint_dispatch fieldset").first.locator("label").evaluate_all(
+        "els => els.map(el => Math.round(el.getBoundingClientRect().left))")
+    assert len(lefts) == 13 and len(set(lefts)) >= 2, lefts  # side by side, not one long column
+
+
 def test_a_queues_place_names_never_break_inside_a_name(town, login_page, live_server):
     from cases.tests.helpers import case_build
     from grids.models import Region

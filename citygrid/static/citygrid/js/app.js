@@ -124,6 +124,36 @@
   }
   document.addEventListener("htmx:afterSettle", function (event) { applyWidths(event.target); });
 
+  // A box of grouped checkboxes (cases/widgets/grouped_checkboxes.html) filtered by what is typed
+  // in its data-check-filter box: a name that does not match hides (a ticked one stays), and so does
+  // a group left empty. Enter in the box does not send the form.
+  function filterChecks(box) {
+    var root = box.parentNode;
+    var query = box.value.trim().toLowerCase();
+    var shown = 0;
+    Array.prototype.forEach.call(root.querySelectorAll("fieldset"), function (group) {
+      var visible = 0;
+      Array.prototype.forEach.call(group.querySelectorAll("label"), function (label) {
+        var input = label.querySelector("input");
+        var match = !query || label.textContent.toLowerCase().indexOf(query) !== -1 || (input && input.checked);
+        label.hidden = !match;
+        if (match) visible += 1;
+      });
+      group.hidden = !visible;
+      shown += visible;
+    });
+    var empty = root.querySelector("[data-check-filter-empty]");
+    if (empty) empty.hidden = shown > 0;
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-check-filter")) filterChecks(event.target);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.hasAttribute && event.target.hasAttribute("data-check-filter")) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     applyWidths(document);
     // Open the action form named in the address (#action-file), e.g. from a queue's action link.
