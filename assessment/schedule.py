@@ -78,6 +78,8 @@ def describe_schedule(schedule) -> str:
 
 
 def _describe_seconds(seconds: float) -> str:
+    if seconds in (60, 3600):
+        return _("每分钟") if seconds == 60 else _("每小时")
     if seconds >= 3600 and seconds % 3600 == 0:
         return _("每 %(n)s 小时") % {"n": f"{seconds / 3600:g}"}
     if seconds >= 60 and seconds % 60 == 0:

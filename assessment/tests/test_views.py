@@ -229,7 +229,7 @@ def test_schedule_page(browser):
     html = browser.get(reverse("assessment:schedule")).content.decode()
     # Each task by what it does and when, its Celery name beside it for the logs.
     assert "<td>标记超期环节</td>" in html and "<td>发布上周通报</td>" in html
-    assert "<td>每 1 分钟</td>" in html and "<td>每周一 00:45</td>" in html and "<td>每小时第 5 分</td>" in html
+    assert "<td>每分钟</td>" in html and "<td>每 30 秒</td>" in html and "<td>每周一 00:45</td>" in html and "<td>每小时第 5 分</td>" in html
     assert "<td>每月 1 日 03:30</td>" in html and "<td>每天 03:15</td>" in html
     assert "assessment.compute_hourly" in html and "cases.mark_overdue" in html
 
