@@ -59,7 +59,8 @@ def _reason_intake_latency(r: dict) -> str:
     return (f"at {i['offered_per_second']}/s offered the web workers and the database used {i['window_cpu_cores']} "
             f"of {cores} effective cores (the reports alone {i['offered_per_second'] * cpu_ms / 1000:.2f} at "
             f"{cpu_ms} CPU-ms each, the rest the {i['operators']['operators']} operators' "
-            f"{i['operators']['pages']:,} pages); the answers waited for the CPU (p50 {i['p50_ms']} ms); "
+            f"{i['operators']['pages']:,} pages); the answers waited for the CPU ("
+            + (f"p50 {i['p50_ms']} ms" if i["p50_ms"] is not None else "none within 10 s") + "); "
             f"the client's own lag behind its schedule, p99 {i['send_lag_p99_ms']} ms")
 
 
