@@ -29,11 +29,19 @@ def results(**overrides) -> dict:
                                     "web_cpu_ms_per_request": 26.0}},
         "detail": {"api": {"p95_ms": 20.0, "cpu_ms_per_request": 15.0},
                    "page": {"p95_ms": 25.0, "cpu_ms_per_request": 20.0}},
-        "assessment": {"seconds": 8.0, "ratio_to_floor": 2.0, "sql_floor_seconds": 4.0, "snapshots": 1000,
-                       "counting_connections": 2, "floor_check": {"counts_compared": 5000, "differences": []}},
+        "assessment": {"seconds": 8.0, "ratio_to_floor": 1.4, "sql_floor_seconds": 5.7, "snapshots": 1000,
+                       "counting_connections": 2, "floor_check": {"counts_compared": 5000, "differences": []},
+                       "passes": 12, "filtered": {"seconds": 8.1, "passes": 12,
+                                                  "floor_check": {"counts_compared": 7000, "differences": []}}},
+        "move_floor": {"ratio_to_floor": 1.7, "cpu_ms_per_loop": 17.0, "floor_cpu_ms_per_loop": 10.0,
+                       "moves": {"dispatch": {"cpu_ms": 3.0, "floor_cpu_ms": 2.0, "writes": 4},
+                                 "close": {"cpu_ms": 14.0, "floor_cpu_ms": 8.0, "writes": 5}}},
         "web_worker_peak_rss_mb": 200.0,
         "generate": {"full": {"cases": 1_000_000, "seconds": 10.0, "peak_rss_mb": 400.0,
-                              "output": "cpu: python 8.0 s, postgres COPY backends 12.0 s = 50,000 cases per CPU-second"},
+                              "output": "cpu: python 8.0 s, postgres COPY backends 12.0 s = 50,000 cases per CPU-second",
+                              },
+                     "copy_floor": {"cases": 100_000, "cpu_ratio_to_floor": 1.3, "generate_cpu_seconds": 2.6,
+                                    "generate_seconds": 2.0, "cpu_seconds": 2.0, "seconds": 1.5, "index_seconds": 0.5},
                      "small": {"cases": 100_000, "seconds": 1.0, "peak_rss_mb": 380.0}},
         "export": {"peak_rss_mb": 250.0},
         "explain": [{"query": "operator queue (city)", "execution_ms": 1.5},
@@ -56,7 +64,7 @@ def verdicts(r: dict) -> dict[str, dict]:
 
 def test_every_target_met_has_no_reason():
     judged = targets_judge(results())
-    assert len(judged) == 16
+    assert len(judged) == 20
     assert all(row["met"] is True for row in judged), [row for row in judged if not row["met"]]
     assert not any("reason" in row for row in judged)
 
@@ -146,3 +154,23 @@ def test_the_export_check_counts_the_data_rows_of_the_file(tmp_path, piece_bytes
     with path.open("wb") as target:
         xlsx_write(target, title="案件", headers=["编号", "描述"], rows=([n, f"第{n}行"] for n in range(1234)))
     assert xlsx_data_rows(path, piece_bytes) == 1234
+
+
+def test_the_floors_of_moves_generation_and_filtered_counts_are_judged_with_reasons():
+    r = results(move_floor__ratio_to_floor=4.3, generate__copy_floor__cpu_ratio_to_floor=1.6,
+                assessment__ratio_to_floor=3.9, assessment__filtered__passes=13)
+    r["assessment"]["filtered"]["floor_check"]["differences"] = ["district 3 public_reports[source=video]: 5 vs 4"]
+    v = verdicts(r)
+    move = v["a move of the loop: CPU ≤ 2 x the floor of its writes"]
+    assert (move["met"], move["measured"]) == (False, 4.3)
+    assert "takes 17.0 CPU-ms (process + database) where its writes alone take 10.0" in move["reason"]
+    assert "close 14.0 vs 8.0 ms (5 writes)" in move["reason"]
+    generate = v["generate_cases ≤ 1.5 x the floor of COPYing its rows"]
+    assert generate["met"] is False and "COPYing its rows 2.0 CPU-s (1.5 s, of which index builds 0.5 s)" in (
+        generate["reason"])
+    assert v["assessment ≤ 1.5 x SQL floor"]["met"] is False
+    filtered = v["assessment's filtered counts = the SQL floor's"]
+    assert (filtered["met"], filtered["measured"]) == (False, 1)
+    assert "public_reports[source=video]: 5 vs 4" in filtered["reason"]
+    passes = v["filtered catalogue: passes more than the default's"]
+    assert (passes["met"], passes["reason"]) == (False, "13 passes against 12")
