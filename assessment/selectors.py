@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, F, IntegerField, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from cases.models import Case, Task
 from grids.models import RegionLevel, Role, UnitGrid, User
@@ -16,7 +17,7 @@ from hotline.selectors import FIGURE_LABELS
 
 from .counters import counter_get, counter_rows, counters_for, q_reports
 from .hotline import hotline_figures
-from .models import Composite, ObjectType, Period, RecomputeAudit, RegionLevelKey, Snapshot
+from .models import Composite, IndicatorKind, ObjectType, Period, RecomputeAudit, RegionLevelKey, Snapshot
 from .objects import REGION_LEVELS
 from .periods import months_back, window_for
 
@@ -107,17 +108,27 @@ def snapshots_by_object(*, period: Period, object_type: str, level: str | None) 
 
 
 def indicator_columns(*, period: Period, object_type: str, level: str | None) -> list[dict]:
-    """[{code, name, weight, is_volume}] of the indicators stored for a table, in catalogue order."""
+    """[{code, name, weight, is_volume, unit}] of the indicators stored for a table, in catalogue order."""
     rows = Snapshot.objects.filter(period=period, object_type=object_type)
     if level:
         rows = rows.filter(level=level)
     seen: dict[str, dict] = {}
-    for code, name, weight, denominator_key in (
+    for code, name, weight, denominator_key, kind in (
         rows.order_by("order", "indicator_code")
-        .values_list("indicator_code", "indicator_name", "weight", "denominator_key").distinct()
+        .values_list("indicator_code", "indicator_name", "weight", "denominator_key", "kind").distinct()
     ):
-        seen.setdefault(code, {"code": code, "name": name, "weight": weight, "is_volume": not denominator_key})
+        seen.setdefault(code, {"code": code, "name": name, "weight": weight, "is_volume": not denominator_key,
+                               "unit": indicator_unit(kind)})
     return list(seen.values())
+
+
+def indicator_unit(kind: str) -> str:
+    """What a column of the indicator's figures is headed with: a rate in percent, a duration in hours."""
+    if kind == IndicatorKind.RATIO:
+        return _("（%）")
+    if kind in (IndicatorKind.AVERAGE, IndicatorKind.MEDIAN):
+        return _("（小时）")
+    return ""
 
 
 def composite_get(*, period: Period, object_type: str, level: str, object_id: int, scope: Scope) -> Composite | None:
@@ -202,20 +213,24 @@ def object_trend(*, label: str, object_type: str, level: str, object_id: int, mo
         .values_list("period__label", "score")
     )
     series: dict[str, dict[str, Decimal | None]] = {}
-    names: dict[str, tuple[str, bool]] = {}
-    for period_label, code, name, rate, numerator, denominator_key in (
+    names: dict[str, tuple[str, bool, str]] = {}
+    for period_label, code, name, kind, rate, numerator, value, denominator_key in (
         Snapshot.objects.filter(period__label__in=labels, object_type=object_type, level=level, object_id=object_id)
-        .order_by("order").values_list("period__label", "indicator_code", "indicator_name", "rate", "numerator",
-                                       "denominator_key")
+        .order_by("order").values_list("period__label", "indicator_code", "indicator_name", "kind", "rate",
+                                       "numerator", "value", "denominator_key")
     ):
-        names.setdefault(code, (name, not denominator_key))
-        value = (rate * 100).quantize(Decimal("0.01")) if rate is not None else (
-            Decimal(numerator) if not denominator_key else None)
-        series.setdefault(code, {})[period_label] = value
+        names.setdefault(code, (name, not denominator_key, indicator_unit(kind)))
+        if kind in (IndicatorKind.AVERAGE, IndicatorKind.MEDIAN):
+            figure = value  # hours, as the indicator rounds them
+        elif rate is not None:
+            figure = (rate * 100).quantize(Decimal("0.01"))
+        else:
+            figure = Decimal(numerator) if not denominator_key else None
+        series.setdefault(code, {})[period_label] = figure
     return {
         "labels": labels,
         "composite": [composites.get(month) for month in labels],
-        "indicators": [{"code": code, "name": names[code][0], "is_volume": names[code][1],
+        "indicators": [{"code": code, "name": names[code][0], "is_volume": names[code][1], "unit": names[code][2],
                         "values": [values.get(month) for month in labels]} for code, values in series.items()],
     }
 

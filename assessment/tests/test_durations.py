@@ -174,3 +174,21 @@ def test_step_work_minutes_as_the_calendar_counts_them(city, build):
     row = CaseStep.objects.get(case=case)
     expected = WorkCalendar.for_department(department.pk).work_seconds_between(started, ended) // 60
     assert row.work_minutes == expected == 90 + 45  # Friday 16:30–18:00, Monday 08:30–09:15
+
+
+def test_durations_are_headed_in_hours_and_trended_as_figures(city, october, catalogue, admin):
+    from assessment.models import Period
+    from assessment.selectors import indicator_columns, object_trend
+
+    catalogue_post(admin, catalogue, add=[
+        {"object_type": "region", "code": "close_median", "name": "结案用时中位数", "kind": "median",
+         "numerator": "close_time", "decimals": 1, "direction": "lower"}])
+    assessment_compute(period=LABEL, object_type=ObjectType.REGION)
+    period = Period.objects.get(label=LABEL)
+    columns = {c["code"]: c for c in indicator_columns(period=period, object_type=ObjectType.REGION, level="city")}
+    assert columns["close_median"]["unit"] == "（小时）"
+    units = {c["unit"] for code, c in columns.items() if code != "close_median" and not c["is_volume"]}
+    assert units == {"（%）"}  # the default catalogue's rates
+    trend = object_trend(label=LABEL, object_type=ObjectType.REGION, level="city", object_id=city.city.pk)
+    close = next(i for i in trend["indicators"] if i["code"] == "close_median")
+    assert close["unit"] == "（小时）" and close["values"][-1] == Decimal("1.5")

@@ -59,7 +59,7 @@ def ranking(request, label, object_type):
     rows, snapshots, columns = ranking_rows(period, object_type, level or None, scope)
     title = type_label(object_type, level or None)
     headers = [_("排名"), _("等级"), _("综合指标值"), _("名称"), _("编码"), _("上级"), _("层级"),
-               *[col["name"] if col["is_volume"] else f"{col['name']}（%）" for col in columns]]
+               *[f"{col['name']}{col['unit']}" for col in columns]]
     return xlsx_response(
         filename=f"assessment-{period.label}-{object_type}{'-' + level if level else ''}.xlsx",
         title=f"{period.label} {title}", headers=headers,
@@ -105,7 +105,7 @@ def object_page(request, label, object_type, level, object_id):
                     f"{selectors.change_of(composite.score, compared['composite'].get(which)) or '-'}"
                     for which, _other in which_labels]]]
     rows += [[], [_("近 12 个月趋势"), *trend["labels"]], [_("综合指标值"), *trend["composite"]]]
-    rows += [[indicator["name"] if indicator["is_volume"] else f"{indicator['name']}（%）", *indicator["values"]]
+    rows += [[f"{indicator['name']}{indicator['unit']}", *indicator["values"]]
              for indicator in trend["indicators"]]
     return xlsx_response(filename=f"assessment-{period.label}-{object_type}-{object_id}.xlsx",
                          title=composite.object_name, headers=[_("计数项"), _("代码"), _("数值")], rows=rows,
