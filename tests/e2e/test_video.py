@@ -70,5 +70,5 @@ def test_events_confirmed_and_rejected_give_the_accuracy(live_server, login_page
     page.click("text=识别准确率")
     page.wait_for_load_state()
     camera_row = page.locator("table.accuracy").first.locator("tbody tr").first
-    assert "CAM-E1" in camera_row.inner_text() and "50.0%" in camera_row.inner_text()
+    assert "CAM-E1" in camera_row.inner_text() and "50.00%" in camera_row.inner_text()
     page.screenshot(path=str(SHOTS / "video-accuracy.png"))
