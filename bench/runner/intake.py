@@ -20,6 +20,7 @@ import math
 import os
 import time
 
+from bench.runner.database import scalar
 from bench.runner.load import ConnectionPool, HttpClient, Operators, open_loop
 from bench.runner.machine import CpuMeter
 
@@ -60,14 +61,22 @@ INTAKE_PATH, FLOOR_PATH = "/api/cases/", "/bench/intake-floor/"
 DRAIN_SECONDS = 10.0  # a report unanswered this long after the window's last was due is an error
 
 
-async def _settle(port: int, *, limit: float = 180.0) -> float:
+async def _settle(env: dict, port: int, *, limit: float = 180.0) -> float:
     """Wait until the server has worked off what an overloaded window left queued (the sends cut
-    off after DRAIN_SECONDS are still served): until three /healthz in a row answer within the
-    150 ms target (the operators browse on meanwhile), at most `limit` seconds. The seconds it took.
-    The limit was 20 s until the 10M run of 2026-12-07: a 100/s window the server could not keep up
-    with left minutes of reports queued, and every later step (and the CPU windows) began behind
-    them, so none held and the intake's CPU per report read 397 ms, its floor's 371."""
+    off after DRAIN_SECONDS are still served): until no case has been written for two seconds, then
+    three /healthz in a row within the 150 ms target (the operators browse on meanwhile), at most
+    `limit` seconds in all. The seconds it took.
+    Until the runs of 2026-12-07 it waited for /healthz alone, at most 20 s: a gthread worker answers
+    /healthz on a free thread while its other threads still serve the backlog, so the next steps and
+    the CPU windows began behind minutes of queued reports (at 10M none held, and intake and floor
+    read 397 and 371 CPU-ms a report where one insert takes about 1 ms)."""
     started = time.perf_counter()
+    last, quiet_since = None, time.perf_counter()
+    while time.perf_counter() - started < limit and time.perf_counter() - quiet_since < 2.0:
+        newest = await asyncio.to_thread(scalar, env, "SELECT max(id) FROM cases_case")
+        if newest != last:
+            last, quiet_since = newest, time.perf_counter()
+        await asyncio.sleep(0.25)
     http = HttpClient("127.0.0.1", port)
     quick = 0
     try:
@@ -115,7 +124,7 @@ async def _measure(env, server, port, token, reporter_id, bodies, operators, *, 
         send = send or intake
         result = await open_loop(lambda n: send(window * 10**6 + n), rate=offered, seconds=duration,
                                  warmup=2.0, seed=window, drain_seconds=DRAIN_SECONDS)
-        result["settle_seconds"] = await _settle(port)
+        result["settle_seconds"] = await _settle(env, port)
         return result
 
     try:
