@@ -5,10 +5,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from assessment.catalogue import DEFAULT_CATALOGUE_NAME
 from assessment.models import IndicatorCatalogue
 from cases.models import Case, CaseEvent, CaseStep, Source, State, Task
+from grids.models import Role, User
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -88,3 +90,12 @@ def event(case, action, when, actor=None):
 @pytest.fixture
 def build(city):
     return Builder(city)
+
+
+@pytest.fixture
+def admin(db):
+    """A test client signed in as a superuser, for rules configured through the admin's forms."""
+    user = User.objects.create_superuser(username="root", password="x", email="r@example.org", role=Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    return client

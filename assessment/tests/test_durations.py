@@ -6,14 +6,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from assessment.models import ObjectType, Snapshot
 from assessment.services import assessment_compute
 from cases.calendar import WorkCalendar
 from cases.models import Case, CaseStep, Source, State, StepKind
 from cases.steps import step_complete
-from grids.models import Role, User
 
 from .admin_forms import catalogue_post
 from .conftest import at, step
@@ -21,14 +19,6 @@ from .conftest import at, step
 pytestmark = pytest.mark.django_db
 LABEL = "2026-10"
 START, END = at(1, 0), at(1, 0, month=11)
-
-
-@pytest.fixture
-def admin(db):
-    user = User.objects.create_superuser(username="root", password="x", email="r@example.org", role=Role.ADMIN)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _timed(case, kind, started, completed, *, on_time=True, department=None):

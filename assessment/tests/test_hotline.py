@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assessment.hotline import hotline_figures
@@ -64,14 +63,6 @@ EXPECTED = {
     1: {"calls": 1, "cases_created": 0, "taken": 0, "closed": 0, "fed_back_on_time": 0, "called_back": 0,
         "satisfied": 0},
 }
-
-
-@pytest.fixture
-def admin(db):
-    user = User.objects.create_superuser(username="root", password="x", email="r@example.org", role=Role.ADMIN)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _agent(username: str, family: str) -> User:

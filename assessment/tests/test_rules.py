@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assessment.models import Composite, ObjectType, Snapshot
 from assessment.services import assessment_compute
 from cases.models import Source, State
-from grids.models import Role, User
 from hotline.models import Call, Caller
 
 from . import scenario
@@ -27,14 +25,6 @@ LABEL = "2026-10"
 TZ = ZoneInfo("Asia/Shanghai")
 START, END = datetime(2026, 10, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ)
 PUBLIC_ALL = ["hotline_12319", "hotline_12345", "public", "media", "leader", "transfer_110", "video", "other"]
-
-
-@pytest.fixture
-def admin(db):
-    user = User.objects.create_superuser(username="root", password="x", email="r@example.org", role=Role.ADMIN)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
