@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,6 +37,27 @@ BEGIN
     RETURN NULL;
 END
 $$"""
+
+
+# The case table is partitioned by its id (issue 24): a case's id carries the city month it was
+# reported in, `YYYYMM * CASE_ID_MONTH + n` (n from one sequence, so ids stay unique and grow), and a
+# month's partition holds the ids [YYYYMM * CASE_ID_MONTH, next YYYYMM * CASE_ID_MONTH). Ids below
+# LEGACY_CASE_ID_END are the cases of a database converted from before (their month is unknown: they
+# stay in DEFAULT). 10^9 cases a month, ids below 2^53 (JavaScript's exact integers) until 9007.
+CASE_ID_MONTH = 10**9
+LEGACY_CASE_ID_END = 200001 * CASE_ID_MONTH
+
+
+def case_id_floor(moment: datetime) -> int:
+    """The lowest id a case reported at `moment` can have: its month's first."""
+    month = Month.of(moment)
+    return (month.year * 100 + month.month) * CASE_ID_MONTH
+
+
+def case_id_range(start: datetime, end: datetime) -> tuple[int, int]:
+    """[low, high): every month-carrying id of a case reported in [start, end)."""
+    last = Month.of(end - timedelta(microseconds=1)).next() if end > start else Month.of(start)
+    return case_id_floor(start), (last.year * 100 + last.month) * CASE_ID_MONTH
 
 
 class PartitionError(RuntimeError):
