@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.months import case_id_new, month_ids
 from grids.models import (
     ClassKind,
     Component,
@@ -90,7 +91,13 @@ class StepKind(models.TextChoices):
 
 
 class Case(models.Model):
-    number = models.CharField(_("案件编号"), max_length=16, unique=True)
+    """A case. On PostgreSQL the table is partitioned by id, and the id carries the city month the
+    case was reported in (`save` gives it: cases.months, docs/partitioning.md): a case is found by
+    its id in one month's partition, and a month's cases are a range of ids."""
+
+    # Unique by its year's counter (CaseNumberSequence, under a row lock), not by an index: a unique
+    # index of the partitioned table would have to include the id.
+    number = models.CharField(_("案件编号"), max_length=16, db_index=True)
     # No index of its own (nor for state below): nine sources are no filter an index serves, and
     # at ten million cases PostgreSQL ANDed this index's 800,000 hotline entries into the district
     # search's bitmap (91 ms instead of 1); state leads case_queue_idx, which serves it.
@@ -118,7 +125,8 @@ class Case(models.Model):
                                  on_delete=models.SET_NULL, related_name="reported_cases")
     reporter_name = models.CharField(_("联系人"), max_length=64, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
-    idempotency_key = models.CharField(_("幂等键"), max_length=64, null=True, blank=True, unique=True)
+    # Kept with the case for the record; unique, and looked up, through CaseKey.
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, null=True, blank=True)
 
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
     department = models.ForeignKey(Department, verbose_name=_("处置部门"), null=True, blank=True,
@@ -194,9 +202,27 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.pk is None and month_ids(kwargs.get("using") or router.db_for_write(Case, instance=self)):
+            self.pk = case_id_new(self.reported_at)
+            kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+class CaseKey(models.Model):
+    """An intake's idempotency key and the case it made: one row per key, so that a retry finds
+    the first case and two racing submissions cannot both make one (the case table, partitioned,
+    cannot hold a unique index of its own on the key)."""
+
+    key = models.CharField(_("幂等键"), max_length=64, primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class CaseNumberSequence(models.Model):

@@ -28,6 +28,7 @@ from .models import (
     AttachmentKind,
     Case,
     CaseEvent,
+    CaseKey,
     CaseNumberSequence,
     CaseStep,
     ReturnReason,
@@ -158,7 +159,7 @@ def case_report(
             source=source, minor_id=minor_id, lon=lon, lat=lat, description=description, urgency=urgency,
             address=address, component_code=component_code, reporter_name=reporter_name,
             reporter_phone=reporter_phone, photos=[photo.size for photo in photos or []])
-        existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
+        existing = _case_of_key(idempotency_key)
         if existing is not None:
             _retry_check(existing, digest)
             return ReportResult(existing, created=False)
@@ -214,12 +215,17 @@ def case_report(
     except IntegrityError:
         # Two retries of the same submission raced: the first one's case is the answer.
         if idempotency_key:
-            existing = row_by_key(Case.objects.filter(idempotency_key=idempotency_key))
+            existing = _case_of_key(idempotency_key)
             if existing is not None:
                 _retry_check(existing, digest)
                 return ReportResult(existing, created=False)
         raise
     return ReportResult(case, created=True, attachments=attachments)
+
+
+def _case_of_key(key: str) -> Case | None:
+    case_id = CaseKey.objects.filter(key=key).values_list("case_id", flat=True).first()
+    return row_by_key(Case.objects.filter(pk=case_id)) if case_id else None
 
 
 def _submission_digest(**fields) -> str:
@@ -260,7 +266,7 @@ def _case_create(*, actor, source, minor, location, lon, lat, description, urgen
     unit_grid = UnitGrid(pk=location.unit_grid_id, code=location.unit_grid_code, community_id=location.community_id,
                          street_id=location.street_id, district_id=location.district_id)
     ownership = ownership_resolve(minor=minor, unit_grid=unit_grid, component=component)
-    return Case.objects.create(
+    case = Case.objects.create(
         number=case_number_next(timezone.localtime(now).year),
         source=source, kind=minor.kind, minor=minor, component=component, lon=lon, lat=lat, address=address,
         unit_grid=unit_grid, community_id=location.community_id, street_id=location.street_id,
@@ -272,6 +278,10 @@ def _case_create(*, actor, source, minor, location, lon, lat, description, urgen
         state=State.REPORTED, reported_at=now, current_step=StepKind.ACCEPT, current_step_started_at=now,
         current_deadline=steps.step_deadline(None, StepKind.ACCEPT, now),
     )
+    if idempotency_key:
+        # A second submission with the key fails here (IntegrityError), and the caller answers the first case.
+        CaseKey.objects.create(key=idempotency_key, case=case)
+    return case
 
 
 def case_report_self_handled(

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import OperationalError, connections, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,31 @@ def case_id_range(start: datetime, end: datetime) -> tuple[int, int]:
     """[low, high): every month-carrying id of a case reported in [start, end)."""
     last = Month.of(end - timedelta(microseconds=1)).next() if end > start else Month.of(start)
     return case_id_floor(start), (last.year * 100 + last.month) * CASE_ID_MONTH
+
+
+# The tables partitioned on an id that carries a month, and the time column that month is of.
+MONTH_ID_TABLES = {"cases_case": "reported_at"}
+
+
+def _month_id(month: "Month") -> int:
+    return (month.year * 100 + month.month) * CASE_ID_MONTH
+
+
+def _bounds(column: str, month: "Month") -> tuple:
+    """A month's partition bounds: its ids for a table partitioned on a month-carrying id, else
+    its first and next month's first moment."""
+    if column == "id":
+        return _month_id(month), _month_id(month.next())
+    return month.start, month.end
+
+
+def _sql_value(value) -> str:
+    return str(value) if isinstance(value, int) else _literal(value)
+
+
+def _bounds_sql(column: str, month: "Month") -> str:
+    low, high = _bounds(column, month)
+    return f"FOR VALUES FROM ({_sql_value(low)}) TO ({_sql_value(high)})"
 
 
 class PartitionError(RuntimeError):
@@ -188,21 +213,27 @@ def _create_month(cursor, table: str, column: str, month: Month) -> bool:
     name, default = partition_name(table, month), default_name(table)
     if name in _children(cursor, table):
         return False
-    bounds = f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})"
+    bounds = _bounds_sql(column, month)
     has_default = default in _children(cursor, table)
+    in_month = f"{_q(column)} >= %s AND {_q(column)} < %s"
     waiting = has_default and _fetch(
-        cursor, f"SELECT EXISTS (SELECT 1 FROM {_q(default)} WHERE {_q(column)} >= %s AND {_q(column)} < %s)",
-        [month.start, month.end])[0][0]
+        cursor, f"SELECT EXISTS (SELECT 1 FROM {_q(default)} WHERE {in_month})", _bounds(column, month))[0][0]
     if not waiting:
         cursor.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {bounds}")
         return True
     columns = ", ".join(_q(c) for c in _columns(cursor, table))
+    if table in MONTH_ID_TABLES:
+        # Its rows are referenced by foreign keys, so neither can DEFAULT be detached nor can they
+        # be moved out: the month stays in DEFAULT (read, but not pruned), and `status` says so.
+        # Cases are reported now, into the months created ahead: only a clock set far ahead or a
+        # bulk load without ensure_span puts them there.
+        logger.warning("%s: rows of %s wait in %s; the month is left unpartitioned", table, month, default)
+        return False
     cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(default)}")
     cursor.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {bounds}")
-    in_month = f"{_q(column)} >= %s AND {_q(column)} < %s"
     cursor.execute(f"INSERT INTO {_q(name)} ({columns}) SELECT {columns} FROM {_q(default)} WHERE {in_month}",
-                   [month.start, month.end])
-    cursor.execute(f"DELETE FROM {_q(default)} WHERE {in_month}", [month.start, month.end])
+                   _bounds(column, month))
+    cursor.execute(f"DELETE FROM {_q(default)} WHERE {in_month}", _bounds(column, month))
     cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(default)} DEFAULT")
     return True
 
@@ -231,7 +262,11 @@ def _ensure_months(months: list[Month], using: str) -> list[str]:
     for table, column in partitioned_tables(using).items():
         with transaction.atomic(using=using), connections[using].cursor() as cursor:
             waiting = []
-            if default_name(table) in _children(cursor, table):
+            if default_name(table) in _children(cursor, table) and column == "id":
+                waiting = [Month(int(n) // 100, int(n) % 100) for (n,) in _fetch(
+                    cursor, f"SELECT DISTINCT id / {CASE_ID_MONTH} FROM {_q(default_name(table))} "
+                            f"WHERE id >= {LEGACY_CASE_ID_END}")]
+            elif default_name(table) in _children(cursor, table):
                 waiting = [Month(int(y), int(m)) for y, m in _fetch(
                     cursor, f"SELECT DISTINCT extract(year FROM {_q(column)} AT TIME ZONE %s), "
                             f"extract(month FROM {_q(column)} AT TIME ZONE %s) FROM {_q(default_name(table))}",
@@ -252,7 +287,13 @@ def detach(table: str, month: Month, using: str = "default") -> str:
         if name not in _children(cursor, table):
             raise PartitionError(f"{table} has no partition for {month}")
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(ARCHIVE_SCHEMA)}")
-        cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
+        try:
+            with transaction.atomic(using=using):
+                cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
+        except IntegrityError as error:
+            raise PartitionError(
+                f"{name} is still referenced by rows of other tables ({str(error).splitlines()[0]}): "
+                "archive or delete what refers to its rows first (docs/partitioning.md)") from error
         cursor.execute(f"ALTER TABLE {_q(name)} SET SCHEMA {_q(ARCHIVE_SCHEMA)}")
     return f"{ARCHIVE_SCHEMA}.{name}"
 
@@ -268,8 +309,8 @@ def attach(table: str, month: Month, using: str = "default") -> str:
             raise PartitionError(f"{table} already has a partition for {month}")
         schema = _fetch(cursor, "SELECT current_schema()")[0][0]
         cursor.execute(f"ALTER TABLE {_q(ARCHIVE_SCHEMA)}.{_q(name)} SET SCHEMA {_q(schema)}")
-        cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(name)} "
-                       f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})")
+        column = partitioned_tables(using)[table]
+        cursor.execute(f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(name)} {_bounds_sql(column, month)}")
     return name
 
 
@@ -330,18 +371,28 @@ def _prepare(cursor, table: str, column: str, *, capture: bool) -> None:
     # PostgreSQL 15 has no identity column on a partitioned table: a sequence of our own, OWNED BY
     # the id column after the swap (what Django's sequence reset looks for).
     cursor.execute(f"CREATE SEQUENCE {_q(new + '_id_seq')} AS bigint")
-    cursor.execute(f"ALTER TABLE {_q(new)} ALTER COLUMN id SET DEFAULT nextval('{new}_id_seq'::regclass)")
-    cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(new + '_pkey')} PRIMARY KEY (id, {_q(column)})")
+    if column == "id":
+        _month_id_columns(cursor, table, new)
+    else:
+        cursor.execute(f"ALTER TABLE {_q(new)} ALTER COLUMN id SET DEFAULT nextval('{new}_id_seq'::regclass)")
+        cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(new + '_pkey')} PRIMARY KEY (id, {_q(column)})")
     for name, definition in _fetch(cursor, """
             SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
             WHERE conrelid = %s::regclass AND contype = 'f'""", [table]):
+        # A key to the table itself (a case's duplicate_of) points at the new table from the start.
+        definition = re.sub(r"REFERENCES (\S+\.)?" + re.escape(table) + r"\(", f"REFERENCES {_q(new)}(", definition)
         cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(name)} {definition}")
-    first = _fetch(cursor, f"SELECT min({_q(column)}) FROM {_q(table)}")[0][0]
     current = Month.of(timezone.now())
-    month = min(Month.of(first), current) if first else current
+    if column == "id":
+        # Rows from before ids carried their month stay in DEFAULT; months of those that do.
+        first = _fetch(cursor, f"SELECT min(id) FROM {_q(table)} WHERE id >= {LEGACY_CASE_ID_END}")[0][0]
+        month = min(Month(first // CASE_ID_MONTH // 100, first // CASE_ID_MONTH % 100), current) if first else current
+    else:
+        first = _fetch(cursor, f"SELECT min({_q(column)}) FROM {_q(table)}")[0][0]
+        month = min(Month.of(first), current) if first else current
     while month <= current.next(MONTHS_AHEAD):
         cursor.execute(f"CREATE TABLE {_q(partition_name(table, month))} PARTITION OF {_q(new)} "
-                       f"FOR VALUES FROM ({_literal(month.start)}) TO ({_literal(month.end)})")
+                       f"{_bounds_sql(column, month)}")
         month = month.next()
     cursor.execute(f"CREATE TABLE {_q(default_name(table))} PARTITION OF {_q(new)} DEFAULT")
     for index_name, definition in _fetch(cursor, """
@@ -355,6 +406,42 @@ def _prepare(cursor, table: str, column: str, *, capture: bool) -> None:
         cursor.execute(_CAPTURE_FUNCTION)
         cursor.execute(f"CREATE TRIGGER citygrid_partition_capture AFTER INSERT OR UPDATE OR DELETE ON {_q(table)} "
                        "FOR EACH ROW EXECUTE FUNCTION citygrid_partition_capture()")
+
+
+def _month_id_columns(cursor, table: str, new: str) -> None:
+    """A table partitioned on its month-carrying id: the primary key is the id alone (foreign keys
+    keep pointing at it), a new row's id defaults to this month's base plus the sequence (the
+    application gives the month of the row's time column instead: cases.months), and a check keeps
+    every month-carrying id in its row's month."""
+    month_column = MONTH_ID_TABLES[table]
+    local = f"{_q(month_column)} AT TIME ZONE '{settings.TIME_ZONE}'"
+    cursor.execute(f"ALTER TABLE {_q(new)} ALTER COLUMN id SET DEFAULT "
+                   f"to_char(now() AT TIME ZONE '{settings.TIME_ZONE}', 'YYYYMM')::bigint * {CASE_ID_MONTH} "
+                   f"+ nextval('{new}_id_seq'::regclass)")
+    cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(new + '_pkey')} PRIMARY KEY (id)")
+    cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(table + '_id_month_check')} CHECK ("
+                   f"id < {LEGACY_CASE_ID_END} OR id / {CASE_ID_MONTH} = "
+                   f"(extract(year FROM {local}) * 100 + extract(month FROM {local}))::bigint)")
+
+
+def _referencing_keys(cursor, table: str) -> list[tuple[str, str, str]]:
+    """The foreign keys of other tables that point at `table` (declared ones: a partition's clone
+    goes with its parent's): (table, name, definition)."""
+    return _fetch(cursor, """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE confrelid = %s::regclass AND contype = 'f' AND conparentid = 0 AND conrelid <> confrelid""",
+                  [table])
+
+
+def _swap_referencing_keys(cursor, table: str, drop_and_readd: Callable[[], None]) -> None:
+    """Drop the foreign keys that point at `table`, run the swap, and declare them again: by name
+    they now point at the table that took the name (each is checked against its rows anew)."""
+    keys = _referencing_keys(cursor, table)
+    for referencing, name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {referencing} DROP CONSTRAINT {_q(name)}")
+    drop_and_readd()
+    for referencing, name, definition in keys:
+        cursor.execute(f"ALTER TABLE {referencing} ADD CONSTRAINT {_q(name)} {definition}")
 
 
 def _copy(cursor, table: str, columns: str, low: int, high: int) -> int:
@@ -386,7 +473,13 @@ def _finish(cursor, table: str, copied_up_to: int) -> None:
         tail = re.sub(r'^(\S+\.)?"?' + re.escape(table) + '"? ', f"{_q(new)} ", tail)
         cursor.execute(f"{head} ON {tail}")
     old_sequence = _fetch(cursor, "SELECT pg_get_serial_sequence(%s, 'id')", [table])[0][0]
-    if old_sequence:
+    if table in MONTH_ID_TABLES:
+        # The sequence gives the part of an id below its month: past every plain id and every
+        # month-carrying id's part, so that neither kind can repeat.
+        cursor.execute(f"SELECT setval(%s, coalesce((SELECT max(CASE WHEN id >= {LEGACY_CASE_ID_END} "
+                       f"THEN id %% {CASE_ID_MONTH} ELSE id END) FROM {_q(new)}), 0) + 1, false)",
+                       [new + "_id_seq"])
+    elif old_sequence:
         last_value, is_called = _fetch(cursor, f"SELECT last_value, is_called FROM {old_sequence}")[0]
         cursor.execute("SELECT setval(%s, %s, %s)", [new + "_id_seq", last_value, is_called])
     else:
@@ -398,9 +491,13 @@ def _finish(cursor, table: str, copied_up_to: int) -> None:
     # Deferred foreign key checks of rows written earlier in this transaction must run before
     # their table can go (PostgreSQL refuses to drop a table with pending trigger events).
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute(f"DROP TABLE {_q(table)}")
-    cursor.execute(f"ALTER TABLE {_q(new)} RENAME TO {_q(table)}")
-    cursor.execute(f"ALTER INDEX {_q(new + '_pkey')} RENAME TO {_q(table + '_pkey')}")
+
+    def swap():
+        cursor.execute(f"DROP TABLE {_q(table)}")
+        cursor.execute(f"ALTER TABLE {_q(new)} RENAME TO {_q(table)}")
+        cursor.execute(f"ALTER INDEX {_q(new + '_pkey')} RENAME TO {_q(table + '_pkey')}")
+
+    _swap_referencing_keys(cursor, table, swap)
     for index_name in indexes:
         cursor.execute(f"ALTER INDEX {_q(index_name + '__new')} RENAME TO {_q(index_name)}")
     cursor.execute(f"ALTER SEQUENCE {_q(new + '_id_seq')} RENAME TO {_q(table + '_id_seq')}")
@@ -431,8 +528,11 @@ def convert(table: str, column: str, *, schema_editor=None, using: str = "defaul
     low = 0
     while low < high:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            copied = _copy(cursor, table, columns, low, min(low + batch_size, high))
-        low = min(low + batch_size, high)
+            # Batches of `batch_size` rows by id (ids may be sparse: month-carrying ones are).
+            upper = _fetch(cursor, f"SELECT max(id) FROM (SELECT id FROM {_q(table)} WHERE id > %s AND id <= %s "
+                                   f"ORDER BY id LIMIT %s) batch", [low, high, batch_size])[0][0] or high
+            copied = _copy(cursor, table, columns, low, upper)
+        low = upper
         say(f"{table}: copied {copied} rows up to id {low} of {high}")
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _finish(cursor, table, high)
@@ -455,6 +555,8 @@ def unconvert(table: str, *, schema_editor=None, using: str = "default") -> None
         for name, definition in _fetch(cursor, """
                 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
                 WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0""", [table]):
+            definition = re.sub(r"REFERENCES (\S+\.)?" + re.escape(table) + r"\(", f"REFERENCES {_q(plain)}(",
+                                definition)
             cursor.execute(f"ALTER TABLE {_q(plain)} ADD CONSTRAINT {_q(name)} {definition}")
         triggers = [row[0] for row in _fetch(cursor, """
             SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal
@@ -463,12 +565,20 @@ def unconvert(table: str, *, schema_editor=None, using: str = "default") -> None
             SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
             WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""", [table])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {_q(plain)} DROP CONSTRAINT IF EXISTS {_q(table + '_id_month_check')}")
+        keys = _referencing_keys(cursor, table)
+        for referencing, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {referencing} DROP CONSTRAINT {_q(name)}")
         cursor.execute(f"DROP TABLE {_q(table)}")
         cursor.execute(f"ALTER TABLE {_q(plain)} RENAME TO {_q(table)}")
         cursor.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY")
+        highest = (f"max(CASE WHEN id >= {LEGACY_CASE_ID_END} THEN id %% {CASE_ID_MONTH} ELSE id END)"
+                   if table in MONTH_ID_TABLES else "max(id)")
         cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                       f"coalesce((SELECT max(id) FROM {_q(table)}), 0) + 1, false)", [table])
+                       f"coalesce((SELECT {highest} FROM {_q(table)}), 0) + 1, false)", [table])
         cursor.execute(f"ALTER TABLE {_q(table)} ADD PRIMARY KEY (id)")
+        for referencing, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {referencing} ADD CONSTRAINT {_q(name)} {definition}")
         for _name, definition in indexes:
             cursor.execute(definition.replace(" ON ONLY ", " ON "))
         for definition in triggers:

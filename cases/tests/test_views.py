@@ -3,6 +3,7 @@ action forms' errors, scope, search and export, the overview, and constant query
 import io
 import json
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -402,8 +403,8 @@ def searchable(city):
                              lon=point_in(1)[0], lat=point_in(1)[1], description="井盖缺失", address="人民路1号").case
     c = advance(city, c, "dispatched")
     Case.objects.filter(pk=c.pk).update(current_deadline=timezone.now() - timedelta(hours=2))
-    old = report(city, x=3, description="去年的")
-    Case.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=400))
+    with mock.patch.object(timezone, "now", return_value=timezone.now() - timedelta(days=400)):
+        old = report(city, x=3, description="去年的")  # reported then: its id carries that month
     return {"a": a, "b": b, "c": c, "old": old}
 
 

@@ -18,9 +18,11 @@ from core.partitions import (
     status,
 )
 
-# The tables the migrations partition (cases 0018, patrol 0004) and their month column: what
-# `convert` turns into partitioned tables in batches ahead of those migrations on a large database.
-HISTORY_TABLES = {"cases_caseevent": "created_at", "cases_casestep": "started_at", "patrol_patrolpoint": "at"}
+# The tables the migrations partition (cases 0018 and 0023, patrol 0004) and their month column (the
+# case table: its month-carrying id): what `convert` turns into partitioned tables in batches ahead
+# of those migrations on a large database.
+HISTORY_TABLES = {"cases_case": "id", "cases_caseevent": "created_at", "cases_casestep": "started_at",
+                  "patrol_patrolpoint": "at"}
 
 
 class Command(BaseCommand):
