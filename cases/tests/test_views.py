@@ -405,6 +405,7 @@ def searchable(city):
     Case.objects.filter(pk=c.pk).update(current_deadline=timezone.now() - timedelta(hours=2))
     with mock.patch.object(timezone, "now", return_value=timezone.now() - timedelta(days=400)):
         old = report(city, x=3, description="去年的")  # reported then: its id carries that month
+    Case.objects.filter(pk=old.pk).update(current_deadline=timezone.now() + timedelta(hours=2))  # not overdue
     return {"a": a, "b": b, "c": c, "old": old}
 
 
