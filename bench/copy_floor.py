@@ -3,9 +3,11 @@ into the same tables"): the rows a generate_cases run just wrote, COPYed out to 
 emptied, and the same rows COPYed back in by the generator's own loader (cases.generate.writer:
 three connections that commit together, foreign-key triggers skipped, secondary indexes dropped
 and rebuilt as generate_cases decides), then ANALYZE as it does. What is left to generate_cases
-above this is making and formatting the rows. Prints one JSON line. bench/run.py runs it on the
-history of its small generate_cases run; by hand, on a bench database holding only generated
-cases (it empties and refills the case tables):
+above this is making and formatting the rows, and reserving their ids. The rows are the same to the
+id: a case's carries its reported month (cases.months; the generator takes the month's base plus a
+block of the case id sequence), and the generator writes no idempotency key, so no cases_casekey
+row. Prints one JSON line. bench/run.py runs it on the history of its small generate_cases run; by
+hand, on a bench database holding only generated cases (it empties and refills the case tables):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/citygrid_bench .venv/bin/python bench/copy_floor.py
 """

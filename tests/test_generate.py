@@ -3,15 +3,20 @@ and events, deadlines from the work calendar, and the same history for the same 
 SQLite (bulk_create) and on PostgreSQL (COPY) alike."""
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from cases.calendar import WorkCalendar
 from cases.generate import cases_generate, history_check
+from cases.generate.ids import month_id_floors
 from cases.models import Case, CaseEvent, CaseRequest, CaseStep, Source, State, Task, event_log_maintenance
 from cases.steps import handling_limit
+from core.partitions import CASE_ID_MONTH, LEGACY_CASE_ID_END, case_id_floor
 
 UNTIL = "2026-03-16T08:00:00Z"
 COUNT = 800
@@ -89,6 +94,44 @@ def test_deadlines_come_from_the_work_calendar(city):
         assert step.deadline == expected, (step.kind, step.started_at)
         if step.on_time is not None and step.kind != "accept":
             assert step.on_time == (step.completed_at <= step.deadline)
+
+
+@pytest.mark.postgres
+def test_case_ids_carry_their_reported_month(city):
+    """On PostgreSQL a generated case's id is its city month's base plus a value of the case id
+    sequence (cases.months.case_id_new, in bulk): it lands in its month's partition, and every row
+    of the case names that id."""
+    _generate(count=300)
+    months = {case_id: timezone.localtime(reported_at) for case_id, reported_at
+              in Case.objects.values_list("id", "reported_at")}
+    assert len(months) == 300 and len({local.month for local in months.values()}) == 3
+    assert all(case_id // CASE_ID_MONTH == local.year * 100 + local.month for case_id, local in months.items())
+    # Ordered by id as by the time reported; the values of one sequence, so unique across months.
+    by_time = sorted(months, key=lambda case_id: (months[case_id], case_id))
+    assert by_time == sorted(months)
+    assert len({case_id % CASE_ID_MONTH for case_id in months}) == 300
+    for model in (CaseStep, CaseEvent, Task, CaseRequest):
+        assert set(model.objects.values_list("case_id", flat=True)) <= set(months), model.__name__
+
+
+def test_case_ids_are_plain_on_sqlite(city):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL: test_case_ids_carry_their_reported_month")
+    _generate(count=50)
+    assert Case.objects.filter(id__gte=LEGACY_CASE_ID_END).count() == 0
+
+
+def test_month_id_floors_agree_with_case_id_floor():
+    """The generator's vectorised month base equals core.partitions.case_id_floor either side of
+    the city's month boundaries (midnight Asia/Shanghai is 16:00 UTC the day before)."""
+    instants = [datetime(2025, 12, 31, 15, 59, 59, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC),
+                datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 2, 28, 15, 59, 59, tzinfo=UTC),
+                datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC)]
+    epochs = np.array([int(moment.timestamp()) for moment in instants], dtype=np.int64)
+    expected = [case_id_floor(moment) for moment in instants]
+    assert month_id_floors(epochs).tolist() == expected
+    assert expected[0] == 202512 * CASE_ID_MONTH and expected[-1] == 202604 * CASE_ID_MONTH
+    assert month_id_floors(epochs[::-1]).tolist() == expected[::-1]
 
 
 def test_the_check_notices_a_broken_history(city):

@@ -14,7 +14,8 @@ by batch so that memory stays flat in N; and the consistency rules any history m
 # the rows cases.workflow and cases.services would have written (steps, tasks, requests, events with
 # their payloads, the milestone columns), so counting from milestones or from events gives the same
 # answer. The rows become COPY text (text) and are written on PostgreSQL by COPY, elsewhere by
-# bulk_create (writer).
+# bulk_create (writer). Ids are handed out before (ids): on PostgreSQL a case's carries the month it
+# was reported in (cases.months), as the intake's does.
 #
 # Not generated: merges, reopen after a dissatisfied callback, attachments and hotline calls.
 

@@ -172,7 +172,7 @@ class Generator:
         surname = np.array([s.encode() for s in SURNAMES], dtype="S")[rng.integers(0, len(SURNAMES), n)]
         title = np.array(["先生".encode(), "女士".encode()], dtype="S")[rng.integers(0, 2, n)]
         phone = np.strings.add(b"1", np.strings.zfill(rng.integers(3_000_000_000, 9_999_999_999, n).astype("S10"), 10))
-        ids = self.ids.take(Case, n)
+        ids = self.ids.case_ids(reported)
         year = np.array([datetime.fromtimestamp(int(t), self.tz).year for t in reported[[0, -1]]])
         numbers = np.empty(n, dtype="S12")
         if year[0] == year[-1]:
