@@ -133,9 +133,11 @@ def measure_move_floor(users: dict, places: list[tuple[float, float, int]], pair
             log(f"move {name}: {per_move[name]}")
         # The twins made the same moves: each is where its first twin is, and no write missed its row.
         with connection.cursor() as cursor:
+            # bigint: a case id that carries its month (cases.months) is far past int4.
             cursor.execute("SELECT count(*) FROM cases_case a JOIN cases_case b ON (a.state, a.current_step) "
-                           "IS DISTINCT FROM (b.state, b.current_step) JOIN unnest(%s::int[], %s::int[]) AS t(x, y) "
-                           "ON a.id = t.x AND b.id = t.y", [[c.pk for c in made], [c.pk for c in twins]])
+                           "IS DISTINCT FROM (b.state, b.current_step) "
+                           "JOIN unnest(%s::bigint[], %s::bigint[]) AS t(x, y) ON a.id = t.x AND b.id = t.y",
+                           [[c.pk for c in made], [c.pk for c in twins]])
             apart = cursor.fetchone()[0]
     finally:
         floor_conn.close()
