@@ -551,12 +551,14 @@ def unconvert(table: str, *, schema_editor=None, using: str = "default") -> None
         cursor.execute(f"CREATE TABLE {_q(plain)} (LIKE {_q(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         columns = ", ".join(_q(c) for c in _columns(cursor, table))
         cursor.execute(f"ALTER TABLE {_q(plain)} ALTER COLUMN id DROP DEFAULT")
+        own_keys = []
         cursor.execute(f"INSERT INTO {_q(plain)} ({columns}) SELECT {columns} FROM {_q(table)}")
         for name, definition in _fetch(cursor, """
                 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
                 WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0""", [table]):
-            definition = re.sub(r"REFERENCES (\S+\.)?" + re.escape(table) + r"\(", f"REFERENCES {_q(plain)}(",
-                                definition)
+            if re.search(r"REFERENCES (\S+\.)?" + re.escape(table) + r"\(", definition):
+                own_keys.append((name, definition))  # to the table itself: once it has its key
+                continue
             cursor.execute(f"ALTER TABLE {_q(plain)} ADD CONSTRAINT {_q(name)} {definition}")
         triggers = [row[0] for row in _fetch(cursor, """
             SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal
@@ -577,6 +579,8 @@ def unconvert(table: str, *, schema_editor=None, using: str = "default") -> None
         cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
                        f"coalesce((SELECT {highest} FROM {_q(table)}), 0) + 1, false)", [table])
         cursor.execute(f"ALTER TABLE {_q(table)} ADD PRIMARY KEY (id)")
+        for name, definition in own_keys:
+            cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
         for referencing, name, definition in keys:
             cursor.execute(f"ALTER TABLE {referencing} ADD CONSTRAINT {_q(name)} {definition}")
         for _name, definition in indexes:
