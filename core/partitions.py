@@ -201,7 +201,9 @@ def status(using: str = "default") -> list[PartitionStatus]:
             months = sorted(month for month in (_month_of_name(table, name) for name in children) if month)
             default_rows = 0
             if default_name(table) in children:
-                default_rows = _fetch(cursor, f"SELECT count(*) FROM {_q(default_name(table))}")[0][0]
+                # A month-carrying id table's plain ids belong in DEFAULT: only the others wait there.
+                waiting = f" WHERE id >= {LEGACY_CASE_ID_END}" if column == "id" else ""
+                default_rows = _fetch(cursor, f"SELECT count(*) FROM {_q(default_name(table))}{waiting}")[0][0]
             result.append(PartitionStatus(table, column, months, default_rows, _archived(cursor, table)))
     return result
 

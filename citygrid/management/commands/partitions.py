@@ -6,6 +6,7 @@ from django.db import DatabaseError
 from core.commands import BaseCommand
 from core.partitions import (
     COPY_BATCH,
+    MONTH_ID_TABLES,
     MONTHS_AHEAD,
     Month,
     PartitionError,
@@ -57,7 +58,12 @@ class Command(BaseCommand):
             span = f"{table.months[0]} … {table.months[-1]}" if table.months else "none"
             self.stdout.write(f"{table.table} by {table.column}: {len(table.months)} months ({span})"
                               + (f", archived: {', '.join(map(str, table.archived))}" if table.archived else ""))
-            if table.default_rows:
+            if table.default_rows and table.table in MONTH_ID_TABLES:
+                self.stderr.write(self.style.WARNING(
+                    f"  {table.default_rows} rows in {table.table}_default (a month without its partition): "
+                    "they stay there, as rows of other tables refer to them; create months ahead "
+                    "(`partitions ensure --ahead N`) before loading cases of the future"))
+            elif table.default_rows:
                 self.stderr.write(self.style.WARNING(
                     f"  {table.default_rows} rows in {table.table}_default (a month without its partition): "
                     "run `partitions ensure` to split them out"))
