@@ -35,6 +35,14 @@ def reported_between_q(start: datetime, end: datetime, prefix: str = "") -> Q:
             | Q(**{f"{prefix}id__lt": LEGACY_CASE_ID_END}))
 
 
+def reported_since_q(start: datetime, prefix: str = "") -> Q:
+    """The ids of the cases reported at or after `start`: no month before `start`'s is read (a
+    look-back: the intake's duplicate check, the hotline's callbacks)."""
+    if not month_ids():
+        return Q()
+    return Q(**{f"{prefix}id__gte": case_id_floor(start)}) | Q(**{f"{prefix}id__lt": LEGACY_CASE_ID_END})
+
+
 def reported_before_q(end: datetime, prefix: str = "") -> Q:
     """The ids of the cases reported before `end`: exact for anything that happened to a case before
     `end` (it was reported first), and no month after `end`'s is read."""

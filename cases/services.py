@@ -21,7 +21,7 @@ from grids.locator import locate
 from grids.models import Component, ComponentStatus, MinorClass, Role, UnitGrid, User
 from grids.selectors import ownership_resolve
 
-from . import steps, workflow
+from . import months, steps, workflow
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -117,8 +117,9 @@ def duplicate_candidate(*, minor: MinorClass, lon: float, lat: float, at: dateti
     metres = settings.DUPLICATE_DISTANCE_M
     dlat = metres / 111_320
     dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    since = at - timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
     candidates = Case.objects.filter(
-        minor=minor, state__in=OPEN_STATES, reported_at__gte=at - timedelta(hours=settings.DUPLICATE_WINDOW_HOURS),
+        months.reported_since_q(since), minor=minor, state__in=OPEN_STATES, reported_at__gte=since,
         lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat), merged_into__isnull=True,
     ).order_by("reported_at")[:20]
     for case in candidates:

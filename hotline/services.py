@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases.calendar import WorkCalendar
 from cases.models import Case, Source, State, Urgency
+from cases.months import reported_since_q
 from cases.outbox import outbox_enqueue
 from cases.permissions import case_in_scope, case_not_found
 from cases.services import case_report
@@ -345,7 +346,8 @@ def closure_followups_create(*, now: datetime | None = None, batch: int = 500) -
     # Only cases reported within the look-back (on the reported_at index): the poll stays cheap with
     # millions of old cases on file.
     since = now - timedelta(days=float(getattr(settings, "HOTLINE_CALLBACK_LOOKBACK_DAYS", 365)))
-    citizen_cases = Case.objects.filter(reported_at__gte=since, state=State.CLOSED, closed_at__isnull=False).filter(
+    citizen_cases = Case.objects.filter(
+        reported_since_q(since), reported_at__gte=since, state=State.CLOSED, closed_at__isnull=False).filter(
         Q(Exists(Call.objects.filter(case=OuterRef("pk"), case_link__in=INTAKE_LINKS)))
         | (Q(source=Source.PUBLIC) & ~Q(reporter_phone=""))
     )

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case, Source, State
+from cases.months import reported_between_q
 from core.api import AutoSchema
 from core.dates import moment_problem
 from core.db_router import replica_reads
@@ -315,7 +316,8 @@ class RequestsApi(Open311Api):
             cases = cases.filter(number__in=numbers[:limit])
         else:
             start, end = _window(params)
-            cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
+            cases = cases.filter(reported_between_q(start, end + timedelta(microseconds=1)),
+                                 reported_at__gte=start, reported_at__lte=end)
             codes = _split(params.get("service_code", ""))
             if codes:
                 minors = [minor for minor in (minor_by_service_code(code) for code in codes) if minor is not None]
