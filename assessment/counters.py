@@ -41,13 +41,18 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
+from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
+from django.db.models.lookups import LessThan
+from django.db.models.sql.datastructures import Join
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseStep, Source, State, StepKind, Task, TaskKind
+from cases.months import month_ids, reported_before_q, reported_between_q
 from cases.transitions import Action
+from core.partitions import case_id_range
 from grids.models import Role, User
 from hotline.models import (
     INTAKE_LINKS,
@@ -88,19 +93,34 @@ def _passed(field: str, w: Window) -> Q:
 
 
 # --- conditions on Case ------------------------------------------------------------------------
+# Each carries the bound on the case's id (cases.months) that its window implies, so that the
+# drill-down's and the passes' reads of the case table (partitioned by the month in the id on
+# PostgreSQL) skip the other months: reported in the window, the window's months' ids; anything
+# else in the window (filed, handled, closed, voided, a deadline passed), ids of months up to the
+# window's end (a case is reported before anything happens to it, and its deadlines come after).
+# Every row the condition matched satisfies its bound: the counts are the same. Nothing on SQLite.
+
+def _reported_in(w: Window) -> Q:
+    return _in("reported_at", w) & reported_between_q(w.start, w.end)
+
+
+def _case_in(field: str, w: Window) -> Q:
+    """A case milestone after the report (filed_at, handled_at, …) in the window."""
+    return _in(field, w) & reported_before_q(w.end)
+
 
 def q_reports(w: Window) -> Q:
-    return _in("reported_at", w) & ~Q(state=State.MERGED)
+    return _reported_in(w) & ~Q(state=State.MERGED)
 
 
 def q_overdue_unhandled(w: Window) -> Q:
     return (_passed("handle_deadline", w) & (Q(handled_at__isnull=True) | Q(handled_at__gte=w.end))
-            & ~Q(state=State.SUSPENDED))
+            & ~Q(state=State.SUSPENDED) & reported_before_q(w.end))
 
 
 def q_overdue_unclosed(w: Window) -> Q:
     return (_passed("handle_deadline", w) & (Q(closed_at__isnull=True) | Q(closed_at__gte=w.end))
-            & ~Q(state__in=[State.SUSPENDED, State.VOIDED, State.MERGED]))
+            & ~Q(state__in=[State.SUSPENDED, State.VOIDED, State.MERGED]) & reported_before_q(w.end))
 
 
 def q_public_confirmed() -> Q:
@@ -121,11 +141,36 @@ class SourceTable:
     count: str  # the column counted
     distinct: bool  # count distinct values of `count` (events: distinct cases)
     prefilter: Callable[[Window], Q]  # a superset of every counter's rows, for the indexes
+    # Its rows in a window are things done to cases reported before the window's end: a query that
+    # joins their cases may bound the case table's ids (case_bounded). Not the hotline's calls: a
+    # call may be answered a moment before the case it creates is reported.
+    after_report: bool = False
 
 
 def _case_prefilter(w: Window) -> Q:
-    return (_in("reported_at", w) | _in("filed_at", w) | _in("handled_at", w) | _in("closed_at", w)
-            | _in("voided_at", w) | _passed("handle_deadline", w))
+    # The bound exact for the OR: every branch is a case reported before the window's end.
+    return ((_in("reported_at", w) | _in("filed_at", w) | _in("handled_at", w) | _in("closed_at", w)
+             | _in("voided_at", w) | _passed("handle_deadline", w)) & reported_before_q(w.end))
+
+
+def case_bounded(queryset: QuerySet, end) -> QuerySet:
+    """The queryset with `id < the first id after end's month` on the case table it joins (INNER)
+    through its `case` key: a step, event or task done before `end` belongs to a case reported
+    before it, so no row is lost, and PostgreSQL skips the case partitions of the later months.
+    The bound must be on the joined table's column: Django writes `case__id` as the row's own
+    `case_id`, and PostgreSQL carries no range across a join (the hash join then reads every case
+    partition). Unchanged without such a join, for the case table itself, and on SQLite."""
+    if not month_ids(queryset.db) or queryset.model is Case:
+        return queryset
+    query = queryset.query
+    alias = next((alias for alias, join in query.alias_map.items()
+                  if isinstance(join, Join) and query.alias_refcount[alias] and join.table_name == Case._meta.db_table
+                  and join.parent_alias == query.base_table and join.join_type == "INNER JOIN"
+                  and getattr(join.join_field, "name", None) == "case"), None)
+    if alias is None:
+        return queryset
+    high = case_id_range(end - timedelta(microseconds=1), end)[1]  # as cases.months.reported_before_q
+    return queryset.filter(LessThan(Col(alias, Case._meta.pk), high))
 
 
 def _completed_in(w: Window) -> Q:
@@ -137,16 +182,17 @@ def _completed_in(w: Window) -> Q:
 
 SOURCES: dict[str, SourceTable] = {
     "case": SourceTable(Case, "id", False, _case_prefilter),
-    "case_grid": SourceTable(Case, "id", False, lambda w: _in("reported_at", w)),
-    "event": SourceTable(CaseEvent, "case_id", True, lambda w: q_event(EVENT_ACTIONS, w)),
+    "case_grid": SourceTable(Case, "id", False, _reported_in),
+    "event": SourceTable(CaseEvent, "case_id", True, lambda w: q_event(EVENT_ACTIONS, w), after_report=True),
     # Only the returned handlings (no on-time verdict): about 5 % of the month's, which PostgreSQL
     # then joins to their cases by key instead of joining every handling step to every case.
     "handle_step": SourceTable(CaseStep, "case_id", True,
-                               lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & _completed_in(w)),
-    "step": SourceTable(CaseStep, "id", False, lambda w: _completed_in(w)),
-    "task_done": SourceTable(Task, "id", False, lambda w: _in("completed_at", w)),
-    "task_grid": SourceTable(Task, "id", False, lambda w: _passed("deadline", w)),
-    "task_sent": SourceTable(Task, "id", False, lambda w: _in("created_at", w)),
+                               lambda w: Q(kind=StepKind.HANDLE, on_time__isnull=True) & _completed_in(w),
+                               after_report=True),
+    "step": SourceTable(CaseStep, "id", False, lambda w: _completed_in(w), after_report=True),
+    "task_done": SourceTable(Task, "id", False, lambda w: _in("completed_at", w), after_report=True),
+    "task_grid": SourceTable(Task, "id", False, lambda w: _passed("deadline", w), after_report=True),
+    "task_sent": SourceTable(Task, "id", False, lambda w: _in("created_at", w), after_report=True),
     "call": SourceTable(Call, "id", False, lambda w: _in("called_at", w)),
     "hotline_intake": SourceTable(Call, "case_id", True, lambda w: q_first_intake(w)),
 }
@@ -185,19 +231,19 @@ AREA_COUNTERS = [
        lambda w: q_reports(w) & Q(source=Source.COLLECTOR, filed_at__isnull=False), _("监督员上报且已立案")),
     _c("public_reports", _("监督举报数"), "case", lambda w: q_reports(w) & Q(source__in=PUBLIC_SOURCES),
        _("热线、12345、公众、媒体、领导交办、110 来源的上报")),
-    _c("filed", _("立案数"), "case", lambda w: _in("filed_at", w)),
-    _c("voided", _("作废数"), "case", lambda w: _in("voided_at", w) & Q(filed_at__isnull=False),
+    _c("filed", _("立案数"), "case", lambda w: _case_in("filed_at", w)),
+    _c("voided", _("作废数"), "case", lambda w: _case_in("voided_at", w) & Q(filed_at__isnull=False),
        _("立案后作废")),
-    _c("refused", _("不予立案数"), "case", lambda w: _in("voided_at", w) & Q(filed_at__isnull=True)),
-    _c("due_handle", _("应处置数"), "case", lambda w: _in("handled_at", w) | q_overdue_unhandled(w),
+    _c("refused", _("不予立案数"), "case", lambda w: _case_in("voided_at", w) & Q(filed_at__isnull=True)),
+    _c("due_handle", _("应处置数"), "case", lambda w: _case_in("handled_at", w) | q_overdue_unhandled(w),
        _("周期内处置的，加上处置时限在周期内届满而周期末仍未处置的（挂账中除外）")),
-    _c("handled", _("处置数"), "case", lambda w: _in("handled_at", w)),
-    _c("handled_on_time", _("按期处置数"), "case", lambda w: _in("handled_at", w) & Q(handled_on_time=True)),
+    _c("handled", _("处置数"), "case", lambda w: _case_in("handled_at", w)),
+    _c("handled_on_time", _("按期处置数"), "case", lambda w: _case_in("handled_at", w) & Q(handled_on_time=True)),
     _c("overdue_unhandled", _("超期未处置数"), "case", q_overdue_unhandled),
-    _c("due_close", _("应结案数"), "case", lambda w: _in("closed_at", w) | q_overdue_unclosed(w),
+    _c("due_close", _("应结案数"), "case", lambda w: _case_in("closed_at", w) | q_overdue_unclosed(w),
        _("周期内结案的，加上处置时限在周期内届满而周期末仍未结案的")),
-    _c("closed", _("结案数"), "case", lambda w: _in("closed_at", w)),
-    _c("closed_on_time", _("按期结案数"), "case", lambda w: _in("closed_at", w) & Q(closed_on_time=True)),
+    _c("closed", _("结案数"), "case", lambda w: _case_in("closed_at", w)),
+    _c("closed_on_time", _("按期结案数"), "case", lambda w: _case_in("closed_at", w) & Q(closed_on_time=True)),
     _c("overdue_unclosed", _("超期未结案数"), "case", q_overdue_unclosed),
     _c("reworked", _("返工数"), "event", lambda w: q_event(REWORK_ACTIONS, w), _("核查未通过或回访不满意而返工的案件")),
     _c("returned", _("回退数"), "handle_step",
@@ -214,7 +260,7 @@ AREA_COUNTERS = [
     _c("review_decided", _("会审定责数"), "event", lambda w: q_event([Action.REVIEW_ASSIGN], w),
        _("联合会审确定责任部门和办结日期的案件")),
     _c("review_closed_on_time", _("会审后按期结案数"), "case",
-       lambda w: _reviewed_case() & Q(closed_at__lte=F("handle_deadline")) & _in("closed_at", w),
+       lambda w: _reviewed_case() & Q(closed_at__lte=F("handle_deadline")) & _case_in("closed_at", w),
        _("经联合会审定责、在处置时限（会审确定的日期）前结案的案件")),
 ]
 
@@ -550,6 +596,8 @@ def counters_compute(*, object_type: str, level: str | None, window: Window) -> 
             .order_by()
             .annotate(**aggregates)
         )
+        if table.after_report:
+            rows = case_bounded(rows, window.end)
         for row in rows:
             values[row.pop("object_key")].update(row)
     if any(counter.source == PATROL for counter in counters):

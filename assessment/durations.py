@@ -131,7 +131,8 @@ def durations_count(jobs: dict[str, list[str | None]], window: Window,
     key_alias = {column: f"key_{n}" for n, column in enumerate(columns)}
     sets = [(column,) for column in columns]
     queryset = CaseStep.objects.filter(where).order_by()
-    rows = _grouped_rows(queryset, sets, key_alias, aggregates) if aggregates else []
+    # Steps completed in the window: of cases reported before its end (the case table bounded).
+    rows = _grouped_rows(queryset, sets, key_alias, aggregates, case_before=window.end) if aggregates else []
     for row in rows:
         column = next((c for c in columns if row.get(key_alias[c]) is not None), None)
         if column is None:

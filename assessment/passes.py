@@ -35,6 +35,7 @@ from .counters import (
     SOURCES,
     Counter,
     Grouping,
+    case_bounded,
     counters_derive,
     counters_with,
     grouping,
@@ -145,7 +146,8 @@ def pass_count(plan: Pass, window: Window) -> dict[str, dict]:
             people |= base
         where &= people
     with _planner(plan.source):
-        rows = _grouped_rows(table.model.objects.filter(where).order_by(), sets, key_alias, aggregates)
+        rows = _grouped_rows(table.model.objects.filter(where).order_by(), sets, key_alias, aggregates,
+                             case_before=window.end if table.after_report else None)
 
     counted: dict[str, dict] = {member.object_type: {} for member in plan.members}
     set_members = {columns: [m for m in plan.members if m.columns == columns] for columns in sets}
@@ -186,16 +188,21 @@ def _column(column):
     return F(column) if isinstance(column, str) else column
 
 
-def _grouped_rows(queryset, sets, key_alias, aggregates) -> list[dict]:
-    """The aggregate rows of the queryset over the grouping sets, as dicts (absent keys None)."""
+def _grouped_rows(queryset, sets, key_alias, aggregates, case_before=None) -> list[dict]:
+    """The aggregate rows of the queryset over the grouping sets, as dicts (absent keys None).
+    With `case_before` (rows done to cases before that moment), the case table the grouping or the
+    aggregates join is bounded to the months up to it (counters.case_bounded)."""
+    def bounded(grouped):
+        return case_bounded(grouped, case_before) if case_before is not None else grouped
+
     if len(sets) == 1 or connection.vendor != "postgresql":
         rows = []
         for columns in sets:
             keys = {key_alias[c]: _column(c) for c in columns}
-            rows += list(queryset.values(**keys).annotate(**aggregates))
+            rows += list(bounded(queryset.values(**keys).annotate(**aggregates)))
         return rows
     keys = {alias: _column(column) for column, alias in key_alias.items()}
-    query = queryset.values(**keys).annotate(**aggregates).query
+    query = bounded(queryset.values(**keys).annotate(**aggregates)).query
     sql, params = query.sql_with_params()
     # Django groups by the keys' positions in the select list (1, 2, …): the one clause to change.
     positions = {alias: n for n, alias in enumerate(keys, start=1)}

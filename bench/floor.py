@@ -9,11 +9,17 @@ level, department and reporter (GROUPING SETS); their collectors' responsibility
 and the returned handlings by the case's regions and the department; the clocked steps by who
 completed them; the collectors' tasks done, missed (by the grid's collectors) and sent. Each branch
 yields (source, grouping, object id, c1 … c16), the counts named by BRANCHES.
+
+The case table is read as the assessment reads it (assessment.counters): each branch bounds the
+case ids to the months its window implies (cases.months), so that PostgreSQL skips the other
+months of the partitioned table. The parameters: floor_params.
 """
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from assessment.filters import filtered_key
+from core.partitions import LEGACY_CASE_ID_END, case_id_range
 
 AREA_CASE = ["reports", "collector_reports", "valid_reports", "public_reports", "filed", "voided", "refused",
              "due_handle", "handled", "handled_on_time", "overdue_unhandled", "due_close", "closed",
@@ -44,6 +50,25 @@ def _in(column: str) -> str:
 
 def _passed(column: str) -> str:
     return f"({column} >= %(start)s AND {column} < %(as_of)s)"
+
+
+def _reported_in_ids(column: str) -> str:
+    """The ids of the cases reported in the window (cases.months.reported_between_q)."""
+    return f"({column} >= %(case_low)s AND {column} < %(case_high)s OR {column} < %(case_legacy)s)"
+
+
+def _reported_before_ids(column: str) -> str:
+    """The ids of the cases reported before the window's end (cases.months.reported_before_q)."""
+    return f"{column} < %(case_before)s"
+
+
+def floor_params(window, **more) -> dict:
+    """The floor's parameters for a window (assessment.periods.Window): its bounds, and the case
+    ids its months give (plain ids, below LEGACY_CASE_ID_END, satisfy every bound)."""
+    low, high = case_id_range(window.start, window.end)
+    return {"start": window.start, "end": window.end, "as_of": window.as_of, "case_low": low, "case_high": high,
+            "case_before": case_id_range(window.end - timedelta(microseconds=1), window.end)[1],
+            "case_legacy": LEGACY_CASE_ID_END, **more}
 
 
 # The month's cases' counts (the case branch), each the condition of its FILTER clause, in
@@ -136,8 +161,8 @@ WITH month_cases AS (
         ({_passed('handle_deadline')} AND (closed_at IS NULL OR closed_at >= %(end)s)
             AND state NOT IN ('suspended', 'voided', 'merged')) AS is_overdue_unclosed
     FROM cases_case c
-    WHERE {_in('reported_at')} OR {_in('filed_at')} OR {_in('handled_at')} OR {_in('closed_at')}
-        OR {_in('voided_at')} OR {_passed('handle_deadline')}
+    WHERE ({_in('reported_at')} OR {_in('filed_at')} OR {_in('handled_at')} OR {_in('closed_at')}
+        OR {_in('voided_at')} OR {_passed('handle_deadline')}) AND {_reported_before_ids('c.id')}
 ),
 returned AS (
     SELECT case_id, department_id, started_at FROM cases_casestep
@@ -152,14 +177,14 @@ SELECT 'event', GROUPING(c.district_id, c.street_id, c.community_id, c.unit_grid
     COALESCE(c.unit_grid_id, c.community_id, c.street_id, c.district_id, c.department_id), {_pad(EVENT_COLUMNS + extra_event, width)}
 FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id
 WHERE e.action IN ('check_fail', 'reopen', 'approve_extension', 'approve_suspension', 'urge', 'self_handle')
-    AND {_in('e.created_at')}
+    AND {_in('e.created_at')} AND {_reported_before_ids('c.id')}
 GROUP BY GROUPING SETS ((c.district_id), (c.street_id), (c.community_id), (c.unit_grid_id), (c.department_id))
 UNION ALL
 SELECT 'returned', GROUPING(c.district_id, c.street_id, c.community_id, c.unit_grid_id, s.department_id),
     COALESCE(c.unit_grid_id, c.community_id, c.street_id, c.district_id, s.department_id),
     {_pad(["count(DISTINCT s.case_id)"], width)}
 FROM cases_casestep s JOIN cases_case c ON c.id = s.case_id
-WHERE s.kind = 'handle' AND s.on_time IS NULL AND {_in('s.completed_at')}
+WHERE s.kind = 'handle' AND s.on_time IS NULL AND {_in('s.completed_at')} AND {_reported_before_ids('c.id')}
 GROUP BY GROUPING SETS ((c.district_id), (c.street_id), (c.community_id), (c.unit_grid_id), (s.department_id))
 UNION ALL
 SELECT 'case_grid', 0, rc.user_id, {_pad([
@@ -168,7 +193,7 @@ SELECT 'case_grid', 0, rc.user_id, {_pad([
         "count(*) FILTER (WHERE c.source <> 'collector' AND (c.verified OR c.verified IS NULL AND c.filed_at IS NOT NULL))",
     ], width)}
 FROM cases_case c JOIN grids_responsibilitygrid_collectors rc ON rc.responsibilitygrid_id = c.responsibility_grid_id
-WHERE {_in('c.reported_at')} AND c.state <> 'merged'
+WHERE {_in('c.reported_at')} AND {_reported_in_ids('c.id')} AND c.state <> 'merged'
 GROUP BY rc.user_id
 UNION ALL
 SELECT 'step', 0, s.completed_by_id, {_pad([
@@ -189,7 +214,7 @@ SELECT 'step', 0, s.completed_by_id, {_pad([
     ], width)}
 FROM cases_casestep s JOIN cases_case c ON c.id = s.case_id
     LEFT JOIN returned r ON s.kind = 'dispatch' AND r.case_id = s.case_id AND r.started_at = s.completed_at
-WHERE {_in('s.completed_at')} AND s.completed_by_id IS NOT NULL
+WHERE {_in('s.completed_at')} AND s.completed_by_id IS NOT NULL AND {_reported_before_ids('c.id')}
 GROUP BY s.completed_by_id
 UNION ALL
 SELECT 'task_done', 0, t.completed_by_id, {_pad([

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 def _floor_against_stored():
     window = window_for(at(1).date(), at(1, month=11).date())
     with connection.cursor() as cursor:
-        cursor.execute(floor.FLOOR_SQL, {"start": window.start, "end": window.end, "as_of": window.as_of})
+        cursor.execute(floor.FLOOR_SQL, floor.floor_params(window))
         rows = cursor.fetchall()
     stored = {(kind, level if kind == ObjectType.REGION else None, object_id): counters
               for kind, level, object_id, counters in Composite.objects.filter(period__label="2026-10")
@@ -63,8 +63,7 @@ def test_the_floor_counts_the_filtered_counters_the_assessment_stores(city, cata
     assessment_compute(period="2026-10", catalogue=bench_catalogue(catalogue, filtered))
     window = window_for(at(1).date(), at(1, month=11).date())
     with connection.cursor() as cursor:
-        cursor.execute(floor.floor_sql(filtered), {"start": window.start, "end": window.end,
-                                                   "as_of": window.as_of, "major": major})
+        cursor.execute(floor.floor_sql(filtered), floor.floor_params(window, major=major))
         counts = floor.floor_counters(cursor.fetchall(), filtered)
     stored = {(kind, level if kind == ObjectType.REGION else None, object_id): counters
               for kind, level, object_id, counters in Composite.objects.filter(period__label="2026-10")

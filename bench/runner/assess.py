@@ -88,7 +88,7 @@ def measure_assessment(label: str) -> dict:
     result: dict = {"period": label}
     seconds, _rows = _timed_query(PARTIAL_FLOOR_SQL, {"start": spec.start, "end": spec.end})
     result["sql_partial_floor_seconds"] = round(seconds, 2)
-    params = {"start": window.start, "end": window.end, "as_of": window.as_of}
+    params = floor.floor_params(window)
     seconds, floor_rows = _timed_query(floor.FLOOR_SQL, params)
     result["sql_floor_seconds"] = round(seconds, 2)
     result["sql_floor_rows"] = len(floor_rows)

@@ -9,6 +9,7 @@ from core.filters import BooleanFilter, FilterSet, IdFilter
 from grids.models import ClassKind
 
 from ..models import CLOCK_RUNNING_STATES, Case, Source, State
+from ..months import reported_before_q, reported_between_q
 from ..selectors import case_search_filter
 
 
@@ -38,6 +39,21 @@ class CaseFilter(FilterSet):
     class Meta:
         model = Case
         fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        """The filters, and the bound on the case's id that the dates imply (cases.months): a
+        report window, or an end before which the case was reported or closed (so reported). The
+        same rows; on PostgreSQL the months outside are not read (search, export, the API list)."""
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        after, before = data.get("reported_after"), data.get("reported_before")
+        ends = [moment for moment in (before, data.get("closed_before")) if moment and timezone.is_aware(moment)]
+        if ends:
+            end = min(ends)
+            if after and timezone.is_aware(after) and after < end:
+                return queryset.filter(reported_between_q(after, end))
+            return queryset.filter(reported_before_q(end))
+        return queryset
 
     def filter_in(self, queryset, name, value):
         return queryset.filter(**{f"{name}__in": value}) if value else queryset

@@ -24,6 +24,7 @@ from grids.selectors import components_nearest
 
 from ..calendar import traffic_light
 from ..models import OPEN_STATES, Case, CaseAssist, CaseEvent, ReturnReason, Source, State, Task
+from ..months import reported_between_q
 from ..transitions import Action
 from .class_picker import edition_active
 from .scoped import case_list, cases_visible
@@ -236,8 +237,10 @@ def overview_lights(user: User, *, now: datetime) -> dict[str, int]:
 def overview_intake_today(user: User, *, now: datetime) -> list[dict]:
     """Today's reports (city time) by source, every source listed (one query)."""
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    tomorrow = midnight + timedelta(days=1)
     counts = dict(
-        cases_visible(user).filter(reported_at__gte=midnight, reported_at__lt=midnight + timedelta(days=1))
+        cases_visible(user).filter(Q(reported_at__gte=midnight, reported_at__lt=tomorrow)
+                                   & reported_between_q(midnight, tomorrow))
         .order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n")
     )
     return [{"source": value, "label": label, "n": counts.get(value, 0)} for value, label in Source.choices]

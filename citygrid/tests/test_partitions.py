@@ -10,10 +10,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
-from assessment.counters import EVENT_ACTIONS, SOURCES, q_event
+from assessment.counters import EVENT_ACTIONS, SOURCES, case_bounded, q_event
 from assessment.periods import window_for
-from cases.models import CaseEvent, CaseStep, StepKind
+from cases.models import Case, CaseEvent, CaseStep, StepKind
 from cases.tests.helpers import report
 from citygrid.tasks import partitions_ensure_task
 from citygrid.testing import at
@@ -122,6 +123,49 @@ def test_steps_counted_by_completion_skip_the_months_after_the_window(march_hist
         completed_at__gte=april.start, completed_at__lt=april.end).count() > 0
     unbounded = CaseStep.objects.filter(completed_at__gte=march.start, completed_at__lt=march.end)
     assert partitions_read(unbounded, "cases_casestep") >= {"p2025_04", "p2025_05", "p2025_06"}
+
+
+@pytest.fixture
+def march_cases(city, clock):
+    """The months March to June 2025 partitioned first (the case table's DEFAULT keeps the rows of a
+    month without partition), then two cases reported in March and one in April."""
+    partitions.ensure_span(MARCH.start, Month(2025, 6).start)
+    report(city)
+    report(city, grid=1)
+    clock.set(at("2025-04-02 10:00"))
+    report(city)
+    clock.set(at("2025-03-20 10:00"))
+    return city
+
+
+def test_the_assessments_case_reads_skip_the_other_months(march_cases):
+    """The case table is partitioned by the month in its ids: the assessment's reads of a month's
+    cases carry the id bound of their window (cases.months) and PostgreSQL prunes on it. DEFAULT
+    stays in the plan: it holds the plain ids of a converted database (`id < LEGACY_CASE_ID_END`),
+    which the bound keeps."""
+    assert rows_in("cases_case_p2025_03") == 2 and rows_in("cases_case_p2025_04") == 1
+    march = window_for(MARCH.start.date(), APRIL.start.date())
+    reported = Case.objects.filter(reported_at__gte=march.start, reported_at__lt=march.end)
+    # Reported in March (the collectors' grids): March's partition alone.
+    grid = Case.objects.filter(SOURCES["case_grid"].prefilter(march))
+    assert partitions_read(grid, "cases_case") == {"p2025_03", "default"}
+    # The case pass (reported, filed, handled, closed, voided or overdue in March): March and the
+    # months before it (none here), no month after.
+    month_cases = Case.objects.filter(SOURCES["case"].prefilter(march))
+    assert partitions_read(month_cases, "cases_case") == {"p2025_03", "default"}
+    # The steps of March joined to their cases (the shift leaders' and dispatchers' pass, the
+    # returned handlings, the events): the bound is put on the joined case table's id.
+    steps = (CaseStep.objects.filter(SOURCES["step"].prefilter(march)).values("case__district_id")
+             .annotate(n=Count("id")).order_by())
+    assert partitions_read(case_bounded(steps, march.end), "cases_case") == {"p2025_03", "default"}
+    # No row dropped by a bound.
+    assert grid.count() == month_cases.filter(reported_at__lt=march.end).count() == reported.count() == 2
+    assert sorted(case_bounded(steps, march.end).values_list("n", flat=True)) == sorted(
+        steps.values_list("n", flat=True))
+    # Without the bound every month is read (the months of April to June exist): the pruning is real.
+    unbounded = partitions_read(reported, "cases_case")
+    assert unbounded >= {"p2025_03", "p2025_04", "p2025_05", "p2025_06", "default"}
+    assert partitions_read(steps, "cases_case") == unbounded
 
 
 def test_detach_to_the_archive_and_attach_back_keeps_the_rows(march_history):
