@@ -247,21 +247,23 @@ def ensure(ahead: int = MONTHS_AHEAD, using: str = "default") -> list[str]:
     return _ensure_months([current.next(i) for i in range(ahead + 1)], using)
 
 
-def ensure_span(start: datetime, end: datetime, using: str = "default") -> list[str]:
-    """The partitions of every month from `start` to `end`: a bulk load of history (generate_cases)
-    writes into its months instead of DEFAULT. Nothing on SQLite."""
+def ensure_span(start: datetime, end: datetime, using: str = "default", tables: list[str] | None = None) -> list[str]:
+    """The partitions of every month from `start` to `end` (of `tables`, by default all): a bulk load
+    of history (generate_cases) writes into its months instead of DEFAULT. Nothing on SQLite."""
     if not is_postgres(using):
         return []
     months, month = [], Month.of(start)
     while month <= Month.of(end):
         months.append(month)
         month = month.next()
-    return _ensure_months(months, using)
+    return _ensure_months(months, using, tables)
 
 
-def _ensure_months(months: list[Month], using: str) -> list[str]:
+def _ensure_months(months: list[Month], using: str, tables: list[str] | None = None) -> list[str]:
     created = []
     for table, column in partitioned_tables(using).items():
+        if tables is not None and table not in tables:
+            continue
         with transaction.atomic(using=using), connections[using].cursor() as cursor:
             waiting = []
             if default_name(table) in _children(cursor, table) and column == "id":
@@ -380,7 +382,8 @@ def _prepare(cursor, table: str, column: str, *, capture: bool) -> None:
         cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(new + '_pkey')} PRIMARY KEY (id, {_q(column)})")
     for name, definition in _fetch(cursor, """
             SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = %s::regclass AND contype = 'f'""", [table]):
+            WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0""", [table]):
+        # (conparentid = 0: a key to a partitioned table, not its clones to each partition.)
         # A key to the table itself (a case's duplicate_of) points at the new table from the start.
         definition = re.sub(r"REFERENCES (\S+\.)?" + re.escape(table) + r"\(", f"REFERENCES {_q(new)}(", definition)
         cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(name)} {definition}")

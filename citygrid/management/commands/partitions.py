@@ -77,11 +77,13 @@ class Command(BaseCommand):
                           + ("".join(f"\n  {name}" for name in created)))
 
     def _tables(self, only: list[str] | None) -> list[str]:
+        """The tables named, or by default the history tables: the case table only when named, as a
+        month of cases is archived after what refers to it (docs/partitioning.md)."""
         tables = list(partitioned_tables())
         unknown = set(only or []) - set(tables)
         if unknown:
             raise CommandError(f"not partitioned: {', '.join(sorted(unknown))}")
-        return only or tables
+        return only or [name for name in tables if name not in MONTH_ID_TABLES]
 
     def _detach(self, *, year: int, month: int, table: list[str] | None, **options):
         for name in self._tables(table):
