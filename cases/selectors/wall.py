@@ -9,6 +9,7 @@ from django.utils import timezone
 from grids.models import User
 
 from ..models import CLOCK_RUNNING_STATES, OPEN_STATES, Case, State
+from ..months import reported_since_q
 from .scoped import case_list, cases_overdue, cases_visible
 
 NEWEST_MAX = 12
@@ -35,7 +36,7 @@ def wall_intake_by_hour(user: User, *, now: datetime) -> dict[str, list[int]]:
     midnight = _midnight(now)
     yesterday = midnight - timedelta(days=1)
     rows = (
-        cases_visible(user).filter(reported_at__gte=yesterday).order_by()
+        cases_visible(user).filter(reported_since_q(yesterday), reported_at__gte=yesterday).order_by()
         .annotate(hour=TruncHour("reported_at", tzinfo=timezone.get_current_timezone()))
         .values("hour").annotate(n=Count("pk")).values_list("hour", "n")
     )
