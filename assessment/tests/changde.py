@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cases.models import Case, Source, State
+from citygrid.testing import case_ids_give
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -60,8 +61,8 @@ def changde_cases_create(city, figures: Figures, *, chunk: int = 10_000) -> int:
             description="常德 2016", reported_at=reported, **fields,
         ))
         if len(batch) >= chunk:
-            Case.objects.bulk_create(batch)
+            Case.objects.bulk_create(case_ids_give(batch))
             written += len(batch)
             batch = []
-    Case.objects.bulk_create(batch)
+    Case.objects.bulk_create(case_ids_give(batch))
     return written + len(batch)

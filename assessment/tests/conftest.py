@@ -10,6 +10,7 @@ from django.test import Client
 from assessment.catalogue import DEFAULT_CATALOGUE_NAME
 from assessment.models import IndicatorCatalogue
 from cases.models import Case, CaseEvent, CaseStep, Source, State, Task
+from citygrid.testing import case_ids_give
 from grids.models import Role, User
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -58,7 +59,7 @@ class Builder:
         return case
 
     def save(self) -> list[Case]:
-        Case.objects.bulk_create(self.cases)
+        Case.objects.bulk_create(case_ids_give(self.cases))  # ids of their reported months
         saved, self.cases = self.cases, []
         return saved
 
