@@ -10,6 +10,7 @@ from assessment.objects import levels_of
 from assessment.passes import counters_together
 from assessment.periods import window_for
 from cases.models import Case
+from citygrid.testing import case_ids_give
 from patrol.counters import patrol_calendar
 
 from . import scenario
@@ -142,7 +143,7 @@ def test_constant_number_of_queries(city, october):
     for n in range(200):
         template.pk, template.number = None, f"X{n:010d}"
         clones.append(CaseModel(**{f.attname: getattr(template, f.attname) for f in CaseModel._meta.concrete_fields}))
-    CaseModel.objects.bulk_create(clones)
+    CaseModel.objects.bulk_create(case_ids_give(clones))  # ids of the template's month
     # per source table: regions 3 × 5 levels, departments 3, collectors 4, operators 2, leaders 1, dispatchers 1;
     # plus, per source counted by a person's role, one for the role's user ids (collectors 2, others 2, 1, 1);
     # plus the collectors' patrol figures (patrol.counters): the collectors, their responsibility grids,
