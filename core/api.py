@@ -1,6 +1,7 @@
 """Shared API pieces: the exception handler that turns ApplicationError and Django's errors into 4xx
 (every error body carries a readable `detail`), the schema class of the OpenAPI document, and the
-ModelSerializer every app's serializers derive from. Errors outside DRF: citygrid.error_pages."""
+ModelSerializer every app's serializers derive from (and a Serializer alike). Errors outside DRF:
+citygrid.error_pages."""
 import copy
 
 from django.core.exceptions import PermissionDenied
@@ -121,13 +122,31 @@ class ModelSerializer(serializers.ModelSerializer):
         if prototype is None:
             prototype = super().get_fields()
             cls._fields_prototype = prototype  # a race builds it twice, the same
-        # A field of its own for each instance, to be bound to it; a plain field as a shallow copy
-        # (binding sets its name, parent and source on the copy; nothing else of it changes per
-        # instance), a nested serializer or a field with a child (ListField, a many relation: the
-        # child is bound to its parent once, at creation) as a deep one. DRF deep-copies every
-        # field and its validators and messages: a tenth of a case detail's CPU.
-        return {name: copy.deepcopy(field) if _has_bound_parts(field) else copy.copy(field)
-                for name, field in prototype.items()}
+        return _fields_copied(prototype)
+
+
+class Serializer(serializers.Serializer):
+    """DRF's Serializer with its declared fields deep-copied once per class and copied for each
+    instance as ModelSerializer's above, where DRF deep-copies them all on every instantiation
+    (the intake's ReportInput: every report)."""
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_fields_prototype")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._fields_prototype = prototype
+        return _fields_copied(prototype)
+
+
+def _fields_copied(prototype: dict) -> dict:
+    # A field of its own for each instance, to be bound to it; a plain field as a shallow copy
+    # (binding sets its name, parent and source on the copy; nothing else of it changes per
+    # instance), a nested serializer or a field with a child (ListField, a many relation: the
+    # child is bound to its parent once, at creation) as a deep one. DRF deep-copies every
+    # field and its validators and messages: a tenth of a case detail's CPU.
+    return {name: copy.deepcopy(field) if _has_bound_parts(field) else copy.copy(field)
+            for name, field in prototype.items()}
 
 
 def _has_bound_parts(field) -> bool:

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
-from core.api import ModelSerializer
+from core.api import ModelSerializer, Serializer
 from core.dates import ApiDateField, ApiDateTimeField
 
 from ..marks import case_marks
@@ -17,7 +17,7 @@ from ..steps import traffic_light_of
 from ..workflow import CORRECTIONS, department_has_acted
 
 
-class ReportInput(serializers.Serializer):
+class ReportInput(Serializer):
     source = serializers.ChoiceField(choices=Source.choices, default=Source.COLLECTOR)
     minor_id = serializers.IntegerField(label=_("小类"))
     lon = serializers.FloatField(label=_("经度"), min_value=-180, max_value=180)
