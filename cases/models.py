@@ -309,6 +309,12 @@ class Task(models.Model):
             models.UniqueConstraint(fields=["case", "kind"], condition=Q(completed_at__isnull=True),
                                     name="one_open_task_per_kind"),
         ]
+        indexes = [
+            # The operator's home lists the answers of the last day, newest first (task_results):
+            # without it every page read the whole table (10 s at ten million cases, 1.2 M tasks).
+            models.Index(fields=["completed_at", "id"], condition=Q(completed_by__isnull=False),
+                         name="task_answered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
