@@ -160,7 +160,8 @@ def filtered_by_type(filtered: list) -> dict[str, list]:
 def bench_catalogue(catalogue: IndicatorCatalogue, filtered: list) -> IndicatorCatalogue:
     """A copy of `catalogue` with the bench's filtered indicators added (weight 0: shown, counted,
     not scored), each validated as the admin's form validates it; inactive."""
-    copy = catalogue_copy(catalogue=catalogue, name=f"{catalogue.name}（基准：筛选计数）")
+    # Named by the run's time: a run with --reuse finds the copies of the runs before it.
+    copy = catalogue_copy(catalogue=catalogue, name=f"{catalogue.name}（基准：筛选计数 {time.strftime('%m-%d %H:%M:%S')}）")
     for order, (object_type, code, name, numerator, denominator, denominator_filtered) in enumerate(
             FILTERED_INDICATORS, start=100):
         fields = {"object_type": object_type, "numerator": filtered[numerator].base, "denominator": denominator,
