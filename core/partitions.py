@@ -1,8 +1,9 @@
 """Monthly partitions of the history tables on PostgreSQL (declarative range partitioning): turning a
 table into a partitioned one (in one go, or in batches while it stays in use), creating months
 ahead, splitting rows out of the DEFAULT partition, detaching a month to the archive schema and
-attaching it back. Months are the city's (settings.TIME_ZONE). SQLite has no partitions. See
-docs/partitioning.md."""
+attaching it back. Months are the city's (settings.TIME_ZONE); a table is partitioned on its month
+column, or, the case table, on an id that carries the month (CASE_ID_MONTH). SQLite has no
+partitions. See docs/partitioning.md."""
 import logging
 import re
 from collections.abc import Callable
